@@ -1,0 +1,1 @@
+"""Extraction: report files in, recognised cells, metadata and findings out."""

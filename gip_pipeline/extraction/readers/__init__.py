@@ -1,0 +1,1 @@
+"""Readers: one per published form, each turning bytes into a Document."""

@@ -1,0 +1,66 @@
+"""The result of parsing one file: what `gip parse FILE --json` prints.
+
+The JSON shape is fixed by ../shared/spec/parse-output.md; other tools read it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from gip_pipeline.schema import META_KEYS
+
+
+@dataclass
+class CellValue:
+    table: str
+    row: str
+    col: str
+    value: int | float | None
+    raw: str
+    page: int | None = None
+
+
+@dataclass
+class Finding:
+    check: str
+    severity: str  # error | warning | info
+    table: str | None
+    message: str
+
+
+@dataclass
+class ParseResult:
+    file: str
+    sha256: str
+    format: str
+    status: str = "ok"
+    reason: str | None = None
+    report: dict[str, Any] = field(default_factory=lambda: {k: None for k in META_KEYS})
+    cells: list[CellValue] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "format": self.format,
+            "status": self.status,
+            "reason": self.reason,
+            "report": {k: self.report.get(k) for k in META_KEYS},
+            "cells": [asdict(c) for c in self.cells],
+            "findings": [asdict(f) for f in self.findings],
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ParseResult":
+        return cls(
+            file=d["file"], sha256=d["sha256"], format=d["format"], status=d["status"],
+            reason=d.get("reason"), report=dict(d.get("report") or {}),
+            cells=[CellValue(**c) for c in d.get("cells", [])],
+            findings=[Finding(**f) for f in d.get("findings", [])],
+        )
