@@ -1,0 +1,302 @@
+"""Markdown reader: pipe tables and lines from PDF-to-Markdown converters.
+
+Converters cut one printed table into many pipe-table fragments: a page break,
+a multi-line label or a merged cell ends a fragment, and the label text falls
+out into plain lines between fragments (`（三）不` / `予公开`), while the numbers
+stay in a row without a label. The reader keeps every row in its printed
+order (the recognizer assigns label-less rows by the canonical row order
+between labelled anchors, so order is the information) and merges fragments
+that only such lines, footers and non-table headings separate into one Table.
+
+Nothing here interprets numbers: cells keep their text, markup removed.
+Markdown has no pages, so pages stay None even where a footer names one.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from gip_pipeline.extraction.document import Cell, Document, Paragraph, Table, Unreadable
+from gip_pipeline.schema import METADATA, TABLES
+
+StrayMode = Literal["rows", "paragraphs", "drop"]
+
+# A line of only pipes, dashes, colons and spaces, with at least one pipe and dash.
+_SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s*(.*?)\s*#*\s*$")
+# Page footers a converter leaves in the flow: `3`, `- 3 -`, `— 3 —`, `第3页`, `第 3 页 共 9 页`, `3/9`.
+_FOOTER = re.compile(
+    r"^\s*(?:[-—–]\s*)?\d{1,3}(?:\s*[-—–])?\s*$"
+    r"|^\s*第\s*\d{1,3}\s*页(?:\s*[，,/]?\s*共\s*\d{1,3}\s*页)?\s*$"
+    r"|^\s*\d{1,3}\s*/\s*\d{1,3}\s*$"
+    r"|^\s*(?:page|Page|PAGE)\s*\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?\s*$"
+)
+_FOOTNOTE_DEF = re.compile(r"^\s*\[\^[^\]]+\]:")
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
+_SUP = re.compile(r"<sup>.*?</sup>", re.IGNORECASE | re.DOTALL)
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
+# A table heading such as `## 表三：…` starts a new table whatever its text.
+_TABLE_HEADING = re.compile(r"^\s*表\s*[一二三四五六七八九十\d]")
+# The start of a row label: `（三）`, `3.`, `三、`. A stray line without one continues the previous label.
+_LABEL_START = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[）)]|\d{1,2}\s*[.．、]|[一二三四五六七八九十]+、)")
+# Prose, not a label: sentence punctuation or long text.
+_MAX_LABEL_LINE = 40
+# More non-blank lines than this between fragments means they are separate tables.
+_MAX_GAP_LINES = 20
+
+_TABLE_TITLES = tuple(
+    sorted({t.title for t in TABLES} | {v for t in TABLES for v in t.title_variants}, key=len,
+           reverse=True)
+)
+_META_LABELS = tuple(sorted({lab for m in METADATA for lab in m.labels}, key=len, reverse=True))
+_META_LINE = re.compile(r"^\s*(" + "|".join(map(re.escape, _META_LABELS)) + r")\s*[:：]\s*(\S.*?)\s*$")
+
+
+@dataclass
+class _Line:
+    kind: str  # row | sep | blank | heading | footer | footnote | text
+    text: str
+    cells: list[str] | None = None
+
+
+def read(data: bytes, name: str, stray: StrayMode = "rows") -> Document:
+    """Read Markdown bytes into a Document.
+
+    stray: what to do with plain lines inside a merged table (labels that fell out of
+    it): "rows" keeps them in place as one-cell rows, "paragraphs" emits them after the
+    table, "drop" discards them.
+    """
+    text = _decode(data, name)
+    lines = [_classify(l) for l in _body_lines(text)]
+    if not any(l.kind not in ("blank", "sep") for l in lines):
+        raise Unreadable(f"{name} holds no text")
+    doc = Document(format="md")
+    doc.blocks = _blocks(lines, stray)
+    doc.title = _title(lines)
+    doc.fields = _fields(doc.blocks)
+    return doc
+
+
+def _decode(data: bytes, name: str) -> str:
+    if not data.strip():
+        raise Unreadable(f"{name} is empty")
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise Unreadable(f"{name} is not text in a known encoding")
+    return str(best)
+
+
+def _body_lines(text: str) -> list[str]:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # YAML front matter some converters add: metadata of the conversion, not of the report.
+    if lines and lines[0].strip() == "---":
+        for i in range(1, min(len(lines), 40)):
+            if lines[i].strip() in ("---", "..."):
+                return lines[i + 1:]
+    return lines
+
+
+def _clean_inline(s: str) -> str:
+    """Markdown/HTML markup removed; printed text kept. `<br>` becomes a newline so two
+    numbers in one cell stay two numbers (never glued into one)."""
+    s = _SUP.sub("", s)
+    s = _FOOTNOTE_REF.sub("", s)
+    s = _BR.sub("\n", s)
+    s = _TAG.sub("", s)
+    s = _EMPHASIS.sub(r"\2", s)
+    s = _ESCAPE.sub(r"\1", s)
+    return html.unescape(s).replace("\xa0", " ").strip()
+
+
+def split_row(line: str) -> list[str]:
+    """The cells of a pipe-table line, trailing empty cells dropped (converters pad rows)."""
+    s = line.strip()
+    if s.startswith("|"):
+        s = s[1:]
+    if s.endswith("|") and not s.endswith("\\|"):
+        s = s[:-1]
+    cells, cur, i = [], [], 0
+    while i < len(s):
+        ch = s[i]
+        if ch == "\\" and i + 1 < len(s) and s[i + 1] == "|":
+            cur.append("\\|")
+            i += 2
+            continue
+        if ch == "|":
+            cells.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    cells.append("".join(cur))
+    cells = [_clean_inline(c) for c in cells]
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
+
+
+def _classify(raw: str) -> _Line:
+    s = raw.strip()
+    if not s:
+        return _Line("blank", "")
+    if "|" in s and "-" in s and _SEPARATOR.match(s):
+        return _Line("sep", s)
+    if s.startswith("|"):
+        return _Line("row", s, split_row(s))
+    m = _HEADING.match(raw)
+    if m:
+        return _Line("heading", _clean_inline(m.group(2)))
+    if _FOOTNOTE_DEF.match(s):
+        return _Line("footnote", _clean_inline(s))
+    if _FOOTER.match(s):
+        return _Line("footer", s)
+    if set(s) <= set("-*_ ") and len(s.replace(" ", "")) >= 3:
+        return _Line("blank", "")  # thematic break
+    return _Line("text", _clean_inline(s))
+
+
+def _promote_pipe_rows(lines: list[_Line]) -> None:
+    """GFM allows rows without a leading pipe (`a | b`): take those that sit right before a
+    separator or right after a table line as rows."""
+    for i, l in enumerate(lines):
+        if l.kind != "text" or "|" not in l.text:
+            continue
+        nxt = lines[i + 1].kind if i + 1 < len(lines) else None
+        prev = lines[i - 1].kind if i > 0 else None
+        if nxt == "sep" or prev in ("row", "sep"):
+            l.kind, l.cells = "row", split_row(l.text)
+
+
+def _is_boundary(line: _Line) -> bool:
+    """A line that starts another table: it names a table, or is a table heading, or prose."""
+    t = line.text
+    if line.kind == "heading" and _TABLE_HEADING.match(t):
+        return True
+    if any(title in t for title in _TABLE_TITLES):
+        return True
+    if line.kind == "text" and (len(t) > _MAX_LABEL_LINE or "。" in t):
+        return True
+    return False
+
+
+def _fragments(lines: list[_Line]) -> list[tuple[int, int]]:
+    """[start, end) line ranges of pipe-table fragments (runs of row and separator lines)."""
+    out, i = [], 0
+    while i < len(lines):
+        if lines[i].kind in ("row", "sep"):
+            j = i
+            while j < len(lines) and lines[j].kind in ("row", "sep"):
+                j += 1
+            if any(lines[k].kind == "row" for k in range(i, j)):
+                out.append((i, j))
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def _mergeable_gap(gap: list[_Line]) -> bool:
+    content = [l for l in gap if l.kind != "blank"]
+    if len(content) > _MAX_GAP_LINES:
+        return False
+    return not any(_is_boundary(l) for l in content)
+
+
+def _join_labels(lines: list[_Line]) -> list[str]:
+    """Stray label lines joined where a label wrapped: a line that does not start a new label
+    (`（三）`, `3.`, `三、`) continues the previous one."""
+    out: list[str] = []
+    for l in lines:
+        if out and not _LABEL_START.match(l.text):
+            out[-1] += l.text
+        else:
+            out.append(l.text)
+    return out
+
+
+def _blocks(lines: list[_Line], stray: StrayMode) -> list:
+    _promote_pipe_rows(lines)
+    frags = _fragments(lines)
+    # Group fragments into tables: merge a fragment into the previous group when the gap
+    # between them holds only blank lines, footers, footnotes, non-table headings and labels.
+    groups: list[list[tuple[int, int]]] = []
+    for f in frags:
+        if groups and _mergeable_gap(lines[groups[-1][-1][1]:f[0]]):
+            groups[-1].append(f)
+        else:
+            groups.append([f])
+
+    blocks: list = []
+    pos = 0
+    for group in groups:
+        start, end = group[0][0], group[-1][1]
+        blocks.extend(_paragraphs(lines[pos:start]))
+        rows: list[list[Cell]] = []
+        after: list[_Line] = []
+        for n, (a, b) in enumerate(group):
+            rows.extend([Cell(c) for c in l.cells] for l in lines[a:b] if l.kind == "row" and l.cells)
+            if n + 1 < len(group):
+                gap = lines[b:group[n + 1][0]]
+                labels = [l for l in gap if l.kind == "text"]
+                # Footers, footnotes and headings are not the table's: keep them as text.
+                after.extend(l for l in gap if l.kind in ("heading", "footnote"))
+                if stray == "rows":
+                    rows.extend([Cell(t)] for t in _join_labels(labels))
+                elif stray == "paragraphs":
+                    after.extend(labels)
+        blocks.append(Table(rows=rows))
+        blocks.extend(_paragraphs(after))
+        pos = end
+    blocks.extend(_paragraphs(lines[pos:]))
+    return blocks
+
+
+def _paragraphs(lines: list[_Line]) -> list[Paragraph]:
+    return [Paragraph(l.text) for l in lines if l.kind in ("text", "heading", "footnote") and l.text]
+
+
+def _title(lines: list[_Line]) -> str | None:
+    """The report title: a heading naming the report, else the first lines up to the one that
+    ends in 报告 (converters split a centred title over lines)."""
+    for l in lines:
+        if l.kind == "heading" and "报告" in l.text and "表" not in l.text[:2]:
+            return l.text
+    head = [l.text for l in lines if l.kind in ("text", "heading")][:8]
+    for i, t in enumerate(head):
+        if t.endswith("报告") and len(t) <= _MAX_LABEL_LINE:
+            joined = t
+            # A short tail (`年度报告`) belongs to the line before it.
+            if len(t) <= 6 and i > 0:
+                joined = head[i - 1] + t
+            return joined if "公开" in joined else None
+    return None
+
+
+def _fields(blocks: list) -> dict[str, str]:
+    """Header fields printed as `索引号：…` lines or as two-cell table rows."""
+    fields: dict[str, str] = {}
+    for b in blocks:
+        if isinstance(b, Paragraph):
+            m = _META_LINE.match(b.text)
+            if m:
+                fields.setdefault(m.group(1), m.group(2))
+        else:
+            for row in b.rows:
+                for k in range(len(row) - 1):
+                    label = row[k].text.strip().rstrip(":：")
+                    if label in _META_LABELS and row[k + 1].text.strip():
+                        fields.setdefault(label, row[k + 1].text.strip())
+    return fields
