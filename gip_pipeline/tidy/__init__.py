@@ -1,0 +1,250 @@
+"""Tidy layer: ParseResults in, three long polars tables out (cells, reports, findings).
+
+Column names and dtypes are fixed by `tidy_schema`, which derives from
+gip_pipeline.schema; every frame this module returns is cast to it, so the
+warehouse and the exports always see the same types whatever the input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import polars as pl
+
+import gip_pipeline
+from gip_pipeline import schema
+from gip_pipeline.extraction.result import CellValue, Finding, ParseResult
+
+TIDY_TABLES: tuple[str, ...] = ("cells", "reports", "findings")
+
+_META_DTYPES = {"str": pl.Utf8, "int": pl.Int32, "date": pl.Date}
+
+# Schema order of keys: cells sort in the order the report prints them, not alphabetically.
+_TABLE_ORDER = {t.key: i for i, t in enumerate(schema.TABLES)}
+_ROW_ORDER = {(t.key, r.key): i for t in schema.TABLES for i, r in enumerate(t.rows)}
+_COL_ORDER = {(t.key, c.key): i for t in schema.TABLES for i, c in enumerate(t.columns)}
+
+NON_INTEGER_CHECK = "tidy.non_integer_count"
+INVALID_OUTPUT_REASON = "pipeline: the extractor's output broke the parse contract: "
+
+
+def tidy_schema(name: str) -> pl.Schema:
+    """The column names and dtypes of one tidy table."""
+    if name == "cells":
+        return pl.Schema({
+            "report_id": pl.Utf8, "table": pl.Utf8, "row": pl.Utf8, "col": pl.Utf8,
+            # Float64 holds every printed value (decimals included) exactly up to 2**53;
+            # value_int is set only where the schema column counts things (dtype int).
+            "value": pl.Float64, "value_int": pl.Int64,
+            "dtype": pl.Utf8, "unit": pl.Utf8,
+            "raw": pl.Utf8, "page": pl.Int32, "source_file": pl.Utf8,
+        })
+    if name == "reports":
+        cols: dict[str, pl.DataType] = {"report_id": pl.Utf8}
+        cols.update({m.key: _META_DTYPES[m.dtype] for m in schema.METADATA})
+        cols.update({
+            "source_file": pl.Utf8, "sha256": pl.Utf8, "format": pl.Utf8, "status": pl.Utf8,
+            "reason": pl.Utf8, "n_cells": pl.Int64, "n_findings": pl.Int64,
+            "is_synthetic": pl.Boolean, "extractor_version": pl.Utf8,
+        })
+        return pl.Schema(cols)
+    if name == "findings":
+        return pl.Schema({
+            "report_id": pl.Utf8, "seq": pl.Int32, "check": pl.Utf8, "severity": pl.Utf8,
+            "table": pl.Utf8, "message": pl.Utf8,
+        })
+    raise KeyError(name)
+
+
+def report_id(sha256: str) -> str:
+    """A report's id: from its file's bytes, so it does not depend on run order or file name."""
+    if len(sha256) < 16 or any(ch not in "0123456789abcdef" for ch in sha256.lower()):
+        raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+    return sha256.lower()[:16]
+
+
+def extractor_version() -> str:
+    import gip_pipeline.extraction as extraction
+
+    return str(getattr(extraction, "__version__", None) or gip_pipeline.__version__)
+
+
+def contract_problems(result: ParseResult) -> list[str]:
+    """Ways a ParseResult breaks the parse-output contract (keys, statuses, metadata values)."""
+    problems = []
+    if result.status not in schema.STATUSES:
+        problems.append(f"status {result.status!r} is not one of {schema.STATUSES}")
+    seen = set()
+    for c in result.cells:
+        t = schema.TABLES_BY_KEY.get(c.table)
+        if t is None:
+            problems.append(f"unknown table {c.table!r}")
+            continue
+        if c.row not in schema.all_row_keys(c.table):
+            problems.append(f"unknown row {c.table}.{c.row}")
+        if c.col not in schema.all_col_keys(c.table):
+            problems.append(f"unknown column {c.table}.{c.col}")
+        key = (c.table, c.row, c.col)
+        if key in seen:
+            problems.append(f"cell {'.'.join(key)} given twice")
+        seen.add(key)
+        v = c.value
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))
+                              or (isinstance(v, float) and not math.isfinite(v))):
+            problems.append(f"cell {'.'.join(key)} has a value that is not a finite number: {v!r}")
+        if c.raw is None:
+            problems.append(f"cell {'.'.join(key)} has no raw text")
+    for m in schema.METADATA:
+        v = (result.report or {}).get(m.key)
+        if v is None:
+            continue
+        if m.values and v not in m.values:
+            problems.append(f"metadata {m.key}={v!r} is not one of {m.values}")
+        if m.dtype == "int" and (isinstance(v, bool) or not isinstance(v, int)):
+            problems.append(f"metadata {m.key}={v!r} is not an integer")
+        if m.dtype == "date":
+            try:
+                dt.date.fromisoformat(str(v))
+            except ValueError:
+                problems.append(f"metadata {m.key}={v!r} is not an ISO date")
+    for f in result.findings:
+        if f.severity not in schema.SEVERITIES:
+            problems.append(f"finding {f.check} has severity {f.severity!r}")
+    return problems
+
+
+@dataclass
+class PreparedReport:
+    """One ParseResult after the tidy layer's own checks, ready to become rows."""
+
+    result: ParseResult
+    report_id: str
+    status: str
+    reason: str | None
+    cells: list[CellValue]
+    findings: list[Finding]
+    is_synthetic: bool = False
+
+
+def prepare(result: ParseResult, is_synthetic: bool = False) -> PreparedReport:
+    rid = report_id(result.sha256)
+    problems = contract_problems(result)
+    if problems:
+        # Not loaded as data, but kept visible: a rejected row that says why.
+        reason = INVALID_OUTPUT_REASON + "; ".join(sorted(set(problems))[:5])
+        return PreparedReport(result, rid, "rejected", reason, [], list(result.findings) + [
+            Finding("pipeline.contract", "error", None, reason)], is_synthetic)
+    findings = list(result.findings)
+    status = result.status
+    for c in result.cells:
+        col = schema.column_def(c.table, c.col)
+        if col.dtype == "int" and c.value is not None and float(c.value) != int(c.value):
+            findings.append(Finding(
+                NON_INTEGER_CHECK, "warning", c.table,
+                f"{c.table}.{c.row}.{c.col} counts things but reads {c.value!r} (raw {c.raw!r})"))
+            if status == "ok":
+                status = "warning"
+    return PreparedReport(result, rid, status, result.reason, list(result.cells), findings,
+                          is_synthetic)
+
+
+def dedupe(results: Iterable[ParseResult]) -> tuple[list[ParseResult], list[str]]:
+    """Keep one result per file content (the first by file path); return the dropped paths."""
+    kept: dict[str, ParseResult] = {}
+    dropped = []
+    for r in sorted(results, key=lambda r: r.file):
+        rid = report_id(r.sha256)
+        if rid in kept:
+            dropped.append(r.file)
+        else:
+            kept[rid] = r
+    return list(kept.values()), dropped
+
+
+def _frame(rows: list[dict], name: str) -> pl.DataFrame:
+    s = tidy_schema(name)
+    if not rows:
+        return pl.DataFrame(schema=s)
+    return pl.DataFrame(rows, schema=s, strict=False).select(list(s.names()))
+
+
+def cells_frame(prepared: list[PreparedReport]) -> pl.DataFrame:
+    rows = []
+    for p in prepared:
+        for c in p.cells:
+            col = schema.column_def(c.table, c.col)
+            v = None if c.value is None else float(c.value)
+            rows.append({
+                "report_id": p.report_id, "table": c.table, "row": c.row, "col": c.col,
+                "value": v,
+                "value_int": int(v) if v is not None and col.dtype == "int" and v == int(v) else None,
+                "dtype": col.dtype, "unit": col.unit, "raw": c.raw, "page": c.page,
+                "source_file": p.result.file,
+                "_o": (_TABLE_ORDER[c.table], _ROW_ORDER[(c.table, c.row)],
+                       _COL_ORDER[(c.table, c.col)]),
+            })
+    rows.sort(key=lambda r: (r["report_id"], r["_o"]))
+    for r in rows:
+        del r["_o"]
+    return _frame(rows, "cells")
+
+
+def reports_frame(prepared: list[PreparedReport]) -> pl.DataFrame:
+    version = extractor_version()
+    rows = []
+    for p in prepared:
+        r = p.result
+        row = {"report_id": p.report_id}
+        # Metadata of a result that broke the contract is not trusted either.
+        broken = bool(p.reason and p.reason.startswith(INVALID_OUTPUT_REASON))
+        for m in schema.METADATA:
+            v = None if broken else (r.report or {}).get(m.key)
+            if v is not None and m.dtype == "date":
+                v = dt.date.fromisoformat(str(v))
+            row[m.key] = v
+        row.update({
+            "source_file": r.file, "sha256": r.sha256.lower(), "format": r.format,
+            "status": p.status, "reason": p.reason, "n_cells": len(p.cells),
+            "n_findings": len(p.findings), "is_synthetic": p.is_synthetic,
+            "extractor_version": version,
+        })
+        rows.append(row)
+    rows.sort(key=lambda r: r["report_id"])
+    return _frame(rows, "reports")
+
+
+def findings_frame(prepared: list[PreparedReport]) -> pl.DataFrame:
+    rows = []
+    for p in sorted(prepared, key=lambda p: p.report_id):
+        for i, f in enumerate(p.findings):
+            rows.append({"report_id": p.report_id, "seq": i, "check": f.check,
+                         "severity": f.severity, "table": f.table, "message": f.message})
+    return _frame(rows, "findings")
+
+
+@dataclass
+class TidyTables:
+    cells: pl.DataFrame
+    reports: pl.DataFrame
+    findings: pl.DataFrame
+    duplicates: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, pl.DataFrame]:
+        return {"cells": self.cells, "reports": self.reports, "findings": self.findings}
+
+
+def build_tidy(results: Iterable[ParseResult],
+               synthetic: Iterable[str] = ()) -> TidyTables:
+    """The three tidy tables from parse results.
+
+    `synthetic` names the files (ParseResult.file) that say they are synthetic.
+    Files with identical bytes become one report (the first by path).
+    """
+    kept, dropped = dedupe(results)
+    synth = set(synthetic)
+    prepared = [prepare(r, r.file in synth) for r in kept]
+    return TidyTables(cells_frame(prepared), reports_frame(prepared), findings_frame(prepared),
+                      dropped)
