@@ -1,0 +1,192 @@
+"""Report metadata: organ, reporting year, publication date, index number.
+
+Sources, in order: Document.fields (header fields a reader found, raw keys),
+Document.title, the header block and the text. Unknown stays None: no value is
+guessed. Region coding is delegated to gip_pipeline.regions.code_organ.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from functools import lru_cache
+
+from gip_pipeline import schema
+from gip_pipeline.extraction.document import Document, Paragraph
+from gip_pipeline.extraction.normalize import normalize_text
+from gip_pipeline.extraction.result import Finding
+
+_KEY_JUNK_RE = re.compile(r"[\s:：|]+")
+# A page header labels a field `发布时间` as often as `发布日期`: same field.
+_FIELD_LABELS: dict[str, str] = {}
+for _m in schema.METADATA:
+    for _lab in _m.labels:
+        _FIELD_LABELS[_lab] = _m.key
+        if _lab.endswith("日期"):
+            _FIELD_LABELS[_lab[:-2] + "时间"] = _m.key
+TITLE_LABELS = ("标题", "题目", "名称")
+
+
+@lru_cache(maxsize=4096)
+def meta_field_for(raw_key: str) -> str | None:
+    """The metadata key a printed header label names (`發布機構` -> organ), or None."""
+    k = _KEY_JUNK_RE.sub("", normalize_text(raw_key))
+    if k in TITLE_LABELS:
+        return "title"
+    return _FIELD_LABELS.get(k)
+
+
+# `2023年政府信息公开工作年度报告`, `2016年度政府信息公开工作年度报告`, `2019年度...年报`
+_TITLE_RE = re.compile(r"政府信息公开[^。，,；;]{0,6}?(?:年度报告|年报)")
+# The reporting year stands just before the words 政府信息公开 in a title.
+_TITLE_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年度?[^\d。，,；;]{0,15}?政府信息公开")
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年度?")
+_DATE_RE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.年])\s*(\d{1,2})\s*(?:[-/.月])\s*(\d{1,2})\s*日?(?!\d)")
+_DATE_ONLY_RE = re.compile(r"^\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def is_gip_title(text: str) -> bool:
+    return bool(_TITLE_RE.search(normalize_text(text).replace(" ", "")))
+
+
+def _iso(y: str, m: str, d: str) -> str | None:
+    try:
+        return _dt.date(int(y), int(m), int(d)).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> str | None:
+    """The first valid date in a text, as ISO `YYYY-MM-DD`, or None."""
+    t = normalize_text(text)
+    for m in _DATE_RE.finditer(t):
+        iso = _iso(*m.groups())
+        if iso:
+            return iso
+    return None
+
+
+def _cn_date(line: str) -> str | None:
+    """`二〇二四年二月十九日` -> 2024-02-19; None unless the whole line is such a date."""
+    m = re.fullmatch(r"([〇零○O一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日", line)
+    if not m:
+        return None
+
+    def small(s: str) -> int:
+        if s == "十":
+            return 10
+        if s.startswith("十"):
+            return 10 + _CN_DIGITS[s[1]]
+        if s.endswith("十"):
+            return _CN_DIGITS[s[0]] * 10
+        if "十" in s:
+            a, b = s.split("十")
+            return _CN_DIGITS[a] * 10 + _CN_DIGITS[b]
+        return _CN_DIGITS[s]
+
+    y = "".join(str(_CN_DIGITS[c]) for c in m.group(1))
+    try:
+        return _iso(y, str(small(m.group(2))), str(small(m.group(3))))
+    except KeyError:
+        return None
+
+
+def find_title(doc: Document) -> str | None:
+    """The report title: Document.title, a 标题 field, else the first line that reads like one."""
+    if doc.title and is_gip_title(doc.title):
+        return normalize_text(doc.title)
+    for k, v in doc.fields.items():
+        if meta_field_for(k) == "title" and v and is_gip_title(v):
+            return normalize_text(v)
+    for i, b in enumerate(doc.blocks):
+        if i > 60:
+            break
+        texts = [b.text] if isinstance(b, Paragraph) else [c.text for row in b.rows[:3] for c in row]
+        for t in texts:
+            for line in t.splitlines():
+                if len(line) < 200 and is_gip_title(line):
+                    return normalize_text(line)
+    return normalize_text(doc.title) if doc.title else None
+
+
+def year_from_title(title: str | None) -> int | None:
+    if not title:
+        return None
+    t = normalize_text(title).replace(" ", "")
+    m = _TITLE_YEAR_RE.search(t)
+    return int(m.group(1)) if m else None
+
+
+def organ_from_title(title: str | None) -> str | None:
+    """The organ named before the year in a title, e.g. `平潭综合实验区2016年度...` -> 平潭综合实验区."""
+    if not title:
+        return None
+    t = normalize_text(title).replace(" ", "")
+    m = _TITLE_YEAR_RE.search(t)
+    if not m:
+        return None
+    organ = re.sub(r"^(?:关于)", "", t[: m.start()]).rstrip("的（(").strip()
+    return organ if len(organ) >= 2 and re.search(r"[\u4e00-\u9fff]", organ) else None
+
+
+def _date_line_at_end(doc: Document) -> str | None:
+    """A date printed alone on one of the last lines (the signature date)."""
+    lines: list[str] = []
+    for b in reversed(doc.blocks):
+        if isinstance(b, Paragraph):
+            for line in reversed(b.text.splitlines()):
+                t = normalize_text(line).replace(" ", "")
+                if t:
+                    lines.append(t)
+        if len(lines) >= 6:
+            break
+    for t in lines[:6]:
+        m = _DATE_ONLY_RE.match(t)
+        if m:
+            return _iso(*m.groups())
+        iso = _cn_date(t)
+        if iso:
+            return iso
+    return None
+
+
+def extract_metadata(doc: Document) -> tuple[dict, list[Finding]]:
+    """Metadata keyed as schema.META_KEYS (era excluded: recognition decides it)."""
+    report: dict = {k: None for k in schema.META_KEYS}
+    findings: list[Finding] = []
+    fields: dict[str, str] = {}
+    for k, v in doc.fields.items():
+        key = meta_field_for(k)
+        v = normalize_text(v or "")
+        if key and v and key not in fields:
+            fields[key] = v
+    title = find_title(doc)
+    report["organ"] = fields.get("organ") or organ_from_title(title)
+    report["year"] = year_from_title(title)
+    if "published" in fields:
+        report["published"] = parse_date(fields["published"])
+    if report["published"] is None:
+        report["published"] = _date_line_at_end(doc)
+    if "index_number" in fields:
+        report["index_number"] = fields["index_number"].replace(" ", "")
+
+    try:  # region coding is another module; until it lands these stay None
+        from gip_pipeline.regions import code_organ
+    except ImportError:
+        code_organ = None
+    if code_organ is not None:
+        try:
+            coded = code_organ(report["organ"], doc.text(), report["year"])
+        except Exception as e:  # a coding failure must not lose the report
+            findings.append(Finding("metadata.region_coding", "warning", None,
+                                    f"region coding failed: {type(e).__name__}: {e}"))
+            coded = None
+        if coded is not None:
+            report["region_code"] = coded.region_code
+            report["admin_level"] = coded.admin_level
+            report["organ_kind"] = coded.organ_kind
+            findings.extend(getattr(coded, "findings", None) or [])
+    return report, findings
