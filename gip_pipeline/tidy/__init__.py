@@ -59,6 +59,57 @@ def tidy_schema(name: str) -> pl.Schema:
     raise KeyError(name)
 
 
+# What each tidy column means (dbt docs and the codebook read this; metadata
+# columns take their text from schema.METADATA).
+COLUMN_DOCS: dict[str, dict[str, str]] = {
+    "cells": {
+        "report_id": "The report: first 16 hex digits of the sha256 of the source file's bytes.",
+        "table": "Table key (schema.TABLES): active_disclosure, requests or review_litigation.",
+        "row": "Row key within the table.",
+        "col": "Column key within the table.",
+        "value": "The printed number; null when the cell was printed empty, as a dash or as a "
+                 "word (never zero).",
+        "value_int": "The value as an integer, where the column counts things (dtype int) and "
+                     "the value is whole; else null.",
+        "dtype": "The column's dtype in the schema: int (a count) or decimal (an amount).",
+        "unit": "The column's unit: count, 10k_yuan (万元) or as_printed.",
+        "raw": "The cell's text exactly as extracted.",
+        "page": "1-based page of the cell for paged formats (PDF); null otherwise.",
+        "source_file": "The source file, relative to the input folder.",
+    },
+    "reports": {
+        "report_id": "First 16 hex digits of the sha256 of the source file's bytes.",
+        "source_file": "The source file, relative to the input folder.",
+        "sha256": "sha256 of the source file's bytes.",
+        "format": "File format: " + ", ".join(schema.FORMATS) + ".",
+        "status": "ok: tables found and every assessable identity holds; warning: a finding of "
+                  "severity error or warning stands; rejected: not a readable GIP report.",
+        "reason": "Why the file was rejected (one sentence); null otherwise.",
+        "n_cells": "Number of cells extracted.",
+        "n_findings": "Number of findings.",
+        "is_synthetic": "True when the file says it was generated (test data), not published.",
+        "extractor_version": "Version of the extractor that read the file.",
+    },
+    "findings": {
+        "report_id": "The report the finding is about.",
+        "seq": "Order of the finding within its report.",
+        "check": "The check that fired, e.g. an identity key from the schema.",
+        "severity": "error, warning or info.",
+        "table": "Table key the finding is about, if any.",
+        "message": "What was found, with the numbers.",
+    },
+}
+
+
+def column_doc(table: str, column: str) -> str:
+    if table == "reports":
+        for m in schema.METADATA:
+            if m.key == column:
+                closed = f" One of: {', '.join(m.values)}." if m.values else ""
+                return f"{m.en} ({m.zh}).{closed}"
+    return COLUMN_DOCS[table][column]
+
+
 def report_id(sha256: str) -> str:
     """A report's id: from its file's bytes, so it does not depend on run order or file name."""
     if len(sha256) < 16 or any(ch not in "0123456789abcdef" for ch in sha256.lower()):

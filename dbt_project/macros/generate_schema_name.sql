@@ -1,0 +1,4 @@
+{# Use a model's +schema as the schema name itself (staging, marts), not "<target>_<schema>". #}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}

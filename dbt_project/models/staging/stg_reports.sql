@@ -1,0 +1,1 @@
+select * from {{ source('core', 'reports') }}
