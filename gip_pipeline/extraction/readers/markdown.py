@@ -160,7 +160,7 @@ def _classify(raw: str) -> _Line:
     if m:
         return _Line("heading", _clean_inline(m.group(2)))
     if _FOOTNOTE_DEF.match(s):
-        return _Line("footnote", _clean_inline(s))
+        return _Line("footnote", s)  # kept whole: the marker ties it to its cell
     if _FOOTER.match(s):
         return _Line("footer", s)
     if set(s) <= set("-*_ ") and len(s.replace(" ", "")) >= 3:
