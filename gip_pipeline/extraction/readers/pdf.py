@@ -1,0 +1,543 @@
+"""PDF reader: bytes of a PDF with a text layer in, a Document of paragraphs and cell grids out.
+
+Speed is a design constraint (issue 7), so the whole file is parsed once, by pdfium (C):
+
+1. a cheap text pass (``get_text_range``) finds the pages that hold table labels and
+   gives the paragraphs of every other page;
+2. only on those pages are the ruling lines read from pdfium's path objects and the
+   characters with their boxes read from its text page; pdfplumber's table geometry
+   (merge_edges -> intersections -> cells -> tables) turns the lines into cells.
+   pdfplumber's own page parsing (pdfminer, ~60 ms a page) never runs.
+
+Grids are built from the cells' own boundaries, so a merged cell becomes one origin
+cell plus ``spanned`` copies: a vertically merged label printed one character per line
+(``不\\n予\\n公\\n开``) is one cell's text, and a label wrapped above and below its
+row's numbers stays in that row's label cell. A marker page with no ruling lines falls
+back to a text-line grid (cells split on wide gaps). Page numbers (``- 3 -``) are
+dropped wherever they land. Text is kept as printed; normalisation is downstream.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pdfplumber.table import (
+    cells_to_tables,
+    edges_to_intersections,
+    intersections_to_cells,
+    merge_edges,
+)
+
+from gip_pipeline.extraction.document import Cell, Document, Paragraph, Table, Unreadable
+from gip_pipeline.schema import TABLES
+
+FORMAT = "pdf"
+
+# Geometry tolerances in PDF points (1/72 in).
+SNAP = 3.0          # lines this close are one line (pdfplumber's default)
+MIN_EDGE = 3.0      # shorter strokes are glyph decorations, not rulings
+THIN = 2.5          # a filled shape thinner than this is drawn as a line
+INTERSECT = 1.5
+
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-－—–~]\s*\d{1,4}\s*[-－—–~]"          # - 3 -
+    r"|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?"  # 第3页 / 第3页 共9页
+    r"|\d{1,4}\s*[/／]\s*\d{1,4})\s*$"                 # 3/9
+)
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.．、])")
+_NUMBER_CELL = re.compile(r"^[\d０-９,，.．\s]+$")
+
+
+def _table_markers() -> tuple[str, ...]:
+    """Label fragments that say a page holds (part of) one of the three tables.
+
+    Taken from the schema's own labels, without numbering, so a continuation page
+    that starts mid-table (only row labels) is found too.
+    """
+    labels = {"申请人情况", "信息内容", "第二十条"}
+    for t in TABLES:
+        for item in (*t.rows, *t.columns):
+            for lab in (item.label, *item.variants):
+                lab = _NUMBERING.sub("", lab)
+                lab = re.sub(r"（.*", "", lab)  # drop parenthesised asides
+                if len(lab) >= 4:
+                    labels.add(lab)
+    return tuple(sorted(labels))
+
+
+TABLE_MARKERS = _table_markers()
+
+
+def is_page_number(text: str) -> bool:
+    return bool(_PAGE_NUMBER.match(text))
+
+
+def is_table_page(text: str) -> bool:
+    flat = re.sub(r"\s+", "", text)
+    return any(m in flat for m in TABLE_MARKERS)
+
+
+# ---------------------------------------------------------------- opening
+
+
+def _open(data: bytes) -> pdfium.PdfDocument:
+    head = data[:1024]
+    if b"%PDF-" not in head:
+        raise Unreadable("not a PDF file: the bytes do not start with a %PDF header")
+    if b"%%EOF" not in data[-2048:]:
+        raise Unreadable("truncated PDF: the file ends before its end-of-file marker")
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        if pdfium_c.FPDF_GetLastError() == pdfium_c.FPDF_ERR_PASSWORD or "password" in str(e).lower():
+            raise Unreadable("encrypted PDF: it needs a password to open") from None
+        raise Unreadable(f"damaged PDF: pdfium cannot load it ({e})") from None
+    if len(doc) == 0:
+        raise Unreadable("empty PDF: the document has no pages")
+    return doc
+
+
+# ---------------------------------------------------------------- characters
+
+
+@dataclass(slots=True)
+class _Char:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+    @property
+    def xc(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def yc(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+def _wide(ch: str) -> bool:
+    """CJK ideographs, CJK/full-width punctuation: joined across lines without spaces."""
+    return ord(ch) >= 0x2E80
+
+
+def _page_chars(textpage: pdfium.PdfTextPage, height: float) -> list[_Char]:
+    """Characters with their loose (advance x font height) boxes, top-origin.
+
+    The loose box gives every glyph of a line the same height (so ``一`` and ``、``
+    group with their line) and no false gap before ``.``; but some fonts carry a
+    broken bbox that makes it hundreds of points wide: then the tight glyph box,
+    squared up, stands in for it.
+    """
+    tp = textpage.raw
+    rect = pdfium_c.FS_RECTF()
+    bl, br, bb, bt = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    out = []
+    for i in range(pdfium_c.FPDFText_CountChars(tp)):
+        if pdfium_c.FPDFText_IsGenerated(tp, i) == 1:
+            continue  # spaces and line breaks pdfium inferred: layout comes from geometry
+        code = pdfium_c.FPDFText_GetUnicode(tp, i)
+        if code in (0, 0xFFFE, 0xFFFF) or code in (10, 13):
+            continue
+        if not pdfium_c.FPDFText_GetCharBox(tp, i, bl, br, bb, bt):
+            continue
+        x0, x1, y0, y1 = bl.value, br.value, bb.value, bt.value
+        # The reported font size is no guide (WPS scales a 1pt font by the text matrix):
+        # judge the loose box against the glyph itself; a '.' is tiny but its line is not.
+        t = max(x1 - x0, y1 - y0)
+        ok = pdfium_c.FPDFText_GetLooseCharBox(tp, i, rect)
+        lw, lh = rect.right - rect.left, rect.top - rect.bottom
+        if (ok and 0 < lh <= 4 * t + 16 and lw <= 3 * t + 6
+                and rect.bottom <= (y0 + y1) / 2 <= rect.top):
+            x0, x1, y0, y1 = rect.left, rect.right, rect.bottom, rect.top
+        else:
+            ym = (y0 + y1) / 2
+            y0, y1 = ym - t / 2, ym + t / 2
+        if code == 32 and x1 <= x0:
+            x1 = x0 + 0.1
+        out.append(_Char(chr(code), x0, x1, height - y1, height - y0))
+    return out
+
+
+def _lines(chars: list[_Char]) -> list[list[_Char]]:
+    """Group characters into text lines (top to bottom, each left to right)."""
+    lines: list[list[_Char]] = []
+    bounds: list[list[float]] = []
+    for c in sorted(chars, key=lambda c: (c.yc, c.x0)):
+        for line, b in zip(lines, bounds):
+            if b[0] <= c.yc <= b[1] and b[0] < c.bottom and c.top < b[1]:
+                line.append(c)
+                b[0], b[1] = min(b[0], c.top), max(b[1], c.bottom)
+                break
+        else:
+            lines.append([c])
+            bounds.append([c.top, c.bottom])
+    order = sorted(range(len(lines)), key=lambda k: bounds[k][0])
+    return [sorted(lines[k], key=lambda c: c.x0) for k in order]
+
+
+def _line_text(line: list[_Char]) -> str:
+    out: list[str] = []
+    prev: _Char | None = None
+    for c in line:
+        if prev is not None and c.text != " " and prev.text != " ":
+            gap = c.x0 - prev.x1
+            h = max(c.bottom - c.top, prev.bottom - prev.top, 1.0)
+            # A visible gap between two non-CJK glyphs is a word break pdfium dropped.
+            if gap > 0.25 * h and not (_wide(c.text) and _wide(prev.text)):
+                out.append(" ")
+        out.append(c.text)
+        prev = c
+    return "".join(out).strip()
+
+
+def _join_lines(texts: list[str]) -> str:
+    """Join a cell's wrapped lines: no space where either side is CJK."""
+    out = ""
+    for t in texts:
+        if not t:
+            continue
+        if out and not (_wide(out[-1]) or _wide(t[0])):
+            out += " "
+        out += t
+    return out
+
+
+def cell_text(chars: list[_Char]) -> str:
+    return _join_lines([_line_text(line) for line in _lines(chars)])
+
+
+# ---------------------------------------------------------------- ruling lines
+
+
+def _matrix(obj) -> tuple[float, ...]:
+    m = pdfium_c.FS_MATRIX()
+    if not pdfium_c.FPDFPageObj_GetMatrix(obj, m):
+        return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+def _compose(inner: tuple[float, ...], outer: tuple[float, ...]) -> tuple[float, ...]:
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D,
+            e * A + f * C + E, e * B + f * D + F)
+
+
+def _visible(obj, stroke: bool) -> bool:
+    r, g, b, a = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+    get = pdfium_c.FPDFPageObj_GetStrokeColor if stroke else pdfium_c.FPDFPageObj_GetFillColor
+    if not get(obj, r, g, b, a):
+        return True
+    # White or transparent rulings are invisible borders: they must not cut cells.
+    return a.value > 0 and not (r.value > 240 and g.value > 240 and b.value > 240)
+
+
+def _edge(x0: float, top: float, x1: float, bottom: float, orient: str) -> dict:
+    return {"x0": x0, "x1": x1, "top": top, "bottom": bottom, "width": x1 - x0,
+            "height": bottom - top, "orientation": orient}
+
+
+def _path_edges(obj, mat: tuple[float, ...], height: float, out: list[dict]) -> None:
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    if not pdfium_c.FPDFPath_GetDrawMode(obj, fill, stroke):
+        return
+    stroked = bool(stroke.value) and _visible(obj, True)
+    filled = fill.value != pdfium_c.FPDF_FILLMODE_NONE and _visible(obj, False)
+    if not (stroked or filled):
+        return
+    a, b, c, d, e, f = mat
+    subpaths: list[list[tuple[float, float, int]]] = []
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
+        seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
+        if not pdfium_c.FPDFPathSegment_GetPoint(seg, x, y):
+            continue
+        kind = pdfium_c.FPDFPathSegment_GetType(seg)
+        px, py = a * x.value + c * y.value + e, b * x.value + d * y.value + f
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO or not subpaths:
+            subpaths.append([])
+        subpaths[-1].append((px, height - py, kind))
+        if pdfium_c.FPDFPathSegment_GetClose(seg) and subpaths[-1]:
+            x0, y0, _ = subpaths[-1][0]
+            subpaths[-1].append((x0, y0, pdfium_c.FPDF_SEGMENT_LINETO))
+    for pts in subpaths:
+        if stroked:
+            for (xa, ya, _), (xb, yb, kind) in zip(pts, pts[1:]):
+                if kind != pdfium_c.FPDF_SEGMENT_LINETO:
+                    continue
+                if abs(ya - yb) < 0.5 and abs(xa - xb) >= MIN_EDGE:
+                    out.append(_edge(min(xa, xb), ya, max(xa, xb), ya, "h"))
+                elif abs(xa - xb) < 0.5 and abs(ya - yb) >= MIN_EDGE:
+                    out.append(_edge(xa, min(ya, yb), xa, max(ya, yb), "v"))
+        elif filled and len(pts) >= 3:
+            # Word/WPS often draw rulings as thin filled rectangles; wide fills are shading.
+            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+            x0, x1, t, btm = min(xs), max(xs), min(ys), max(ys)
+            if btm - t <= THIN and x1 - x0 >= MIN_EDGE:
+                out.append(_edge(x0, (t + btm) / 2, x1, (t + btm) / 2, "h"))
+            elif x1 - x0 <= THIN and btm - t >= MIN_EDGE:
+                out.append(_edge((x0 + x1) / 2, t, (x0 + x1) / 2, btm, "v"))
+
+
+def page_edges(page: pdfium.PdfPage) -> list[dict]:
+    """Horizontal and vertical rulings of a page, in pdfplumber's edge format (top-origin)."""
+    height = page.get_height()
+    out: list[dict] = []
+
+    def walk(count: int, get, parent_mat: tuple[float, ...] | None, depth: int) -> None:
+        for i in range(count):
+            obj = get(i)
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            mat = _matrix(obj)
+            if parent_mat is not None:
+                mat = _compose(mat, parent_mat)
+            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+                _path_edges(obj, mat, height, out)
+            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 8:
+                walk(pdfium_c.FPDFFormObj_CountObjects(obj),
+                     lambda j, o=obj: pdfium_c.FPDFFormObj_GetObject(o, j), mat, depth + 1)
+
+    raw = page.raw
+    walk(pdfium_c.FPDFPage_CountObjects(raw), lambda j: pdfium_c.FPDFPage_GetObject(raw, j), None, 0)
+    return out
+
+
+def close_open_ends(edges: list[dict]) -> list[dict]:
+    """Horizontal edges that close a table left open where it breaks across pages.
+
+    A table continued on the next page often has no bottom ruling (or no top ruling
+    over its first cells), so its last (first) row would form no cells and its text
+    would fall out of the table. Vertical rulings ending at one height, at least one
+    of them with no horizontal ruling through its end, get a closing edge there.
+    """
+    hs = [e for e in edges if e["orientation"] == "h"]
+    vs = [e for e in edges if e["orientation"] == "v"]
+
+    def dangling(v: dict, y: float) -> bool:
+        return not any(abs(h["top"] - y) <= SNAP and h["x0"] - SNAP <= v["x0"] <= h["x1"] + SNAP
+                       for h in hs)
+
+    extra = []
+    for end in ("top", "bottom"):
+        for y in _cluster([v[end] for v in vs], SNAP):
+            group = [v for v in vs if abs(v[end] - y) <= SNAP]
+            if len(group) >= 2 and any(dangling(v, v[end]) for v in group):
+                x0, x1 = min(v["x0"] for v in group), max(v["x0"] for v in group)
+                extra.append(_edge(x0, y, x1, y, "h"))
+    return extra
+
+
+def find_cell_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
+    """Cell bboxes (x0, top, x1, bottom) of each ruled table, via pdfplumber's geometry."""
+    if not edges:
+        return []
+    merged = merge_edges(edges, SNAP, SNAP, SNAP, SNAP)
+    merged = [e for e in merged if (e["width"] if e["orientation"] == "h" else e["height"]) >= MIN_EDGE]
+    extra = close_open_ends(merged)
+    if extra:  # merge again so a closing edge snaps onto a partial ruling at its height
+        merged = merge_edges(merged + extra, SNAP, SNAP, SNAP, SNAP)
+    inter = edges_to_intersections(merged, INTERSECT, INTERSECT)
+    return cells_to_tables(intersections_to_cells(inter))
+
+
+# ---------------------------------------------------------------- grids
+
+
+def _cluster(values: list[float], tol: float = 1.0) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > tol:
+            out.append(v)
+    return out
+
+
+def _index(bounds: list[float], v: float) -> int:
+    return min(range(len(bounds)), key=lambda k: abs(bounds[k] - v))
+
+
+def grid_from_cells(cells: list[tuple[float, float, float, float]], chars: list[_Char],
+                    page_no: int) -> tuple[Table, set[int]]:
+    """Expand cell bboxes into a row/column grid: merged cells leave spanned copies.
+
+    Returns the table and the ids of the characters it consumed.
+    """
+    xs = _cluster([v for c in cells for v in (c[0], c[2])])
+    ys = _cluster([v for c in cells for v in (c[1], c[3])])
+    nrows, ncols = len(ys) - 1, len(xs) - 1
+    grid: list[list[Cell | None]] = [[None] * ncols for _ in range(nrows)]
+    used: set[int] = set()
+    for x0, top, x1, bottom in sorted(cells, key=lambda c: (c[1], c[0])):
+        inside = [c for c in chars if x0 <= c.xc < x1 and top <= c.yc < bottom]
+        used.update(id(c) for c in inside)
+        text = cell_text(inside)
+        c0, c1 = _index(xs, x0), _index(xs, x1)
+        r0, r1 = _index(ys, top), _index(ys, bottom)
+        for r in range(r0, max(r1, r0 + 1)):
+            for c in range(c0, max(c1, c0 + 1)):
+                if grid[r][c] is None:
+                    grid[r][c] = Cell(text, page_no, spanned=(r, c) != (r0, c0))
+    rows = [[cell if cell is not None else Cell("", page_no) for cell in row] for row in grid]
+    return Table(_tidy(rows), page_no), used
+
+
+def _tidy(rows: list[list[Cell]]) -> list[list[Cell]]:
+    """Drop rows that print nothing (or only a page number) and columns that are empty."""
+    def blank(c: Cell) -> bool:
+        return not c.text.strip()
+
+    kept = []
+    for row in rows:
+        texts = {c.text for c in row if not blank(c)}
+        if not texts or (len(texts) == 1 and is_page_number(next(iter(texts)))):
+            continue
+        kept.append(row)
+    if not kept:
+        return []
+    width = max(len(r) for r in kept)
+    cols = [j for j in range(width) if any(j < len(r) and not blank(r[j]) for r in kept)]
+    return [[r[j] for j in cols if j < len(r)] for r in kept]
+
+
+# ---------------------------------------------------------------- unruled fallback
+
+
+def _split_cells(line: list[_Char]) -> list[list[_Char]]:
+    """Split a text line into cells on gaps wider than about one character."""
+    cells: list[list[_Char]] = [[]]
+    prev = None
+    for c in line:
+        if c.text == " ":
+            continue
+        if prev is not None:
+            h = max(c.bottom - c.top, 1.0)
+            if c.x0 - prev.x1 > 0.9 * h:
+                cells.append([])
+        cells[-1].append(c)
+        prev = c
+    return [c for c in cells if c]
+
+
+def text_blocks(chars: list[_Char], page_no: int) -> list[tuple[float, Paragraph | Table]]:
+    """Blocks of a table page without rulings: lines split into cells on wide gaps.
+
+    Consecutive multi-cell lines form a table; a label wrapped above and below a
+    label-less number line is rejoined into that row.
+    """
+    lines = [ln for ln in _lines(chars) if not is_page_number(_line_text(ln))]
+    items = []  # (top, bottom, cells as texts, is_row)
+    for ln in lines:
+        parts = [_line_text(p) for p in _split_cells(ln)]
+        parts = [p for p in parts if p]
+        if not parts:
+            continue
+        top, bottom = min(c.top for c in ln), max(c.bottom for c in ln)
+        numeric = any(_NUMBER_CELL.match(p) for p in parts)
+        items.append([top, bottom, parts, len(parts) > 1 or numeric])
+
+    def label_only(k: int) -> bool:
+        return 0 <= k < len(items) and not items[k][3] and len(items[k][2]) == 1
+
+    def near(a: int, b: int) -> float:
+        return items[b][0] - items[a][1]
+
+    merged: list[list] = []
+    skip: set[int] = set()
+    for k, it in enumerate(items):
+        if k in skip:
+            continue
+        top, bottom, parts, is_row = it
+        if is_row and all(_NUMBER_CELL.match(p) for p in parts):
+            h = bottom - top
+            above = k - 1 if label_only(k - 1) and near(k - 1, k) < 0.8 * h and merged and merged[-1][2] is items[k - 1][2] else None
+            below = k + 1 if label_only(k + 1) and near(k, k + 1) < 0.8 * h else None
+            if above is not None and below is not None and abs(near(above, k) - near(k, below)) > 0.4 * h:
+                below = None  # not symmetric: the line below starts the next row
+            label_parts = []
+            if above is not None:
+                label_parts.append(merged.pop()[2][0])
+            if below is not None:
+                label_parts.append(items[below][2][0])
+                skip.add(below)
+            if label_parts:
+                parts = [_join_lines(label_parts)] + parts
+        merged.append([top, bottom, parts, is_row])
+
+    blocks: list[tuple[float, Paragraph | Table]] = []
+    run: list[list] = []
+
+    def flush() -> None:
+        if run:
+            rows = [[Cell(p, page_no) for p in r[2]] for r in run]
+            blocks.append((run[0][0], Table(rows, page_no)))
+            run.clear()
+
+    for it in merged:
+        if it[3] or len(it[2]) > 1:
+            run.append(it)
+        else:
+            flush()
+            blocks.append((it[0], Paragraph(it[2][0], page_no)))
+    flush()
+    return blocks
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _table_page_blocks(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage,
+                       page_no: int) -> list[Paragraph | Table]:
+    height = page.get_height()
+    chars = _page_chars(textpage, height)
+    tables = find_cell_tables(page_edges(page))
+    if not tables:
+        return [b for _, b in sorted(text_blocks(chars, page_no), key=lambda t: t[0])]
+    placed: list[tuple[float, Paragraph | Table]] = []
+    used: set[int] = set()
+    for cells in tables:
+        table, consumed = grid_from_cells(cells, chars, page_no)
+        used |= consumed
+        if table.rows:
+            placed.append((min(c[1] for c in cells), table))
+    rest = [c for c in chars if id(c) not in used]
+    for line in _lines(rest):
+        text = _line_text(line)
+        if text and not is_page_number(text):
+            placed.append((min(c.top for c in line), Paragraph(text, page_no)))
+    placed.sort(key=lambda t: t[0])
+    return [b for _, b in placed]
+
+
+def _text_lines(text: str) -> list[str]:
+    return [ln.strip() for ln in re.split(r"\r\n|\r|\n", text)
+            if ln.strip() and not is_page_number(ln)]
+
+
+def read(data: bytes, name: str) -> Document:
+    """Read a PDF's paragraphs and tables; Unreadable for scanned, encrypted or broken files."""
+    doc = _open(data)
+    try:
+        pages = []
+        any_text = False
+        for i in range(len(doc)):
+            page = doc[i]
+            textpage = page.get_textpage()
+            text = textpage.get_text_range()
+            any_text = any_text or bool(text.strip())
+            pages.append((page, textpage, text))
+        if not any_text:
+            raise Unreadable("scanned PDF: no text layer")
+        out = Document(format=FORMAT, pages=len(doc))
+        for i, (page, textpage, text) in enumerate(pages, start=1):
+            if is_table_page(text):
+                out.blocks.extend(_table_page_blocks(page, textpage, i))
+            else:
+                out.blocks.extend(Paragraph(t, i) for t in _text_lines(text))
+        return out
+    finally:
+        doc.close()
