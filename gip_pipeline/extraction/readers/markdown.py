@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gip_pipeline.extraction.document import Cell, Document, Paragraph, Table, Unreadable
+from gip_pipeline.extraction.readers.encoding import decode_bytes
 from gip_pipeline.schema import METADATA, TABLES
 
 StrayMode = Literal["rows", "paragraphs", "drop"]
@@ -86,17 +87,10 @@ def read(data: bytes, name: str, stray: StrayMode = "rows") -> Document:
 def _decode(data: bytes, name: str) -> str:
     if not data.strip():
         raise Unreadable(f"{name} is empty")
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise Unreadable(f"{name} is not text in a known encoding")
-    return str(best)
+    text = decode_bytes(data)
+    if "\x00" in text:
+        raise Unreadable(f"{name} is binary, not Markdown text")
+    return text
 
 
 def _body_lines(text: str) -> list[str]:
