@@ -324,6 +324,8 @@ def code_organ(organ: str | None, text: str = "", year: int | None = None) -> Or
                 f"{keep[0].name} read as {keep[0].code}: the text names its parent region "
                 f"(candidates were {', '.join(r.code for r in cands)})"))
             cands = keep
+        elif keep:  # the text names a parent shared by some candidates: narrow, don't pick
+            cands = keep
     if len(cands) == 1:
         _set_region(out, cands[0])
         return out
