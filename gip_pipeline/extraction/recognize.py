@@ -1,0 +1,479 @@
+"""Recognising the three statistical tables in a Document by their row and column labels.
+
+Headings are not trusted (real documents mangle them). All table rows of the
+document are read as one stream, whatever Table blocks they were split into
+(page breaks, converters): a row is label cells followed by value cells.
+Header rows (column labels) and matched row labels set the table in force;
+value rows are assigned to (table, row, col) by the schema's printed column
+order. Rows with no label are placed between labelled anchors in the era's
+canonical row order only when their count fits the gap exactly.
+
+Text with no usable grid goes to gip_pipeline.extraction.glued.decode_glued.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gip_pipeline import schema
+from gip_pipeline.extraction.document import Document, Paragraph, Table
+from gip_pipeline.extraction.labels import (
+    HEADER_WORDS, era_markers, label_key, match_column, match_group, match_row,
+)
+from gip_pipeline.extraction.normalize import normalize_text
+from gip_pipeline.extraction.result import CellValue, Finding
+from gip_pipeline.extraction.values import looks_like_value, parse_value
+
+REQ = schema.REQUESTS.key
+AD = schema.ACTIVE_DISCLOSURE.key
+RL = schema.REVIEW_LITIGATION.key
+
+_OTHER_HANDLING = schema.REQUESTS.row("other_handling")
+_RL_ROWS = tuple(r.key for r in schema.REVIEW_LITIGATION.rows)
+_RL_COLS = tuple(c.key for c in schema.REVIEW_LITIGATION.columns)
+_RL_WIDTH = len(_RL_ROWS) * len(_RL_COLS)
+_RL_TITLE_KEYS = tuple(label_key(t) for t in (schema.REVIEW_LITIGATION.title,
+                                              *schema.REVIEW_LITIGATION.title_variants))
+_RL_WORD_KEYS = (label_key(schema.REVIEW_LITIGATION.rows[0].label),
+                 label_key(schema.REVIEW_LITIGATION.rows[1].group or ""))
+_MIN_DISTINCT_HEADER = 4  # a single column label this long marks a header row
+
+
+@dataclass
+class Recognition:
+    era: str | None
+    cells: list[CellValue] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    tables_found: set[str] = field(default_factory=set)
+    era_source: str | None = None  # "labels", "year", "glued" or None
+    optional_columns: set[str] = field(default_factory=set)  # e.g. legal_person_subtotal
+    value_notes: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    used_glued: bool = False
+
+
+@dataclass
+class _VCell:
+    raw: str
+    page: int | None
+
+
+@dataclass
+class _Entry:
+    """One requests value row, labelled or not, in document order."""
+    key: str | None
+    values: list[_VCell]
+    label: str = ""
+
+
+def detect_era(doc: Document, year: int | None = None) -> tuple[str | None, str | None]:
+    """Era from the tables' own labels, the year second. Returns (era, source)."""
+    votes = {e: 0 for e in schema.TABLE_ERAS}
+    for t in doc.tables:
+        for row in t.rows:
+            for c in row:
+                if c.text and not c.spanned:
+                    for e in era_markers(c.text):
+                        votes[e] += 1
+    best = max(votes.values())
+    if best:
+        winners = [e for e, v in votes.items() if v == best]
+        if len(winners) == 1:
+            return winners[0], "labels"
+    by_year = schema.era_for_year(year)
+    if by_year in schema.TABLE_ERAS:
+        return by_year, "year"
+    return None, None
+
+
+def _split(row, table_page):
+    """(labels, values) of one grid row: values are the cells after the last label cell."""
+    last_label = -1
+    for i, c in enumerate(row):
+        if c.text and c.text.strip() and not looks_like_value(c.text):
+            last_label = i
+    labels: list[str] = []
+    for c in row[: last_label + 1]:
+        t = c.text.strip()
+        if t and (not labels or normalize_text(labels[-1]) != normalize_text(t)):
+            labels.append(t)
+    # Spanned copies of a value cell are not extra values.
+    values = [_VCell(c.text.strip(), c.page if c.page is not None else table_page)
+              for c in row[last_label + 1:] if not c.spanned]
+    return labels, values
+
+
+def _fit(values: list[_VCell], n: int) -> list[_VCell] | None:
+    """Exactly n values, dropping only blank padding at either end; None when impossible."""
+    if len(values) == n:
+        return values
+    v = list(values)
+    while len(v) > n and v and not v[0].raw:
+        v.pop(0)
+    while len(v) > n and v and not v[-1].raw:
+        v.pop()
+    return v if len(v) == n else None
+
+
+class _Scanner:
+    def __init__(self, era: str | None):
+        self.era = era
+        self.context: str | None = None
+        self.group: str | None = None
+        self.pending: list[str] = []
+        self.req_cols: set[str] = set()
+        self.ad_cols: list[str] = []
+        self.req_entries: list[_Entry] = []
+        self.ad_rows: dict[str, tuple[list[str], list[_VCell]]] = {}
+        self.rl_values: list[_VCell] = []
+        self.rl_rows: dict[str, list[_VCell]] = {}
+        self.rl_done = False
+        self.seen_requests = False
+        self.findings: list[Finding] = []
+
+    # ------------------------------------------------------------ header rows
+    def header(self, labels: list[str]) -> bool:
+        best_table, best_cols = None, []
+        for t in schema.TABLES:
+            cols = []
+            for lab in labels:
+                m = match_column(lab, t.key)
+                if m and m.key not in cols:
+                    cols.append(m.key)
+            distinct = any(len(label_key(schema.column_def(t.key, c).label)) >= _MIN_DISTINCT_HEADER
+                           and c not in ("total", "other_org") for c in cols)
+            if (len(cols) >= 2 or distinct) and len(cols) > len(best_cols):
+                best_table, best_cols = t.key, cols
+        if best_table is None:
+            keys = {label_key(x) for x in labels}
+            if keys & HEADER_WORDS:
+                return True
+            if any(match_row(x, RL, self.era) or label_key(x) in _RL_WORD_KEYS for x in labels):
+                self.context = RL
+                return True
+            return False
+        self.context = best_table
+        if best_table == REQ:
+            self.req_cols.update(best_cols)
+        elif best_table == AD:
+            self.ad_cols = best_cols
+        return True
+
+    def paragraph(self, text: str) -> None:
+        self.pending = []
+        k = label_key(text)
+        if len(k) < 80 and (any(t in k for t in _RL_TITLE_KEYS)
+                            or all(w in k for w in _RL_WORD_KEYS)):
+            self.context = RL
+
+    # ------------------------------------------------------------ rows
+    def row(self, labels: list[str], values: list[_VCell]) -> None:
+        if not values:
+            if labels and not self.header(labels):
+                g = match_group(labels[-1], REQ) or match_group(" ".join(labels), REQ)
+                if g:
+                    self.group = g
+                    self.context = REQ
+                    self.pending = []
+                else:
+                    self.pending = (self.pending + [" ".join(labels)])[-2:]
+            else:
+                self.pending = []
+            return
+        try:
+            self._value_row(labels, values)
+        finally:
+            self.pending = []
+
+    def _candidates(self, labels: list[str]) -> list[tuple[str, str | None]]:
+        """Label texts to try with the group context for each, most specific first."""
+        own = " ".join(labels)
+        ctx = self.group
+        out = []
+        if labels:
+            out.append((own, ctx))
+            if len(labels) > 1:
+                g = match_group(" ".join(labels[:-1]), REQ)
+                out.append((labels[-1], g or ctx))
+            if self.pending:
+                out.append((" ".join(self.pending + labels), ctx))
+        elif self.pending:
+            out.append((" ".join(self.pending), ctx))
+            if len(self.pending) > 1:
+                out.append((self.pending[-1], ctx))
+        return out
+
+    def _value_row(self, labels: list[str], values: list[_VCell]) -> None:
+        cands = self._candidates(labels)
+        order = (self.context,) if self.context else ()
+        for table in order + tuple(t for t in (REQ, AD, RL) if t not in order):
+            for text, ctx in cands:
+                m = match_row(text, table, self.era, ctx)
+                if m:
+                    self._assign_row(table, m.key, m.group, values, text)
+                    return
+        # A 2021-era report printing （六）其他处理 as one row: it is other_handling.
+        for text, _ in cands:
+            if match_group(text, REQ) == _OTHER_HANDLING.label:
+                self._assign_row(REQ, _OTHER_HANDLING.key, None, values, text)
+                self.findings.append(Finding(
+                    "requests.other_handling_single_row", "info", REQ,
+                    f"（六）其他处理 printed as one row in a {self.era}-era table: read as other_handling"))
+                return
+        label = " ".join(labels or self.pending)
+        # Section 四's one data row of 15 numbers (possibly split over rows).
+        if not self.rl_done and (self.context == RL or (self.seen_requests and not label)):
+            if len(values) == _RL_WIDTH or self.context == RL:
+                if self._rl_values(values):
+                    return
+        if self.context == REQ or (self.context is None and self.seen_requests):
+            n = self._req_width()
+            fitted = _fit(values, n)
+            if fitted is not None:
+                self.req_entries.append(_Entry(None, fitted, label))
+                return
+        if len(values) >= 2:
+            where = f" (label {label!r})" if label else ""
+            self.findings.append(Finding(
+                "recognize.unplaced_row", "info", self.context,
+                f"a row of {len(values)} values{where} was not placed in any table"))
+
+    def _req_width(self) -> int:
+        return len(schema.row_columns(REQ, self.era or "2021", "new_received")) + (
+            1 if "legal_person_subtotal" in self.req_cols else 0)
+
+    def _rl_values(self, values: list[_VCell]) -> bool:
+        if len(self.rl_values) + len(values) > _RL_WIDTH:
+            fitted = _fit(values, _RL_WIDTH - len(self.rl_values))
+            if fitted is None:
+                self.findings.append(Finding(
+                    "review_litigation.width", "warning", RL,
+                    f"value row of {len(values)} cells does not fit the {_RL_WIDTH}-cell data row "
+                    f"({len(self.rl_values)} already read): not used"))
+                self.rl_values = []
+                return False
+            values = fitted
+        self.rl_values.extend(values)
+        self.context = RL
+        if len(self.rl_values) == _RL_WIDTH:
+            k = 0
+            for r in _RL_ROWS:
+                self.rl_rows.setdefault(r, self.rl_values[k:k + len(_RL_COLS)])
+                k += len(_RL_COLS)
+            self.rl_done = True
+        return True
+
+    def _assign_row(self, table: str, key: str, group: str | None, values: list[_VCell],
+                    label: str) -> None:
+        self.context = table
+        if table == REQ:
+            self.seen_requests = True
+            self.group = group
+            n = self._req_width()
+            fitted = _fit(values, n)
+            if fitted is None:
+                self.findings.append(Finding(
+                    "requests.row_width", "warning", REQ,
+                    f"row {key} has {len(values)} value cells, expected {n}: not used"))
+                return
+            self.req_entries.append(_Entry(key, fitted, label))
+        elif table == AD:
+            cols = self._ad_cols(key)
+            fitted = _fit(values, len(cols)) if cols else None
+            if fitted is None:
+                self.findings.append(Finding(
+                    "active_disclosure.row_width", "warning", AD,
+                    f"row {key} has {len(values)} value cells, expected {len(cols)}: not used"))
+                return
+            if key in self.ad_rows:
+                self.findings.append(Finding("active_disclosure.duplicate_row", "warning", AD,
+                                             f"row {key} printed twice: the first is kept"))
+                return
+            self.ad_rows[key] = (cols, fitted)
+        elif table == RL:
+            fitted = _fit(values, len(_RL_COLS))
+            if fitted is None or key in self.rl_rows:
+                self.findings.append(Finding(
+                    "review_litigation.row_width", "warning", RL,
+                    f"row {key} has {len(values)} value cells, expected {len(_RL_COLS)}: not used"))
+                return
+            self.rl_rows[key] = fitted
+
+    def _ad_cols(self, row: str) -> list[str]:
+        """Section 二 columns of a row: the era's, in the printed header's order where it has them."""
+        eras = [self.era] if self.era in schema.TABLE_ERAS else list(schema.TABLE_ERAS)
+        for era in eras:
+            cols = list(schema.ACTIVE_DISCLOSURE_COLUMNS[era].get(row, ()))
+            if not cols:
+                continue
+            if self.era is None and self.ad_cols and not set(cols) & set(self.ad_cols):
+                continue
+            if set(self.ad_cols) == set(cols):
+                return list(self.ad_cols)
+            return cols
+        return []
+
+
+def _resolve_requests(sc: _Scanner, era: str | None, rec: Recognition) -> dict[str, list[_VCell]]:
+    """Labelled rows by their key; label-less runs by position between anchors when they fit."""
+    rows: dict[str, list[_VCell]] = {}
+    order = [r.key for r in schema.REQUESTS.rows_for(era or "2021")]
+    pos = {k: i for i, k in enumerate(order)}
+    if _OTHER_HANDLING.key not in pos:  # 2021 report printing one （六） row
+        pos[_OTHER_HANDLING.key] = pos[schema.OTHER_ROWS_2021[0]]
+    entries = sc.req_entries
+    i = 0
+    while i < len(entries):
+        e = entries[i]
+        if e.key is not None:
+            if e.key in rows:
+                rec.findings.append(Finding("requests.duplicate_row", "warning", REQ,
+                                            f"row {e.key} printed twice: the first is kept"))
+            else:
+                rows[e.key] = e.values
+            i += 1
+            continue
+        j = i
+        while j < len(entries) and entries[j].key is None:
+            j += 1
+        run = entries[i:j]
+        prev = entries[i - 1].key if i > 0 else None
+        nxt = entries[j].key if j < len(entries) else None
+        lo = pos[prev] + 1 if prev in pos else 0
+        hi = pos[nxt] if nxt in pos else len(order)
+        if prev == _OTHER_HANDLING.key and era == "2021":
+            lo = pos[schema.OTHER_ROWS_2021[-1]] + 1
+        slots = [k for k in order[lo:hi] if k not in rows]
+        ok = len(slots) == len(run) and era is not None and (prev is not None or nxt is not None)
+        if ok:
+            for k, e2 in zip(slots, run):
+                if e2.label and label_key(e2.label):
+                    row_def = schema.REQUESTS.row(k)
+                    m = match_row(e2.label, REQ, era, row_def.group)
+                    if not m or m.key != k:
+                        ok = False
+                        break
+        if ok:
+            for k, e2 in zip(slots, run):
+                rows[k] = e2.values
+            rec.findings.append(Finding(
+                "requests.rows_by_position", "info", REQ,
+                f"{len(run)} row(s) printed without a recognisable label placed by position "
+                f"between {prev or 'table start'} and {nxt or 'table end'}: {', '.join(slots)}"))
+        else:
+            rec.findings.append(Finding(
+                "requests.unplaced_rows", "warning", REQ,
+                f"{len(run)} row(s) without a recognisable label between {prev or 'table start'} "
+                f"and {nxt or 'table end'} do not fit the {len(slots)} open row(s) there: not used"))
+        i = j
+    return rows
+
+
+def _emit(rec: Recognition, table: str, row: str, col: str, v: _VCell) -> None:
+    cdef = schema.column_def(table, col)
+    pv = parse_value(v.raw, cdef.dtype, cdef.allow_negative)
+    rec.cells.append(CellValue(table, row, col, pv.value, v.raw, v.page))
+    if pv.note:
+        rec.value_notes[(table, row, col)] = pv.note
+    # Negative numbers are validate's non-negativity check (it reads the raw text).
+    if pv.kind in ("multiple", "fraction", "invalid"):
+        rec.findings.append(Finding(
+            f"{table}.value_{pv.kind}", "warning", table,
+            f"cell {row}/{col} printed {v.raw!r}: {pv.note or pv.kind}; left null"))
+
+
+def recognize(doc: Document, year: int | None = None) -> Recognition:
+    era, source = detect_era(doc, year)
+    rec = Recognition(era=era, era_source=source)
+    sc = _Scanner(era)
+    for b in doc.blocks:
+        if isinstance(b, Paragraph):
+            sc.paragraph(b.text)
+            continue
+        assert isinstance(b, Table)
+        for row in b.rows:
+            labels, values = _split(row, b.page)
+            sc.row(labels, values)
+    rec.findings.extend(sc.findings)
+
+    if sc.ad_rows and era:
+        for r in schema.ACTIVE_DISCLOSURE.rows_for(era):
+            if r.key in sc.ad_rows:
+                cols, vals = sc.ad_rows[r.key]
+                for c, v in zip(cols, vals):
+                    _emit(rec, AD, r.key, c, v)
+        rec.tables_found.add(AD)
+    req_rows = _resolve_requests(sc, era, rec) if sc.req_entries else {}
+    if req_rows:
+        cols = [c for c in schema.all_col_keys(REQ)
+                if c != "legal_person_subtotal" or "legal_person_subtotal" in sc.req_cols]
+        if "legal_person_subtotal" in cols:
+            rec.optional_columns.add("legal_person_subtotal")
+        for r in schema.REQUESTS.rows:
+            if r.key in req_rows:
+                for c, v in zip(cols, req_rows[r.key]):
+                    _emit(rec, REQ, r.key, c, v)
+        rec.tables_found.add(REQ)
+    if sc.rl_rows:
+        for r in _RL_ROWS:
+            for c, v in zip(_RL_COLS, sc.rl_rows.get(r, ())):
+                _emit(rec, RL, r, c, v)
+        rec.tables_found.add(RL)
+    elif sc.rl_values:
+        rec.findings.append(Finding("review_litigation.width", "warning", RL,
+                                    f"only {len(sc.rl_values)} of {_RL_WIDTH} section 四 values found: not used"))
+
+    if REQ not in rec.tables_found:
+        _glued_fallback(doc, rec, year)
+    _completeness(rec)
+    return rec
+
+
+def _glued_fallback(doc: Document, rec: Recognition, year: int | None) -> None:
+    try:
+        from gip_pipeline.extraction.glued import decode_glued
+    except ImportError:
+        return
+    era_hint = rec.era or schema.era_for_year(year)
+    if era_hint not in schema.TABLE_ERAS:
+        era_hint = None
+    try:
+        res = decode_glued(doc.text(), era_hint)
+    except Exception as e:  # another module's failure must not lose the grid cells
+        rec.findings.append(Finding("recognize.glued_failed", "warning", None,
+                                    f"glued-text decoding failed: {type(e).__name__}: {e}"))
+        return
+    if res is None:
+        return
+    have = rec.tables_found
+    new = [c for c in res.cells if c.table not in have]
+    if not new:
+        return
+    rec.used_glued = True
+    rec.cells.extend(new)
+    rec.tables_found |= {c.table for c in new}
+    rec.findings.extend(res.findings)
+    if rec.era is None and res.era:
+        rec.era, rec.era_source = res.era, "glued"
+
+
+def _completeness(rec: Recognition) -> None:
+    if not rec.tables_found or rec.era not in schema.TABLE_ERAS:
+        return
+    have = {(c.table, c.row, c.col) for c in rec.cells}
+    expected = schema.expected_cells(rec.era)
+    for t in schema.TABLES:
+        exp = [x for x in expected if x[0] == t.key]
+        if t.key == REQ and "legal_person_subtotal" in rec.optional_columns:
+            exp += [(REQ, r.key, "legal_person_subtotal") for r in t.rows_for(rec.era)]
+        if t.key not in rec.tables_found:
+            rec.findings.append(Finding(f"{t.key}.not_found", "warning", t.key,
+                                        f"table {t.key} (section {t.section}) was not recognised"))
+            continue
+        missing = [x for x in exp if x not in have]
+        if t.key == REQ and any(c.row == _OTHER_HANDLING.key for c in rec.cells) and rec.era == "2021":
+            missing = [x for x in missing if x[1] not in schema.OTHER_ROWS_2021]
+        if missing:
+            rows = sorted({m[1] for m in missing}, key=[x[1] for x in exp].index)
+            rec.findings.append(Finding(
+                f"{t.key}.incomplete", "warning", t.key,
+                f"{len(missing)} of {len(exp)} cells not recognised (rows: {', '.join(rows)})"))
