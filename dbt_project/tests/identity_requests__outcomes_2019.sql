@@ -2,7 +2,7 @@
 -- requests.outcomes (2019): total_handled = sum of the outcome rows
 -- Returns each (report, column) where every term is
 -- printed and the sides differ. A missing or blank term leaves it not assessable (not passed).
-{{ config(severity='warn') }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'stg_cells'}}}) }}
 with c as (
     select c.report_id, c."row" as term, c.col as k, c.value
     from {{ ref('stg_cells') }} c

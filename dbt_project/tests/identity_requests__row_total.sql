@@ -2,7 +2,7 @@
 -- requests.row_total (2021, 2019): total = natural_person + the five organisation columns
 -- Returns each (report, row) where every term is
 -- printed and the sides differ. A missing or blank term leaves it not assessable (not passed).
-{{ config(severity='warn') }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'stg_cells'}}}) }}
 with c as (
     select c.report_id, c.col as term, c."row" as k, c.value
     from {{ ref('stg_cells') }} c

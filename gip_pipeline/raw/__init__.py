@@ -26,6 +26,7 @@ class RawFile:
     sha256: str
     size: int
     format: str | None  # guessed from the extension; None when unknown
+    synthetic: bool = False  # the file carries the generator's synthetic mark
 
     def absolute(self, input_dir: str | Path) -> Path:
         return Path(input_dir) / self.path
@@ -35,12 +36,31 @@ def guess_format(name: str) -> str | None:
     return EXTENSION_FORMATS.get(Path(name).suffix.lower())
 
 
-def sha256_file(path: Path) -> str:
+# gip_pipeline.synth marks every file it makes: "【合成数据 SYNTHETIC】" in the text (its
+# ASCII part survives GBK, traditional-character and pinyin renderings) and
+# "gip-synth" in a PDF's keywords. Real reports carry neither.
+SYNTHETIC_MARKS: tuple[bytes, ...] = (b"SYNTHETIC", b"gip-synth")
+
+
+def _hash_and_mark(path: Path) -> tuple[str, bool]:
     h = hashlib.sha256()
+    marked = False
+    tail = b""
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
-    return h.hexdigest()
+            window = tail + block  # a mark may straddle two blocks
+            marked = marked or any(m in window for m in SYNTHETIC_MARKS)
+            tail = block[-16:]
+    return h.hexdigest(), marked
+
+
+def sha256_file(path: Path) -> str:
+    return _hash_and_mark(path)[0]
+
+
+def is_synthetic(path: str | Path) -> bool:
+    return _hash_and_mark(Path(path))[1]
 
 
 def discover(input_dir: str | Path) -> list[RawFile]:
@@ -60,6 +80,7 @@ def discover(input_dir: str | Path) -> list[RawFile]:
             continue
         if not p.is_file():
             continue
-        out.append(RawFile(rel.as_posix(), sha256_file(p), p.stat().st_size, guess_format(p.name)))
+        digest, marked = _hash_and_mark(p)
+        out.append(RawFile(rel.as_posix(), digest, p.stat().st_size, guess_format(p.name), marked))
     out.sort(key=lambda r: r.path)
     return out

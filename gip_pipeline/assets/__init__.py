@@ -1,0 +1,17 @@
+"""Dagster assets, named by layer: raw_* → core_* → warehouse_load → dbt models → out_*."""
+
+from gip_pipeline.assets.core import core_parsed_reports, core_tables, raw_report_files
+from gip_pipeline.assets.dbt import dbt_resource, gip_dbt_models
+from gip_pipeline.assets.exports import export_assets
+from gip_pipeline.assets.resources import GipPaths
+from gip_pipeline.assets.warehouse import warehouse_load
+
+ALL_ASSETS = [raw_report_files, core_parsed_reports, core_tables, warehouse_load, gip_dbt_models,
+              *export_assets]
+
+
+def default_resources(paths: GipPaths | None = None) -> dict:
+    return {"paths": paths or GipPaths(), "dbt": dbt_resource()}
+
+
+__all__ = ["ALL_ASSETS", "GipPaths", "default_resources"]
