@@ -1,0 +1,1 @@
+"""Synthetic GIP annual reports with ground truth for every cell (`gip synth`)."""
