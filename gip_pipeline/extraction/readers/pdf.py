@@ -490,10 +490,28 @@ def text_blocks(chars: list[_Char], page_no: int) -> list[tuple[float, Paragraph
 # ---------------------------------------------------------------- pages
 
 
+MARGIN_BAND = 0.15  # page numbers print in the top or bottom 15% of a page
+
+
+def drop_page_numbers(chars: list[_Char], height: float) -> list[_Char]:
+    """Remove page numbers (``- 3 -``) printed in a page's top or bottom band.
+
+    Done before cells are filled, because where a table runs open to the page
+    foot the page number falls inside its last row's cell (``0 - 1 -``).
+    """
+    band = [c for c in chars if c.yc < MARGIN_BAND * height or c.yc > (1 - MARGIN_BAND) * height]
+    drop: set[int] = set()
+    for line in _lines(band):
+        for seg in _split_cells(line):
+            if is_page_number(_line_text(seg)):
+                drop.update(id(c) for c in seg)
+    return [c for c in chars if id(c) not in drop] if drop else chars
+
+
 def _table_page_blocks(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage,
                        page_no: int) -> list[Paragraph | Table]:
     height = page.get_height()
-    chars = _page_chars(textpage, height)
+    chars = drop_page_numbers(_page_chars(textpage, height), height)
     tables = find_cell_tables(page_edges(page))
     if not tables:
         return [b for _, b in sorted(text_blocks(chars, page_no), key=lambda t: t[0])]
