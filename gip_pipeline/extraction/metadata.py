@@ -39,7 +39,7 @@ def meta_field_for(raw_key: str) -> str | None:
 # `2023年政府信息公开工作年度报告`, `2016年度政府信息公开工作年度报告`, `2019年度...年报`
 _TITLE_RE = re.compile(r"政府信息公开[^。，,；;]{0,6}?(?:年度报告|年报)")
 # The reporting year stands just before the words 政府信息公开 in a title.
-_TITLE_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年度?[^\d。，,；;]{0,15}?政府信息公开")
+_TITLE_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年度?[^\d。，,；;]{0,40}?政府信息公开")
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年度?")
 _DATE_RE = re.compile(
     r"(?<!\d)((?:19|20)\d{2})\s*(?:[-/.年])\s*(\d{1,2})\s*(?:[-/.月])\s*(\d{1,2})\s*日?(?!\d)")
@@ -129,7 +129,31 @@ def organ_from_title(title: str | None) -> str | None:
     if not m:
         return None
     organ = re.sub(r"^(?:关于)", "", t[: m.start()]).rstrip("的（(").strip()
+    if not organ:  # `2019年上海市人民政府办公厅政府信息公开工作年度报告`: organ after the year
+        rest = t[m.end(1):]
+        # Greedy: `上海市人民政府政府信息公开` keeps 人民政府 whole.
+        mm = re.match(r"年?度?(.*)政府信息公开", rest)
+        organ = mm.group(1).rstrip("的").strip() if mm else ""
     return organ if len(organ) >= 2 and re.search(r"[\u4e00-\u9fff]", organ) else None
+
+
+# An organ name printed alone on a line ends with one of these (洪泽区人民政府, 市科委, 办公厅...).
+_ORGAN_LINE_RE = re.compile(
+    r"^[\u4e00-\u9fff（）()]{2,30}(?:人民政府|政府|办公厅|办公室|委员会|管委会|局|厅|委|署|院|中心|办)$")
+
+
+def _organ_line_before_title(doc: Document) -> str | None:
+    """`洪泽区人民政府` printed on the line above a title that names no organ."""
+    prev = None
+    for i, b in enumerate(doc.blocks):
+        if i > 60 or not isinstance(b, Paragraph):
+            prev = None
+            continue
+        t = normalize_text(b.text).replace(" ", "")
+        if is_gip_title(t):
+            return prev
+        prev = t if _ORGAN_LINE_RE.match(t) else None
+    return None
 
 
 def _date_line_at_end(doc: Document) -> str | None:
@@ -164,7 +188,7 @@ def extract_metadata(doc: Document) -> tuple[dict, list[Finding]]:
         if key and v and key not in fields:
             fields[key] = v
     title = find_title(doc)
-    report["organ"] = fields.get("organ") or organ_from_title(title)
+    report["organ"] = fields.get("organ") or organ_from_title(title) or _organ_line_before_title(doc)
     report["year"] = year_from_title(title)
     if "published" in fields:
         report["published"] = parse_date(fields["published"])

@@ -63,6 +63,7 @@ class _Entry:
     key: str | None
     values: list[_VCell]
     label: str = ""
+    soft: bool = False  # key read from a label-only row above (converters scramble those)
 
 
 def detect_era(doc: Document, year: int | None = None) -> tuple[str | None, str | None]:
@@ -209,7 +210,7 @@ class _Scanner:
             for text, ctx in cands:
                 m = match_row(text, table, self.era, ctx)
                 if m:
-                    self._assign_row(table, m.key, m.group, values, text)
+                    self._assign_row(table, m.key, m.group, values, text, soft=not labels)
                     return
         # A 2021-era report printing （六）其他处理 as one row: it is other_handling.
         for text, _ in cands:
@@ -263,7 +264,7 @@ class _Scanner:
         return True
 
     def _assign_row(self, table: str, key: str, group: str | None, values: list[_VCell],
-                    label: str) -> None:
+                    label: str, soft: bool = False) -> None:
         self.context = table
         if table == REQ:
             self.seen_requests = True
@@ -275,7 +276,7 @@ class _Scanner:
                     "requests.row_width", "warning", REQ,
                     f"row {key} has {len(values)} value cells, expected {n}: not used"))
                 return
-            self.req_entries.append(_Entry(key, fitted, label))
+            self.req_entries.append(_Entry(key, fitted, label, soft))
         elif table == AD:
             cols = self._ad_cols(key)
             fitted = _fit(values, len(cols)) if cols else None
@@ -313,18 +314,66 @@ class _Scanner:
         return []
 
 
+def _label_agrees(e: _Entry, slot: str, era: str) -> bool:
+    """A printed (hard) label that did not match on its own must name the slot under its group."""
+    if e.soft or not e.label or not label_key(e.label):
+        return True
+    m = match_row(e.label, REQ, era, schema.REQUESTS.row(slot).group)
+    return m is not None and m.key == slot
+
+
+def _fit_positional(run: list[_Entry], slots: list[str], era: str) -> list[str] | None:
+    if len(run) != len(slots):
+        return None
+    if all(_label_agrees(e, k, era) for e, k in zip(run, slots)):
+        return slots
+    return None
+
+
+def _fit_soft(run: list[_Entry], lo: int, hi: int, order: list[str], pos: dict[str, int],
+              taken: set[str], era: str) -> list[str] | None:
+    """Soft keys as anchors: they must ascend within the gap and every sub-gap must fit."""
+    out: list[str] = []
+    cur = lo
+    pending: list[_Entry] = []
+    for e in run + [None]:
+        if e is not None and not (e.soft and e.key in pos):
+            pending.append(e)
+            continue
+        stop = hi if e is None else pos[e.key]
+        if stop < cur or (e is not None and stop >= hi):
+            return None
+        slots = [k for k in order[cur:stop] if k not in taken]
+        got = _fit_positional(pending, slots, era)
+        if got is None:
+            return None
+        out.extend(got)
+        if e is not None:
+            out.append(e.key)
+            cur = stop + 1
+        pending = []
+    return out
+
+
 def _resolve_requests(sc: _Scanner, era: str | None, rec: Recognition) -> dict[str, list[_VCell]]:
-    """Labelled rows by their key; label-less runs by position between anchors when they fit."""
+    """Labelled rows by their key; label-less runs by position between anchors when they fit.
+
+    Hard anchors are rows whose own label matched. Rows keyed only from a label-only
+    row above (soft) and rows with no label are resolved per gap between hard
+    anchors: by position when the gap's open rows equal the run exactly, else by
+    the soft keys when they ascend and every sub-gap fits; otherwise not used.
+    """
     rows: dict[str, list[_VCell]] = {}
     order = [r.key for r in schema.REQUESTS.rows_for(era or "2021")]
     pos = {k: i for i, k in enumerate(order)}
     if _OTHER_HANDLING.key not in pos:  # 2021 report printing one （六） row
         pos[_OTHER_HANDLING.key] = pos[schema.OTHER_ROWS_2021[0]]
     entries = sc.req_entries
+    hard = [e.key is not None and not e.soft for e in entries]
     i = 0
     while i < len(entries):
         e = entries[i]
-        if e.key is not None:
+        if hard[i]:
             if e.key in rows:
                 rec.findings.append(Finding("requests.duplicate_row", "warning", REQ,
                                             f"row {e.key} printed twice: the first is kept"))
@@ -333,7 +382,7 @@ def _resolve_requests(sc: _Scanner, era: str | None, rec: Recognition) -> dict[s
             i += 1
             continue
         j = i
-        while j < len(entries) and entries[j].key is None:
+        while j < len(entries) and not hard[j]:
             j += 1
         run = entries[i:j]
         prev = entries[i - 1].key if i > 0 else None
@@ -342,28 +391,33 @@ def _resolve_requests(sc: _Scanner, era: str | None, rec: Recognition) -> dict[s
         hi = pos[nxt] if nxt in pos else len(order)
         if prev == _OTHER_HANDLING.key and era == "2021":
             lo = pos[schema.OTHER_ROWS_2021[-1]] + 1
-        slots = [k for k in order[lo:hi] if k not in rows]
-        ok = len(slots) == len(run) and era is not None and (prev is not None or nxt is not None)
-        if ok:
-            for k, e2 in zip(slots, run):
-                if e2.label and label_key(e2.label):
-                    row_def = schema.REQUESTS.row(k)
-                    m = match_row(e2.label, REQ, era, row_def.group)
-                    if not m or m.key != k:
-                        ok = False
-                        break
-        if ok:
-            for k, e2 in zip(slots, run):
+        later_hard = {x.key for x, h in zip(entries[j:], hard[j:]) if h}
+        taken = set(rows) | later_hard
+        slots = [k for k in order[lo:hi] if k not in taken]
+        got = None
+        how = ""
+        if era is not None:
+            # Bounded by a labelled row, or the whole table: then position alone is safe.
+            if prev is not None or nxt is not None or len(slots) == len(order):
+                got = _fit_positional(run, slots, era)
+                how = "by position"
+            if got is None and any(x.soft for x in run):
+                got = _fit_soft(run, lo, hi, order, pos, taken, era)
+                how = "by the labels printed above them"
+        span = f"between {prev or 'table start'} and {nxt or 'table end'}"
+        if got is not None:
+            for k, e2 in zip(got, run):
                 rows[k] = e2.values
+            disagree = [f"{e2.key}->{k}" for k, e2 in zip(got, run) if e2.soft and e2.key != k]
             rec.findings.append(Finding(
                 "requests.rows_by_position", "info", REQ,
-                f"{len(run)} row(s) printed without a recognisable label placed by position "
-                f"between {prev or 'table start'} and {nxt or 'table end'}: {', '.join(slots)}"))
+                f"{len(run)} row(s) without their own label placed {how} {span}: {', '.join(got)}"
+                + (f" (labels above them disagreed: {', '.join(disagree)})" if disagree else "")))
         else:
             rec.findings.append(Finding(
                 "requests.unplaced_rows", "warning", REQ,
-                f"{len(run)} row(s) without a recognisable label between {prev or 'table start'} "
-                f"and {nxt or 'table end'} do not fit the {len(slots)} open row(s) there: not used"))
+                f"{len(run)} row(s) without their own label {span} do not fit the "
+                f"{len(slots)} open row(s) there: not used"))
         i = j
     return rows
 
