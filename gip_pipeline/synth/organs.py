@@ -22,6 +22,7 @@ _DEPTS_LOCAL = (("公安局", 2.0), ("教育局", 0.8), ("自然资源局", 2.5)
                 ("市场监督管理局", 1.2), ("人力资源和社会保障局", 1.0), ("交通运输局", 0.7),
                 ("农业农村局", 0.8), ("民政局", 0.5))
 # Median new requests per year of a government's own summary report, by level.
+_NOT_MAINLAND = ("71", "81", "82")
 _LEVEL_MEDIAN = {"province": 400.0, "prefecture": 120.0, "county": 25.0}
 _KIND_FACTOR = {"government": 1.0, "general_office": 0.25, "department": 0.3}
 
@@ -57,7 +58,7 @@ def _display_name(region: Any, by_code: dict[str, Any]) -> str:
     level = _get(region, "level")
     if level == "county" and name.endswith("区"):
         parent = by_code.get(_get(region, "parent_code") or "")
-        if parent is not None and _get(parent, "level") == "prefecture":
+        if parent is not None and _get(parent, "level") in ("prefecture", "province"):
             return _get(parent, "name") + name
     return name
 
@@ -72,7 +73,8 @@ def organ_name(region_name: str, level: str, kind: str, dept: str = "") -> str:
 
 def make_organs(regions: Sequence[Any], rng: random.Random, n: int) -> list[Organ]:
     """n distinct organs, spread over levels (more counties than provinces, like reality)."""
-    regs = [r for r in regions if _get(r, "level") in LEVELS]
+    # The 31 provinces of the mainland: Taiwan, Hong Kong and Macao (71/81/82) publish no GIP reports.
+    regs = [r for r in regions if _get(r, "level") in LEVELS and _get(r, "code")[:2] not in _NOT_MAINLAND]
     if not regs:
         raise ValueError("no province/prefecture/county regions given")
     by_code = {_get(r, "code"): r for r in regions}

@@ -1,0 +1,295 @@
+"""The synthetic report generator: determinism, identities, carry-over, truth coverage, well-formed files,
+and (once extraction lands) re-parsing generated files against their truth."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gip_pipeline import schema
+from gip_pipeline.synth import generate as gen
+from gip_pipeline.synth.organs import make_organs
+from gip_pipeline.synth.truth import truth_cell_keys
+from gip_pipeline.synth.values import OrganState, gen_report_cells, plant_error
+
+
+@dataclass(frozen=True)
+class FakeRegion:
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    province_code: str
+    prefecture_code: str | None
+
+
+# A tiny injected region list (the real one comes from gip_pipeline.regions).
+REGIONS = [
+    FakeRegion("320000", "江苏省", "province", None, "320000", None),
+    FakeRegion("320800", "淮安市", "prefecture", "320000", "320000", "320800"),
+    FakeRegion("320813", "洪泽区", "county", "320800", "320000", "320800"),
+    FakeRegion("540000", "西藏自治区", "province", None, "540000", None),
+    FakeRegion("310000", "上海市", "province", None, "310000", None),
+    FakeRegion("310104", "徐汇区", "county", "310000", "310000", None),
+    FakeRegion("350128", "平潭县", "county", "350100", "350000", "350100"),
+    FakeRegion("350100", "福州市", "prefecture", "350000", "350000", "350100"),
+]
+
+
+# ------------------------------------------------ an identity checker written from the schema alone
+
+def independent_failures(cells: dict, era: str) -> set[str]:
+    """Which schema identities fail: terms read straight from schema.IDENTITIES, a 2021 table with
+    one other_handling row read through schema.ERA_CROSSWALK."""
+    failed = set()
+    for ident in schema.IDENTITIES:
+        if era not in ident.eras:
+            continue
+        t = cells.get(ident.table, {})
+        if ident.over == "columns":
+            def terms(rows):
+                out = []
+                for r in rows:
+                    if r in t:
+                        out.append(r)
+                    elif "other_handling" in t and r in schema.ERA_CROSSWALK["other_handling"]:
+                        if "other_handling" not in out:
+                            out.append("other_handling")
+                    else:
+                        out.append(r)
+                return out
+            left, right = terms(ident.left), terms(ident.right)
+            for col in schema.row_columns(ident.table, era, "total_handled"):
+                a = [t.get(r, {}).get(col) for r in left]
+                b = [t.get(r, {}).get(col) for r in right]
+                if None not in a and None not in b and sum(a) != sum(b):
+                    failed.add(ident.check)
+        else:
+            for row in t.values():
+                a = [row.get(c) for c in ident.left]
+                b = [row.get(c) for c in ident.right]
+                if None not in a and None not in b and sum(a) != sum(b):
+                    failed.add(ident.check)
+    return failed
+
+
+def _docs_per_form(seed: int = 3) -> list:
+    """One document per form and layout, built directly (fast, covers every renderer)."""
+    rng = random.Random(seed)
+    organs = make_organs(REGIONS, rng, 6)
+    out = []
+    i = 0
+    for form, mod in gen.RENDERERS.items():
+        for layout in mod.LAYOUTS:
+            organ = organs[i % len(organs)]
+            year = 2020 if i % 3 == 0 else 2023
+            drng = random.Random(f"t/{seed}/{i}")
+            cells = gen_report_cells(drng, schema.era_for_year(year), organ.organ_kind, organ.admin_level,
+                                     max(organ.scale, 40.0), OrganState())
+            doc = gen.make_doc(drng, f"d{i}", organ, year, cells, form, gen.Options(error_rate=0))
+            doc.layout = layout
+            out.append((form, layout, doc, drng))
+            i += 1
+    return out
+
+
+def _render(doc, seed_text: str) -> bytes:
+    return gen.RENDERERS[doc.form].render(doc, random.Random(seed_text))[0]
+
+
+# ------------------------------------------------ determinism
+
+def test_same_seed_same_bytes_every_form():
+    a, b = _docs_per_form(5), _docs_per_form(5)
+    for (form, layout, da, _), (_, _, db, _) in zip(a, b):
+        assert _render(da, "x") == _render(db, "x"), (form, layout)
+
+
+def test_generate_is_deterministic_and_seed_sensitive(tmp_path):
+    def run(d, seed):
+        gen.generate(d, 14, seed, regions=REGIONS)
+        return {p.name: p.read_bytes() for p in sorted(d.iterdir())}
+    one, two, other = run(tmp_path / "a", 11), run(tmp_path / "b", 11), run(tmp_path / "c", 12)
+    assert one == two
+    assert one != other
+    manifest = json.loads(one["manifest.json"])
+    assert manifest["n"] == 14 and len(manifest["files"]) == 14
+    assert all(f["truth"] in one and f["file"] in one for f in manifest["files"])
+
+
+# ------------------------------------------------ identities and planted errors
+
+def test_identities_hold_by_construction_and_planted_errors_are_found():
+    rng = random.Random(1)
+    planted = 0
+    for i in range(400):
+        era = "2019" if i % 2 else "2021"
+        cells = gen_report_cells(rng, era, "government", "prefecture", rng.choice((3.0, 40.0, 2000.0)),
+                                 OrganState())
+        assert independent_failures(cells, era) == set(), i
+        if i % 4 == 0:
+            plant_error(rng, cells)
+            planted += 1
+            assert independent_failures(cells, era), i  # an error must show
+    assert planted == 100
+
+
+def test_truth_findings_match_an_independent_check(tmp_path):
+    gen.generate(tmp_path, 40, 2, regions=REGIONS, opts=gen.Options(error_rate=0.5))
+    statuses = defaultdict(int)
+    for p in tmp_path.glob("*.truth.json"):
+        t = json.loads(p.read_text(encoding="utf-8"))
+        assert t["synthetic"] is True
+        era = t["report"]["era"]
+        expected = independent_failures(t["cells"], era)
+        assert set(t["expected_findings"]) == expected, p.name
+        assert t["expected_status"] == ("warning" if expected else "ok")
+        statuses[t["expected_status"]] += 1
+        planted = any(n.startswith("publisher error") for n in t["notes"])
+        assert planted == bool(expected), p.name
+    assert statuses["warning"] and statuses["ok"]
+
+
+def test_values_are_non_negative_and_heavy_tailed():
+    rng = random.Random(4)
+    totals = []
+    for _ in range(300):
+        cells = gen_report_cells(rng, "2021", "department", "county", 20.0, OrganState())
+        for t, rows in cells.items():
+            for r, cols in rows.items():
+                for c, v in cols.items():
+                    assert v >= 0 or schema.column_def(t, c).allow_negative
+        totals.append(cells["requests"]["new_received"]["total"])
+    totals.sort()
+    median, top = totals[len(totals) // 2], totals[-1]
+    assert top > 5 * max(median, 1)  # a long right tail
+
+
+# ------------------------------------------------ carry-over across years
+
+def test_carry_over_consistency_across_years(tmp_path):
+    gen.generate(tmp_path, 40, 9, regions=REGIONS, opts=gen.Options(error_rate=0))
+    by_organ = defaultdict(dict)
+    for p in tmp_path.glob("*.truth.json"):
+        t = json.loads(p.read_text(encoding="utf-8"))
+        by_organ[t["report"]["organ"]][t["report"]["year"]] = t["cells"]["requests"]
+    pairs = 0
+    for organ, years in by_organ.items():
+        assert len(years) == len(set(years))
+        for y, req in years.items():
+            if y - 1 in years:
+                assert req["carried_over"] == years[y - 1]["carried_forward"], (organ, y)
+                pairs += 1
+    assert pairs > 5
+
+
+# ------------------------------------------------ truth coverage
+
+def test_truth_lists_every_expected_cell(tmp_path):
+    gen.generate(tmp_path, 30, 5, regions=REGIONS, opts=gen.Options(single_other_rate=0.5))
+    seen_single = 0
+    for p in tmp_path.glob("*.truth.json"):
+        t = json.loads(p.read_text(encoding="utf-8"))
+        era = t["report"]["era"]
+        got = {(tb, r, c) for tb, rows in t["cells"].items() for r, cols in rows.items() for c in cols}
+        single = "other_handling" in t["cells"]["requests"] and era == "2021"
+        seen_single += single
+        want = set(schema.expected_cells(era))
+        if single:
+            want = {k for k in want if k[1] not in schema.OTHER_ROWS_2021}
+            want |= {("requests", "other_handling", c) for c in schema.row_columns("requests", era, "granted")}
+        assert got == want, p.name
+        assert all(isinstance(v, (int, float)) for rows in t["cells"].values()
+                   for cols in rows.values() for v in cols.values())
+        assert set(t["report"]) == set(schema.META_KEYS)
+    assert seen_single
+
+
+def test_truth_cell_keys_single_other_row():
+    keys = truth_cell_keys("2021", True)
+    rows = {r for _, r, _ in keys}
+    assert "other_handling" in rows and not rows & set(schema.OTHER_ROWS_2021)
+
+
+# ------------------------------------------------ well-formed files
+
+def test_each_form_is_well_formed_and_marked_synthetic():
+    import docx
+    import lxml.html
+    import pypdfium2
+
+    for form, layout, doc, _ in _docs_per_form(8):
+        data = _render(doc, "w")
+        if form == "html":
+            enc = "gbk" if doc.knobs.get("gbk") else "utf-8"
+            text = data.decode(enc)
+            if layout != "fragment":
+                assert f"charset={enc}" in text
+            tree = lxml.html.fromstring(text)
+            assert len(tree.findall(".//table")) >= 3, layout
+            assert "合成数据" in tree.text_content()
+        elif form == "pdf":
+            pdf = pypdfium2.PdfDocument(data)
+            text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+            assert "合成数据" in text and "- 1 -" in text and len(pdf) >= 2, layout
+            assert "本年新收政府信息公开申请数量" in text
+        elif form == "docx":
+            d = docx.Document(io.BytesIO(data))
+            assert len(d.tables) == 3 and "SYNTHETIC" in d.core_properties.subject, layout
+        elif form == "pipe":
+            text = data.decode("utf-8")
+            assert "合成數" in text and "|" in text and "(" in text
+        else:
+            assert "合成数据" in data.decode("utf-8"), (form, layout)
+
+
+def test_cli_usage_errors():
+    from gip_pipeline.synth.cli import main
+    assert main(["--out", "/nonexistent-x", "--n", "1", "--formats", "xls"]) == 2
+    assert main([]) == 2
+
+
+# ------------------------------------------------ re-parsing generated files (the eventual check)
+
+def compare_to_truth(res, truth: dict) -> list[tuple[str, str, str, object, object]]:
+    """Mismatches (table, row, col, expected, got) for the cells the truth lists.
+
+    A blank printed for a zero is expected to come back null (blanks are missing, not zero)."""
+    got = {(c.table, c.row, c.col): c.value for c in res.cells}
+    blanks = truth.get("knobs", {}).get("blank_zeros")
+    out = []
+    for t, rows in truth["cells"].items():
+        for r, cols in rows.items():
+            for c, v in cols.items():
+                g = got.get((t, r, c), "absent")
+                if blanks and v == 0 and t != "active_disclosure" and g is None:
+                    continue
+                if g == "absent" or g is None or abs(float(g) - float(v)) > 1e-6:
+                    out.append((t, r, c, v, g))
+    return out
+
+
+def test_reparse_generated_files_against_truth(tmp_path):
+    parse = pytest.importorskip("gip_pipeline.extraction.parse")
+    results = {}
+    for form, layout, doc, _ in _docs_per_form(21):
+        data = _render(doc, "p")
+        path = tmp_path / f"{doc.name}.{gen.EXT[form]}"
+        path.write_bytes(data)
+        res = parse.parse_file(path)
+        truth = {"cells": {}, "knobs": doc.knobs}
+        for t, r, c in truth_cell_keys(doc.era, doc.single_other):
+            truth["cells"].setdefault(t, {}).setdefault(r, {})[c] = doc.cells[t][r][c]
+        total = sum(len(cols) for rows in truth["cells"].values() for cols in rows.values())
+        mism = compare_to_truth(res, truth)
+        results[(form, layout)] = (res.status, total, mism)
+    lines = [f"{f}/{l}: status={s} wrong={len(m)}/{n} e.g. {m[:3]}" for (f, l), (s, n, m) in results.items()]
+    print("\n".join(lines))
+    bad = {k: v for k, v in results.items() if v[0] == "rejected" or v[2]}
+    assert not bad, "\n".join(lines)
