@@ -255,7 +255,9 @@ def multipage_report(prose_pages: int = 8) -> bytes:
             _table_pages(c)
         c.setFont(FONT, SIZE)  # showPage resets the font
         for k in range(40):
-            c.drawString(60, PAGE_H - 60 - 18 * k, prose)
+            # Numbered: pdfium drops a long line identical to the one before it when
+            # the CJK font is not embedded (its guessed glyph boxes overlap).
+            c.drawString(60, PAGE_H - 60 - 18 * k, f"{k + 1}.{prose}")
         c.drawCentredString(PAGE_W / 2, 40, f"- {p + 1} -")
         c.showPage()
     c.save()

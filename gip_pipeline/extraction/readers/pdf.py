@@ -454,7 +454,11 @@ def text_blocks(chars: list[_Char], page_no: int) -> list[tuple[float, Paragraph
         top, bottom, parts, is_row = it
         if is_row and all(_NUMBER_CELL.match(p) for p in parts):
             h = bottom - top
-            above = k - 1 if label_only(k - 1) and near(k - 1, k) < 0.8 * h and merged and merged[-1][2] is items[k - 1][2] else None
+            # The label line just above, if it is still unclaimed (the last block emitted).
+            above = None
+            if (label_only(k - 1) and near(k - 1, k) < 0.8 * h
+                    and merged and merged[-1][2] is items[k - 1][2]):
+                above = k - 1
             below = k + 1 if label_only(k + 1) and near(k, k + 1) < 0.8 * h else None
             if above is not None and below is not None and abs(near(above, k) - near(k, below)) > 0.4 * h:
                 below = None  # not symmetric: the line below starts the next row
