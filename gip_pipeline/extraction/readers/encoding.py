@@ -139,9 +139,13 @@ def detect(data: bytes, declared: str | None = None) -> Decoded:
     for bom, enc in _BOMS:
         if data.startswith(bom):
             try:
-                return Decoded(data[len(bom):].decode(enc), enc, True)
+                text = data[len(bom):].decode(enc)
             except UnicodeDecodeError:
                 break  # a BOM followed by other bytes: fall through to the candidates
+            # FF FE can begin non-UTF-16 bytes by chance; garbage means it was no BOM.
+            if enc == "utf-8" or plausibility(text) >= 0:
+                return Decoded(text, enc, True)
+            break
     if data.isascii() and b"\x00" not in data:
         return Decoded(data.decode("ascii"), "ascii", True)
 
@@ -178,9 +182,21 @@ def detect(data: bytes, declared: str | None = None) -> Decoded:
                     best = s
         return Decoded(best[3], best[2], True)
 
-    guess = _normalizer_guess(data)
-    enc = normalize_charset(guess) or decl or "utf-8"
-    return Decoded(data.decode(enc, errors="replace"), enc, False)
+    # Nothing decodes strictly (damaged or mixed bytes): the candidate needing
+    # the fewest replacements, then the most plausible, wins.
+    guess = normalize_charset(_normalizer_guess(data))
+    if guess and guess not in order:
+        order.append(guess)
+    best_key, best = None, None
+    for i, enc in enumerate(order):
+        try:
+            text = data.decode(enc, errors="replace")
+        except LookupError:
+            continue
+        key = (-text.count("\ufffd"), plausibility(text), -i)
+        if best_key is None or key > best_key:
+            best_key, best = key, Decoded(text, enc, False)
+    return best or Decoded(data.decode("utf-8", errors="replace"), "utf-8", False)
 
 
 def _normalizer_guess(data: bytes) -> str | None:
