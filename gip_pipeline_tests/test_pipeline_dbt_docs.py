@@ -1,0 +1,85 @@
+import csv
+import io
+import json
+
+from gip_pipeline import schema
+from gip_pipeline.warehouse import dbt_gen
+from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
+
+
+def test_generated_dbt_files_are_up_to_date():
+    stale = dbt_gen.stale_files()
+    assert stale == [], f"run `make dbt-gen` (python -m gip_pipeline.warehouse.dbt_gen): {stale}"
+
+
+def test_stale_check_notices_an_edit(tmp_path):
+    dbt_gen.write_files(tmp_path)
+    assert dbt_gen.stale_files(tmp_path) == []
+    p = tmp_path / "models" / "staging" / "_schema.yml"
+    p.write_text(p.read_text(encoding="utf-8").replace("rules", "rulez"), encoding="utf-8")
+    assert dbt_gen.stale_files(tmp_path) == ["models/staging/_schema.yml"]
+
+
+def _yml(rel):
+    text = (DBT_PROJECT_DIR / rel).read_text(encoding="utf-8")
+    return json.loads(text.split("\n", 1)[1])  # after the generated-by comment line
+
+
+def _accepted(model, column):
+    cols = {c["name"]: c for c in model["columns"]}
+    for t in cols[column]["data_tests"]:
+        if isinstance(t, dict) and "accepted_values" in t:
+            return t["accepted_values"]["arguments"]["values"]
+    raise AssertionError(f"no accepted_values on {column}")
+
+
+def test_accepted_values_cover_the_schema_keys():
+    models = {m["name"]: m for m in _yml("models/staging/_schema.yml")["models"]}
+    cells = models["stg_cells"]
+    assert set(_accepted(cells, "table")) == set(schema.TABLES_BY_KEY)
+    assert set(_accepted(cells, "row")) == {r for t in schema.TABLES for r in schema.all_row_keys(t.key)}
+    assert set(_accepted(cells, "col")) == {c for t in schema.TABLES for c in schema.all_col_keys(t.key)}
+    assert _accepted(models["stg_reports"], "era") == list(schema.ERAS)
+    assert _accepted(models["stg_reports"], "status") == list(schema.STATUSES)
+
+
+def test_descriptions_come_from_the_schema():
+    models = {m["name"]: m for m in _yml("models/staging/_schema.yml")["models"]}
+    cols = {c["name"]: c["description"] for c in models["stg_reports"]["columns"]}
+    for m in schema.METADATA:
+        assert m.en in cols[m.key] and m.zh in cols[m.key]
+    mart = {c["name"]: c["description"] for c in _yml("models/marts/_marts.yml")["models"][0]["columns"]}
+    for m in schema.MEASURES:
+        assert m.zh in mart[m.key] and f"{m.key}_denominator" in mart
+
+
+def test_cell_key_seed_lists_every_printed_cell():
+    text = (DBT_PROJECT_DIR / "seeds" / "cell_keys.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    keys = {(r["table"], r["row"], r["col"]): r for r in rows}
+    assert len(keys) == len(rows)
+    for era in schema.TABLE_ERAS:
+        for k in schema.expected_cells(era):
+            assert era in keys[k]["eras"].split("|")
+    assert ("requests", "new_received", "legal_person_subtotal") in keys  # optional column
+    assert keys[("active_disclosure", "administrative_fees", "fee_amount_10k_yuan")]["dtype"] == "decimal"
+
+
+def test_every_identity_has_a_dbt_test():
+    files = dbt_gen.render_files()
+    for ident in schema.IDENTITIES:
+        matching = [f for rel, f in files.items() if rel.startswith("tests/identity_")
+                    and f"-- {ident.check} ({', '.join(ident.eras)})" in f]
+        assert len(matching) == 1, ident.check
+        sql = matching[0]
+        for term in ident.left + ident.right:
+            assert f"'{term}'" in sql
+
+
+def test_mart_sql_has_every_measure_and_total():
+    sql = dbt_gen.render_mart_sql()
+    for name in dbt_gen.COMPARISON_TOTALS:
+        assert f" as {name}," in sql
+    for m in schema.MEASURES:
+        for suffix in ("", "_numerator", "_denominator"):
+            assert f" as {m.key}{suffix}" in sql

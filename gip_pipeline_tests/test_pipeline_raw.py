@@ -1,0 +1,66 @@
+import hashlib
+
+import pytest
+
+from gip_pipeline.raw import discover, guess_format, is_synthetic
+
+
+def test_discover_lists_files_sorted_with_hash_size_and_format(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "z.PDF").write_bytes(b"%PDF-1.4 x")
+    (tmp_path / "a.txt").write_text("报告", encoding="utf-8")
+    (tmp_path / "c.xyz").write_bytes(b"?")
+    found = discover(tmp_path)
+    assert [f.path for f in found] == ["a.txt", "b/z.PDF", "c.xyz"]
+    a = found[0]
+    assert a.sha256 == hashlib.sha256("报告".encode()).hexdigest()
+    assert a.size == len("报告".encode())
+    assert [f.format for f in found] == ["txt", "pdf", None]  # unknown kept, for the parser to reject
+
+
+def test_discover_skips_hidden_and_readme(tmp_path):
+    (tmp_path / ".gitkeep").write_text("")
+    (tmp_path / ".cache").mkdir()
+    (tmp_path / ".cache" / "x.txt").write_text("x")
+    (tmp_path / "README.md").write_text("about")
+    (tmp_path / "r.html").write_text("<p>")
+    assert [f.path for f in discover(tmp_path)] == ["r.html"]
+
+
+def test_file_names_are_data(tmp_path):
+    names = ["$(touch pwned).txt", "a; rm -rf x.txt", "空 格 报告.md", "`x`.html"]
+    for n in names:
+        (tmp_path / n).write_text(n, encoding="utf-8")
+    found = discover(tmp_path)
+    assert sorted(f.path for f in found) == sorted(names)
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_order_does_not_depend_on_creation_order(tmp_path):
+    d1, d2 = tmp_path / "one", tmp_path / "two"
+    d1.mkdir(), d2.mkdir()
+    for n in ["b.txt", "a.txt", "c.txt"]:
+        (d1 / n).write_text(n)
+    for n in ["c.txt", "a.txt", "b.txt"]:
+        (d2 / n).write_text(n)
+    assert discover(d1) == discover(d2)
+
+
+def test_synthetic_mark(tmp_path):
+    (tmp_path / "s.txt").write_text("标题\n【合成数据 SYNTHETIC】本报告由程序生成", encoding="utf-8")
+    (tmp_path / "g.html").write_bytes("【合成数据 SYNTHETIC】".encode("gbk"))
+    (tmp_path / "r.txt").write_text("一份真实的报告 synthetic rubber", encoding="utf-8")
+    big = tmp_path / "big.txt"  # the mark straddles the 1 MiB read boundary
+    big.write_bytes(b"x" * ((1 << 20) - 4) + b"SYNTHETIC")
+    assert is_synthetic(tmp_path / "s.txt") and is_synthetic(tmp_path / "g.html")
+    assert not is_synthetic(tmp_path / "r.txt")
+    assert is_synthetic(big)
+    assert {f.path: f.synthetic for f in discover(tmp_path)} == {
+        "big.txt": True, "g.html": True, "r.txt": False, "s.txt": True}
+
+
+def test_guess_format_and_missing_dir(tmp_path):
+    assert guess_format("x.HTM") == "html" and guess_format("x.docx") == "docx"
+    assert guess_format("x.markdown") == "md" and guess_format("x") is None
+    with pytest.raises(FileNotFoundError):
+        discover(tmp_path / "nope")

@@ -1,0 +1,63 @@
+import duckdb
+import polars as pl
+import pytest
+
+from gip_pipeline.tidy import build_tidy
+from gip_pipeline.warehouse.load import load_tables, read_table
+from gip_pipeline_tests.pipeline_fixtures import make_result, requests_cells
+
+
+def _tables(*results):
+    return build_tidy(list(results)).as_dict()
+
+
+def test_load_round_trips_values_nulls_and_types(tmp_path):
+    db = tmp_path / "w" / "gip.duckdb"
+    cells = requests_cells(10, 2, 7, 3, 2)
+    cells[0].value, cells[0].raw = None, "/"
+    tables = _tables(make_result(cells=cells))
+    counts = load_tables(db, tables)
+    assert counts == {"cells": len(cells), "reports": 1, "findings": 0}
+    for name, frame in tables.items():
+        back = read_table(db, f"core.{name}")
+        assert back.schema == frame.schema, name
+        assert back.equals(frame), name
+    con = duckdb.connect(str(db), read_only=True)
+    types = dict(con.sql("select column_name, data_type from information_schema.columns "
+                         "where table_schema='core' and table_name='cells'").fetchall())
+    con.close()
+    assert types["value"] == "DOUBLE" and types["value_int"] == "BIGINT"
+    assert read_table(db, "core.cells")["value"].null_count() == 1
+
+
+def test_load_replaces_and_is_idempotent(tmp_path):
+    db = tmp_path / "gip.duckdb"
+    two = _tables(make_result("a", content="a"), make_result("b", content="b"))
+    one = _tables(make_result("c", content="c"))
+    load_tables(db, two)
+    load_tables(db, one)
+    assert read_table(db, "core.reports")["source_file"].to_list() == ["c"]  # replaced, not appended
+    load_tables(db, one)
+    for name, frame in one.items():
+        assert read_table(db, f"core.{name}").equals(frame)
+
+
+def test_a_failed_load_changes_nothing(tmp_path):
+    db = tmp_path / "gip.duckdb"
+    first = _tables(make_result("a", content="a"))
+    load_tables(db, first)
+    second = _tables(make_result("b", content="b"))
+    broken = {"cells": second["cells"], "reports": "not a frame", "findings": second["findings"]}
+    with pytest.raises(AttributeError):
+        load_tables(db, broken)
+    # the cells table was replaced inside the transaction, and rolled back with it
+    assert read_table(db, "core.cells").equals(first["cells"])
+    assert read_table(db, "core.reports").equals(first["reports"])
+
+
+def test_reader_does_not_block_a_later_writer(tmp_path):
+    db = tmp_path / "gip.duckdb"
+    load_tables(db, _tables(make_result()))
+    frame = read_table(db, "core.cells")
+    assert isinstance(frame, pl.DataFrame)
+    load_tables(db, _tables(make_result()))  # read_table closed its connection
