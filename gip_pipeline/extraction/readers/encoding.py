@@ -72,6 +72,8 @@ _BOMS = (
 
 # Below this share of frequent characters a CJK decoding is taken as garbage.
 PLAUSIBLE_SHARE = 0.2
+# At or above this share a decoding is accepted without trying the others.
+CONFIDENT_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -169,8 +171,9 @@ def detect(data: bytes, declared: str | None = None) -> Decoded:
         score = plausibility(text)
         scored.append((score, -i, enc, text))
         # Multibyte UTF-8 that validates and reads as Chinese is decisive:
-        # other encodings' bytes almost never form valid UTF-8 sequences.
-        if enc == "utf-8" and score >= PLAUSIBLE_SHARE:
+        # other encodings' bytes almost never form valid UTF-8 sequences. Any
+        # decoding that reads as clearly frequent Chinese is too (wrong ones score < 0).
+        if (enc == "utf-8" and score >= PLAUSIBLE_SHARE) or score >= CONFIDENT_SHARE:
             return Decoded(text, enc, True)
     if scored:
         scored.sort(reverse=True)

@@ -407,7 +407,7 @@ def _strip_chrome(body) -> None:
     for el in list(body.iter(*_DROP_TAGS)):
         if el is not body:
             _drop_tree(el)
-    total = len(_ws(_text_content(body)))
+    total = -1  # the body's text length, measured only if some element carries a hint
     for el in list(body.xpath(".//*[@class or @id]")):
         if el.getparent() is None or el.tag in ("td", "th", "tr", "table", "tbody"):
             continue
@@ -418,6 +418,8 @@ def _strip_chrome(body) -> None:
         if not tokens & _CHROME_TOKENS:
             continue
         n = len(_ws(_text_content(el)))
+        if total < 0:
+            total = len(_ws(_text_content(body)))
         # Hints are only hints: never drop what holds much of the page or a data table.
         if n > max(200, total // 5) or _has_data_table(el):
             continue
