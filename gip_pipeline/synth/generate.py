@@ -141,7 +141,9 @@ def generate(out_dir: Path, n: int, seed: int, forms: Sequence[str] = FORMS, era
             (out_dir / name).write_bytes(data)
             truth = build_truth(name, doc.report_meta(with_index=meta.get("index_number", False)), doc.cells,
                                 doc.era, doc.single_other, doc.notes,
-                                {"form": form, "layout": doc.layout, "knobs": doc.knobs})
+                                {"form": form, "layout": doc.layout, "knobs": doc.knobs,
+                                 # printed so that no reader can split them: null is right, a number wrong
+                                 "ambiguous_cells": meta.get("ambiguous_cells", [])})
             (out_dir / f"{name}.truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1),
                                                         encoding="utf-8")
             files.append({"file": name, "truth": f"{name}.truth.json", "form": form, "layout": doc.layout,
