@@ -111,33 +111,42 @@ def _fuzzy_find(hay: str, core: str, k: int) -> tuple[int, int] | None:
     """Earliest (start, end) of a substring of hay within k edits of core (Sellers).
 
     A digit in hay never matches or is inserted into a label: labels must not eat cells.
+    Among the ends within k characters of the first hit, the closest match wins (ties: the
+    longer), so a typo in a label's last character does not leave it behind as noise.
     """
     m = len(core)
     big = k + 1
-    prev = list(range(m + 1))  # column for hay position -1; start anywhere: D[0][j] = 0
+    prev = list(range(m + 1))  # D[i][before hay]: a match may start anywhere
+    first, ends = None, []
     for j in range(len(hay)):
         ch = hay[j]
         digit = ch.isdigit()
         cur = [0] * (m + 1)
         for i in range(1, m + 1):
-            sub = prev[i - 1] + (0 if ch == core[i - 1] and not digit else big if digit else 1)
+            sub = prev[i - 1] + (big if digit else 0 if ch == core[i - 1] else 1)
             ins = prev[i] + (big if digit else 1)  # hay char extra
             dele = cur[i - 1] + 1  # core char missing
             cur[i] = min(sub, ins, dele)
-        if cur[m] <= k:
-            end = j + 1
-            best = None
-            for s in range(max(0, end - m - k), end):
-                frag = hay[s:end]
-                if any(c.isdigit() for c in frag):
-                    continue
-                d = _edit_distance(frag, core)
-                if d <= k and (best is None or d < best[0]):
-                    best = (d, s)
-            if best is not None:
-                return best[1], end
         prev = cur
-    return None
+        if first is None and cur[m] <= k:
+            first = j
+        if first is not None:
+            ends.append((cur[m], -(j + 1)))
+            if j >= first + k:
+                break
+    if first is None:
+        return None
+    d_end, neg_end = min(ends)
+    end = -neg_end
+    best = None
+    for s in range(max(0, end - m - k), end):
+        frag = hay[s:end]
+        if any(c.isdigit() for c in frag):
+            continue
+        d = _edit_distance(frag, core)
+        if d <= k and (best is None or d <= best[0]):  # ties: the later (shorter) start
+            best = (d, s)
+    return (best[1], end) if best is not None else None
 
 
 def _edit_distance(a: str, b: str) -> int:
@@ -468,7 +477,9 @@ def _locate_rows(t: _Text, table: str, rows: list[str], c_from: int, strict_gap:
     """Row labels in canonical order, each searched shortly after the previous one."""
     out: list[_Match] = []
     pos = c_from
-    for key in rows:
+    for n, key in enumerate(rows):
+        if not out and first_anywhere and n >= 2:
+            continue  # anchor only on the long opening labels, never on e.g. 总计
         if not out and first_anywhere:
             m = None
             start = pos
