@@ -35,6 +35,7 @@ _EXT = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".xhtml"
         ".pdf": "pdf", ".docx": "docx", ".md": "md", ".markdown": "md"}
 _HTML_RE = re.compile(rb"<(?:!doctype\s+html|html|head|body|table|div|p|span|meta|tr|td)[\s>/]", re.I)
 _MD_TABLE_RE = re.compile(rb"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$", re.M)
+BLANK_TEMPLATE_MIN_ROWS = 5  # recognised row labels, no values anywhere
 LEGACY_MAX_YEAR = schema.ERA_DEFS[-1].years[1]  # the last year without national tables
 
 
@@ -123,7 +124,8 @@ def _interpret(doc: Document, res: ParseResult) -> ParseResult:
     title = find_title(doc)
     gip = title is not None and is_gip_title(title)
 
-    if rec.cells and not has_values:
+    # Tables whose rows are all printed but hold no value (or text readers dropped the empty cells).
+    if (rec.cells and not has_values) or (not rec.cells and len(rec.label_only_rows) >= BLANK_TEMPLATE_MIN_ROWS):
         return _reject(res, "blank template: the tables hold no values.")
     if not rec.cells:
         year = report["year"]

@@ -49,6 +49,8 @@ class Recognition:
     optional_columns: set[str] = field(default_factory=set)  # e.g. legal_person_subtotal
     value_notes: dict[tuple[str, str, str], str] = field(default_factory=dict)
     used_glued: bool = False
+    # (table, row) of rows whose label was printed with no values: a blank template's trace.
+    label_only_rows: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass
@@ -130,6 +132,7 @@ class _Scanner:
         self.rl_done = False
         self.seen_requests = False
         self.findings: list[Finding] = []
+        self.label_only_rows: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------ header rows
     def header(self, labels: list[str]) -> bool:
@@ -177,6 +180,13 @@ class _Scanner:
                     self.pending = []
                 else:
                     self.pending = (self.pending + [" ".join(labels)])[-2:]
+                    for t in (REQ, AD):
+                        m = match_row(" ".join(labels), t, self.era, self.group)
+                        if m:
+                            self.label_only_rows.add((t, m.key))
+                            if m.group:
+                                self.group = m.group
+                            break
             else:
                 self.pending = []
             return
@@ -448,6 +458,7 @@ def recognize(doc: Document, year: int | None = None) -> Recognition:
             labels, values = _split(row, b.page)
             sc.row(labels, values)
     rec.findings.extend(sc.findings)
+    rec.label_only_rows = sc.label_only_rows
 
     if sc.ad_rows and era:
         for r in schema.ACTIVE_DISCLOSURE.rows_for(era):

@@ -1,0 +1,209 @@
+"""Table recognition on grids built in code: labels, stacked headers, split tables, label-less rows."""
+
+from __future__ import annotations
+
+from gip_pipeline import schema
+from gip_pipeline.extraction.document import Cell, Document, Paragraph, Table
+from gip_pipeline.extraction.recognize import detect_era, recognize
+
+REQ_COLS = schema.REQUEST_APPLICANT_COLUMNS + ("total",)
+
+
+def default_requests(era: str = "2021") -> dict[str, list[str]]:
+    """A consistent requests table: 5 new, 3 granted, 1 partial, 1 other, none carried."""
+    rows = {r.key: ["0"] * 7 for r in schema.REQUESTS.rows_for(era)}
+    rows["new_received"] = ["4", "1", "0", "0", "0", "0", "5"]
+    rows["granted"] = ["2", "1", "0", "0", "0", "0", "3"]
+    rows["partially_granted"] = ["1", "0", "0", "0", "0", "0", "1"]
+    other = "other_other" if era == "2021" else "other_handling"
+    rows[other] = ["1", "0", "0", "0", "0", "0", "1"]
+    rows["total_handled"] = ["4", "1", "0", "0", "0", "0", "5"]
+    return rows
+
+
+def requests_rows(era: str = "2021", values: dict[str, list[str]] | None = None,
+                  drop_labels: tuple[str, ...] = (), group_cells: bool = True) -> list[list[str]]:
+    """Section 三 as printed: two header rows, then label cell(s) + 7 values per row."""
+    values = values or default_requests(era)
+    out = [["(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)", "申请人情况"],
+           ["自然人", "法人或其他组织", "总计"],
+           ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]]
+    last_group = None
+    for r in schema.REQUESTS.rows_for(era):
+        labels = [r.label]
+        if r.group and group_cells and r.group != last_group:
+            labels = [r.group, r.label]
+        last_group = r.group
+        if r.key in drop_labels:
+            labels = []
+        out.append(labels + list(values[r.key]))
+    return out
+
+
+def ad_rows_2021() -> list[list[str]]:
+    return [["第二十条第(一)项"], ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+            ["规章", "4", "0", "101"], ["行政规范性文件", "53", "0", "779"],
+            ["第二十条第(五)项"], ["信息内容", "本年处理决定数量"], ["行政许可", "7"],
+            ["第二十条第(六)项"], ["信息内容", "本年处理决定数量"], ["行政处罚", "0"], ["行政强制", "0"],
+            ["第二十条第(八)项"], ["信息内容", "本年收费金额(单位:万元)"], ["行政事业性收费", "5949.088667"]]
+
+
+def rl_rows(values: list[str] | None = None) -> list[list[str]]:
+    values = values or ["1", "0", "0", "0", "1"] + ["0"] * 10
+    return [["行政复议", "行政诉讼"],
+            ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"],
+            ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2,
+            values]
+
+
+def table(rows: list[list[str]], page: int | None = None) -> Table:
+    return Table(rows=[[Cell(t, page) for t in r] for r in rows], page=page)
+
+
+def pipe_text(title: str = "某某县人民政府2023年政府信息公开工作年度报告", era: str = "2021",
+              requests: dict[str, list[str]] | None = None, rl: list[str] | None = None) -> str:
+    """A whole report as `|` text (the seed's form), for parse tests."""
+    lines = [f"标题 | {title} |", "索引号 | 123/2024-1 | 文号 | |",
+             "发布机构 | 某某县人民政府 | 发布日期 | 2024-01-20 |", title, "一、总体情况", "正文。",
+             "二、主动公开政府信息情况"]
+    ad = ad_rows_2021() if era == "2021" else [
+        ["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"], ["规章", "1", "1", "9"]]
+    lines += [" | ".join(r) + " |" for r in ad]
+    lines.append("三、收到和处理政府信息公开申请情况")
+    lines += [" | ".join(r) + " |" for r in requests_rows(era, requests)]
+    lines.append("四、政府信息公开行政复议、行政诉讼情况")
+    lines += [" | ".join(r) + " |" for r in rl_rows(rl)]
+    lines += ["五、存在的主要问题及改进情况", "无。", "2024年1月19日"]
+    return "\n".join(lines) + "\n"
+
+
+def cells_of(rec):
+    return {(c.table, c.row, c.col): c for c in rec.cells}
+
+
+def test_full_2021_grid_recognised_with_raw_and_page():
+    doc = Document("pdf", [table(ad_rows_2021(), 2), table(requests_rows(), 3), table(rl_rows(), 4)])
+    rec = recognize(doc)
+    assert rec.era == "2021" and rec.era_source == "labels"
+    got = cells_of(rec)
+    assert len(got) == len(schema.expected_cells("2021"))
+    assert got[("requests", "new_received", "total")].value == 5
+    assert got[("requests", "new_received", "total")].page == 3
+    assert got[("requests", "other_other", "natural_person")].value == 1
+    assert got[("active_disclosure", "administrative_fees", "fee_amount_10k_yuan")].value == 5949.088667
+    assert got[("active_disclosure", "rules", "in_force")].raw == "101"
+    assert got[("review_litigation", "reconsideration", "upheld")].value == 1
+    assert got[("review_litigation", "reconsideration", "total")].value == 1
+    assert not [f for f in rec.findings if f.severity != "info"]
+
+
+def test_split_tables_and_label_less_rows_fit_between_anchors():
+    rows = requests_rows(drop_labels=("partially_granted", "denied_prohibited_by_law"))
+    doc = Document("md", [table(rows[:8]), Paragraph("- 3 -"), table(rows[8:])])
+    rec = recognize(doc, 2023)
+    got = cells_of(rec)
+    assert got[("requests", "partially_granted", "natural_person")].value == 1
+    assert ("requests", "denied_prohibited_by_law", "total") in got
+    assert any(f.check == "requests.rows_by_position" for f in rec.findings)
+
+
+def test_label_less_rows_that_do_not_fit_are_left_out():
+    rows = requests_rows(drop_labels=("partially_granted",))
+    # an extra label-less row of numbers: the gap has one open row but two rows of numbers
+    i = next(k for k, r in enumerate(rows) if r and r[0] == "1" and len(r) == 7)
+    rows.insert(i, ["9"] * 7)
+    rec = recognize(Document("md", [table(rows)]), 2023)
+    got = cells_of(rec)
+    assert ("requests", "partially_granted", "natural_person") not in got
+    assert not any(c.value == 9 for c in rec.cells)
+    assert any(f.check == "requests.unplaced_rows" and f.severity == "warning" for f in rec.findings)
+
+
+def test_group_label_in_same_cell_and_typo_labels():
+    rows = requests_rows()
+    for r in rows:
+        if r and r[-8:-7] and r[-8] == "2.其他法律行政法规禁止公开":
+            r[-8] = "（三）不予公开 2.其他法律行政止公开"
+        if r and r[-8:-7] and r[-8] == "4.无正当理由大量反复申请":
+            r[-8] = "4.无正当理由大量反复 申请"
+    rows = [r[1:] if r and r[0] == "（三）不予公开" else r for r in rows]
+    rec = recognize(Document("html", [table(rows)]), 2023)
+    got = cells_of(rec)
+    assert ("requests", "denied_prohibited_by_law", "total") in got
+    assert ("requests", "not_processed_excessive", "total") in got
+    assert ("requests", "denied_state_secret", "total") in got
+
+
+def test_merged_cells_expanded_and_subtotal_column():
+    vals = default_requests()
+    rows = [["申请人情况"] * 9,
+            ["自然人", "法人或其他组织", "法人或其他组织", "法人或其他组织", "法人或其他组织",
+             "法人或其他组织", "法人或其他组织", "总计"],
+            ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "小计"]]
+    grid = [[Cell(t) for t in r] for r in rows]
+    for r in schema.REQUESTS.rows_for("2021"):
+        v = vals[r.key]
+        sub = str(sum(int(x) for x in v[1:6]))
+        cells = [Cell(r.group or r.label), Cell(r.label, spanned=r.group is None)]
+        cells += [Cell(x) for x in v[:6]] + [Cell(sub), Cell(v[6])]
+        grid.append(cells)
+    rec = recognize(Document("html", [Table(grid)]), 2023)
+    got = cells_of(rec)
+    assert "legal_person_subtotal" in rec.optional_columns
+    assert got[("requests", "new_received", "legal_person_subtotal")].value == 1
+    assert got[("requests", "new_received", "total")].value == 5
+    assert got[("requests", "denied_state_secret", "total")].value == 0
+
+
+def test_2021_single_other_handling_row():
+    vals = default_requests()
+    vals["other_no_correction"], vals["other_other"] = vals["other_other"], ["0"] * 7
+    rows = [r for r in requests_rows(values=vals) if not (r and r[0] in ("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "3.其他"))]
+    for r in rows:
+        if r and r[0] == "（六）其他处理":
+            del r[0:2]
+            r.insert(0, "（六）其他处理")
+    rec = recognize(Document("pdf", [table(ad_rows_2021()), table(rows)]), 2023)
+    got = cells_of(rec)
+    assert rec.era == "2021"
+    assert got[("requests", "other_handling", "total")].value == 1
+    assert ("requests", "other_other", "total") not in got
+
+
+def test_rl_row_split_over_two_rows():
+    rows = rl_rows()
+    rows[-1:] = [["1", "0", "0", "0", "1", "0", "0"], ["0"] * 8]
+    rec = recognize(Document("md", [table(requests_rows()), table(rows)]), 2023)
+    got = cells_of(rec)
+    assert got[("review_litigation", "reconsideration", "total")].value == 1
+    assert got[("review_litigation", "litigation_after_reconsideration", "total")].value == 0
+
+
+def test_era_from_labels_before_year():
+    doc_2019 = Document("html", [table([["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"],
+                                        ["规章", "1", "1", "9"]])])
+    assert detect_era(doc_2019, 2023) == ("2019", "labels")
+    assert detect_era(Document("txt", []), 2020) == ("2019", "year")
+    assert detect_era(Document("txt", []), 2015) == (None, None)
+
+
+def test_2019_section_two_layout_and_unit_in_cell():
+    rows = [["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"], ["规章", "13", "13", "200"],
+            ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"], ["行政许可", "10", "-2", "300"],
+            ["信息内容", "采购项目数量", "采购总金额"], ["政府集中采购", "3", "251000元"]]
+    rec = recognize(Document("html", [table(rows)]), 2019)
+    got = cells_of(rec)
+    assert rec.era == "2019"
+    assert got[("active_disclosure", "rules", "newly_made")].value == 13
+    assert got[("active_disclosure", "administrative_licensing", "net_change")].value == -2
+    assert got[("active_disclosure", "government_procurement", "procurement_amount")].value == 251000
+    assert got[("active_disclosure", "government_procurement", "procurement_amount")].raw == "251000元"
+
+
+def test_two_numbers_in_one_cell_left_null_with_finding():
+    vals = default_requests()
+    vals["granted"] = ["2", "1", "0", "0", "0", "0", "3 1"]
+    rec = recognize(Document("txt", [table(requests_rows(values=vals))]), 2023)
+    c = cells_of(rec)[("requests", "granted", "total")]
+    assert c.value is None and c.raw == "3 1"
+    assert any(f.check == "requests.value_multiple" for f in rec.findings)
