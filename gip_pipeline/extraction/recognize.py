@@ -24,6 +24,8 @@ from gip_pipeline.extraction.normalize import normalize_text
 from gip_pipeline.extraction.result import CellValue, Finding
 from gip_pipeline.extraction.values import looks_like_value, parse_value
 
+# (table, col) -> Column; schema.column_def scans a tuple on every call.
+_COLDEF = {(t.key, c.key): c for t in schema.TABLES for c in t.columns}
 REQ = schema.REQUESTS.key
 AD = schema.ACTIVE_DISCLOSURE.key
 RL = schema.REVIEW_LITIGATION.key
@@ -143,7 +145,7 @@ class _Scanner:
                 m = match_column(lab, t.key)
                 if m and m.key not in cols:
                     cols.append(m.key)
-            distinct = any(len(label_key(schema.column_def(t.key, c).label)) >= _MIN_DISTINCT_HEADER
+            distinct = any(len(label_key(_COLDEF[(t.key, c)].label)) >= _MIN_DISTINCT_HEADER
                            and c not in ("total", "other_org") for c in cols)
             if (len(cols) >= 2 or distinct) and len(cols) > len(best_cols):
                 best_table, best_cols = t.key, cols
@@ -433,7 +435,7 @@ def _resolve_requests(sc: _Scanner, era: str | None, rec: Recognition) -> dict[s
 
 
 def _emit(rec: Recognition, table: str, row: str, col: str, v: _VCell) -> None:
-    cdef = schema.column_def(table, col)
+    cdef = _COLDEF[(table, col)]
     pv = parse_value(v.raw, cdef.dtype, cdef.allow_negative)
     rec.cells.append(CellValue(table, row, col, pv.value, v.raw, v.page))
     if pv.note:

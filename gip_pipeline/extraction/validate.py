@@ -15,6 +15,8 @@ from gip_pipeline.extraction.normalize import normalize_text
 from gip_pipeline.extraction.result import CellValue, Finding
 from gip_pipeline.extraction.values import parse_value
 
+# (table, col) -> Column; schema.column_def scans a tuple on every call.
+_COLDEF = {(t.key, c.key): c for t in schema.TABLES for c in t.columns}
 _TOL = 1e-6
 
 Key = tuple[str, str, str]
@@ -134,7 +136,7 @@ def validate(cells: Iterable[CellValue], era: str | None) -> list[Finding]:
 def _non_negative(present: dict[Key, CellValue]) -> list[Finding]:
     out = []
     for (t, r, c), cell in present.items():
-        col = schema.column_def(t, c)
+        col = _COLDEF[(t, c)]
         if col.allow_negative:
             continue
         v = cell.value
