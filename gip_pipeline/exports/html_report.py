@@ -1,0 +1,646 @@
+"""report.html: a static, self-contained overview of the export (inline CSS and SVG only).
+
+Opening it needs no network: no scripts, no fonts or styles fetched, charts are
+SVG drawn here. Every chart sits above a table of the very numbers it draws.
+
+Input contract (a polars DataFrame, one row per report; the report_comparison mart fits):
+
+  required  report_id (str), year (int), status (ok | warning | rejected),
+            total_handled, granted, partially_granted (integers; null = missing)
+  optional  organ, admin_level, region_code (GB/T 2260, 6 digits),
+            province_code / province_name (else derived from region_code),
+            denied, unable (sums of the denied_* / unable_* rows; null = missing),
+            is_synthetic (bool)
+
+and optionally a findings frame (report_id, check, severity) for the identity
+pass rate. Aggregates are pooled: sum the numerators and the denominators over
+the reports where every term is present, then divide; a rate is never averaged.
+Only units with denominator >= schema.MIN_RANK_DENOMINATOR are ranked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import polars as pl
+
+from gip_pipeline import schema
+
+REQUIRED = ("report_id", "year", "status", "total_handled", "granted", "partially_granted")
+NATIONAL = "national"
+UNKNOWN = "unknown"
+IDENTITY_CHECKS = frozenset(i.check for i in schema.IDENTITIES)
+
+_MEASURE = {m.key: m for m in schema.MEASURES}
+# measure key -> (numerator columns, denominator column) on the report-level frame
+RATE_TERMS: dict[str, tuple[tuple[str, ...], str]] = {
+    "grant_rate": (("granted", "partially_granted"), "total_handled"),
+    "denial_rate": (("denied",), "total_handled"),
+    "unable_rate": (("unable",), "total_handled"),
+}
+_LEVEL_VALUES = next(m.values for m in schema.METADATA if m.key == "admin_level")
+_LEVEL_ZH = {"national": "中央", "province": "省级", "prefecture": "地级", "county": "县级",
+             "township": "乡级", UNKNOWN: "未知"}
+
+FONT_STACK = ('"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Hiragino Sans GB", '
+              '"Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans SC", sans-serif')
+COLORS = {"grant_rate": "#1b7837", "denial_rate": "#b2182b", "unable_rate": "#2166ac",
+          "ok": "#1b7837", "warning": "#e08214", "rejected": "#b2182b", "unranked": "#bdbdbd",
+          "bar": "#3f7fbf", "box": "#555555"}
+
+# ------------------------------------------------------------------ preparing
+
+
+def prepare_reports(frame: pl.DataFrame) -> list[dict]:
+    """Rows as dicts with province_code/province_name/admin_level filled in."""
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise ValueError(f"report frame lacks required columns {missing}")
+    rows = frame.to_dicts()
+    names = _province_names({_province_code(r) for r in rows})
+    for r in rows:
+        code = _province_code(r)
+        r["province_code"] = code
+        r["province_name"] = r.get("province_name") or names.get(code) or code
+        r["admin_level"] = r.get("admin_level") or UNKNOWN
+    return rows
+
+
+def _province_code(r: Mapping) -> str:
+    if r.get("province_code"):
+        return str(r["province_code"])
+    rc = r.get("region_code")
+    if not rc:
+        return UNKNOWN
+    rc = str(rc)
+    from gip_pipeline.regions import NATIONAL_CODE
+
+    if rc == NATIONAL_CODE or r.get("admin_level") == NATIONAL:
+        return NATIONAL
+    return rc[:2] + "0000"
+
+
+def _province_names(codes: set[str]) -> dict[str, str]:
+    out = {NATIONAL: "中央（国家级）", UNKNOWN: "地区未知"}
+    try:
+        from gip_pipeline.regions import get_region
+    except Exception:  # the reference is optional for the report
+        return out
+    for c in codes:
+        if c not in out:
+            reg = get_region(c)
+            if reg is not None:
+                out[c] = reg.name
+    return out
+
+
+# ------------------------------------------------------------------ aggregates
+
+
+@dataclass
+class Pooled:
+    numerator: int = 0
+    denominator: int = 0
+    reports: int = 0  # reports with every term present
+
+    @property
+    def rate(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def rankable(self) -> bool:
+        return self.denominator >= schema.MIN_RANK_DENOMINATOR
+
+
+def terms(r: Mapping, measure: str) -> tuple[int, int] | None:
+    """(numerator, denominator) of one report, or None when a term is missing."""
+    num_cols, den_col = RATE_TERMS[measure]
+    vals = [r.get(c) for c in num_cols + (den_col,)]
+    if any(v is None for v in vals):
+        return None
+    return int(sum(vals[:-1])), int(vals[-1])
+
+
+def pool(rows: list[Mapping], measure: str) -> Pooled:
+    p = Pooled()
+    for r in rows:
+        t = terms(r, measure)
+        if t is not None:
+            p.numerator += t[0]
+            p.denominator += t[1]
+            p.reports += 1
+    return p
+
+
+def _usable(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if r.get("status") != "rejected"]
+
+
+def latest_year(rows: list[dict]) -> int | None:
+    years = [r["year"] for r in _usable(rows) if r.get("year") is not None
+             and terms(r, "grant_rate") is not None]
+    return max(years) if years else None
+
+
+@dataclass
+class ProvinceRow:
+    code: str
+    name: str
+    pooled: Pooled
+    rank: int | None = None
+
+
+def by_province(rows: list[dict], year: int | None, measure: str = "grant_rate"
+                ) -> list[ProvinceRow]:
+    """Pooled measure per province in `year`: ranked units first (rate desc), then the rest."""
+    groups: dict[str, list[dict]] = {}
+    names: dict[str, str] = {}
+    for r in _usable(rows):
+        if r.get("year") != year:
+            continue
+        groups.setdefault(r["province_code"], []).append(r)
+        names[r["province_code"]] = r["province_name"]
+    out = [ProvinceRow(c, names[c], pool(g, measure)) for c, g in groups.items()]
+    out = [p for p in out if p.pooled.reports]
+    ranked = sorted((p for p in out if p.pooled.rankable), key=lambda p: (-p.pooled.rate, p.code))
+    for i, p in enumerate(ranked, 1):
+        p.rank = i
+    rest = sorted((p for p in out if not p.pooled.rankable), key=lambda p: p.code)
+    return ranked + rest
+
+
+@dataclass
+class LevelSpread:
+    level: str
+    pooled: Pooled
+    rates: list[tuple[str, float, int]] = field(default_factory=list)  # report_id, rate, den
+    excluded_small: int = 0  # reports with a denominator under the ranking minimum
+
+    def quartiles(self) -> tuple[float, float, float] | None:
+        v = sorted(x for _, x, _ in self.rates)
+        if not v:
+            return None
+        return quantile(v, 0.25), quantile(v, 0.5), quantile(v, 0.75)
+
+
+def quantile(sorted_values: list[float], q: float) -> float:
+    """Linear interpolation between order statistics (the common 'type 7')."""
+    n = len(sorted_values)
+    pos = (n - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, n - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+
+
+def spread_by_level(rows: list[dict], year: int | None, measure: str = "grant_rate"
+                    ) -> list[LevelSpread]:
+    """Per admin level: each report's rate (denominator >= minimum only) and the pooled rate."""
+    levels: dict[str, list[dict]] = {}
+    for r in _usable(rows):
+        if r.get("year") == year:
+            levels.setdefault(r["admin_level"], []).append(r)
+    order = list(_LEVEL_VALUES) + [UNKNOWN]
+    out = []
+    for lv in sorted(levels, key=lambda k: order.index(k) if k in order else len(order)):
+        s = LevelSpread(lv, pool(levels[lv], measure))
+        for r in levels[lv]:
+            t = terms(r, measure)
+            if t is None or t[1] == 0:
+                continue
+            if t[1] < schema.MIN_RANK_DENOMINATOR:
+                s.excluded_small += 1
+                continue
+            s.rates.append((r["report_id"], t[0] / t[1], t[1]))
+        if s.pooled.reports:
+            out.append(s)
+    return out
+
+
+def trend_by_year(rows: list[dict]) -> dict[int, dict[str, Pooled]]:
+    """Pooled measures per year (all usable reports of the year)."""
+    years = sorted({r["year"] for r in _usable(rows) if r.get("year") is not None})
+    have = {m for m, (num, den) in RATE_TERMS.items()
+            if all(any(c in r for r in rows) for c in num + (den,))}
+    out = {}
+    for y in years:
+        ys = [r for r in _usable(rows) if r.get("year") == y]
+        out[y] = {m: pool(ys, m) for m in RATE_TERMS if m in have}
+    return out
+
+
+@dataclass
+class Quality:
+    ok: int = 0
+    warning: int = 0
+    rejected: int = 0
+    identity_pass: int = 0  # non-rejected reports with no failing identity
+    identity_assessed: int = 0  # non-rejected reports
+
+    @property
+    def total(self) -> int:
+        return self.ok + self.warning + self.rejected
+
+
+def quality_by_year(rows: list[dict], findings: pl.DataFrame | None) -> dict[object, Quality]:
+    """Status counts per year, and the share of readable reports with no identity failure.
+
+    With findings: a report fails when it has a finding whose check is an identity of
+    the schema with severity error or warning. Without: status ok stands for a pass.
+    """
+    failing: set[str] | None = None
+    if findings is not None:
+        failing = {f["report_id"] for f in findings.select("report_id", "check", "severity")
+                   .to_dicts() if f["check"] in IDENTITY_CHECKS
+                   and f["severity"] in ("error", "warning")}
+    out: dict[object, Quality] = {}
+    for r in rows:
+        q = out.setdefault(r.get("year") if r.get("year") is not None else UNKNOWN, Quality())
+        st = r.get("status")
+        if st not in schema.STATUSES:
+            raise ValueError(f"report {r.get('report_id')}: unknown status {st!r}")
+        setattr(q, st, getattr(q, st) + 1)
+        if st != "rejected":
+            q.identity_assessed += 1
+            passed = (r["report_id"] not in failing) if failing is not None else st == "ok"
+            q.identity_pass += int(passed)
+    return dict(sorted(out.items(), key=lambda kv: (isinstance(kv[0], str), kv[0])))
+
+
+# ------------------------------------------------------------------ formatting
+
+
+def pct(num: int, den: int) -> str:
+    """A rate as the report prints it (the tests format the same way)."""
+    return f"{100 * num / den:.1f}%" if den else "—"
+
+
+def _e(s: object) -> str:
+    return html.escape(str(s), quote=True)
+
+
+def _n(v: int) -> str:
+    return f"{v:,}"
+
+
+def _jitter(key: str, width: float) -> float:
+    """A stable offset in [-width/2, width/2] from the report id (no randomness)."""
+    h = int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return (h - 0.5) * width
+
+
+# ------------------------------------------------------------------ SVG charts
+
+W = 900
+
+
+def _svg(height: float, body: list[str], label: str) -> str:
+    return (f'<svg viewBox="0 0 {W} {height:.0f}" width="100%" role="img" '
+            f'aria-label="{_e(label)}">' + "".join(body) + "</svg>")
+
+
+def _text(x, y, s, anchor="start", size=12, fill="#222", weight="normal") -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" '
+            f'fill="{fill}" font-weight="{weight}">{_e(s)}</text>')
+
+
+def _pct_axis(x0: float, x1: float, y0: float, y1: float, lo: float = 0.0, hi: float = 1.0,
+              ticks: int = 5) -> list[str]:
+    out = []
+    for i in range(ticks + 1):
+        v = lo + (hi - lo) * i / ticks
+        x = x0 + (x1 - x0) * i / ticks
+        out.append(f'<line x1="{x:.1f}" y1="{y0:.1f}" x2="{x:.1f}" y2="{y1:.1f}" '
+                   f'stroke="#e3e3e3"/>')
+        out.append(_text(x, y1 + 14, f"{100 * v:.0f}%", "middle", 11, "#666"))
+    return out
+
+
+def chart_province(prov: list[ProvinceRow]) -> str:
+    bar_h, gap, top, left, right = 20, 6, 10, 170, 260
+    x0, x1 = left, W - right
+    h = top + len(prov) * (bar_h + gap) + 30
+    body = _pct_axis(x0, x1, top - 4, h - 24)
+    for i, p in enumerate(prov):
+        y = top + i * (bar_h + gap)
+        rate = p.pooled.rate or 0.0
+        color = COLORS["bar"] if p.rank else COLORS["unranked"]
+        label = f"{p.rank}. {p.name}" if p.rank else p.name
+        body.append(_text(x0 - 8, y + bar_h * 0.72, label, "end", 13))
+        body.append(f'<rect x="{x0}" y="{y}" width="{(x1 - x0) * rate:.1f}" height="{bar_h}" '
+                    f'fill="{color}"><title>{_e(p.name)}: {pct(p.pooled.numerator, p.pooled.denominator)}'
+                    f'</title></rect>')
+        note = (f"{pct(p.pooled.numerator, p.pooled.denominator)}  "
+                f"({_n(p.pooled.numerator)}/{_n(p.pooled.denominator)}, "
+                f"{p.pooled.reports} reports)")
+        if not p.rank:
+            note += f"  not ranked: < {schema.MIN_RANK_DENOMINATOR}"
+        body.append(_text(x1 + 8, y + bar_h * 0.72, note, "start", 12,
+                          "#222" if p.rank else "#777"))
+    return _svg(h, body, "grant rate by province")
+
+
+def chart_spread(levels: list[LevelSpread]) -> str:
+    row_h, top, left, right = 56, 10, 170, 60
+    x0, x1 = left, W - right
+    h = top + len(levels) * row_h + 30
+    body = _pct_axis(x0, x1, top - 4, h - 24)
+    for i, s in enumerate(levels):
+        yc = top + i * row_h + row_h / 2
+        body.append(_text(x0 - 8, yc - 2, f"{_LEVEL_ZH.get(s.level, s.level)} {s.level}",
+                          "end", 13))
+        body.append(_text(x0 - 8, yc + 14, f"{len(s.rates)} report{'s' if len(s.rates) != 1 else ''} shown", "end", 11, "#666"))
+        q = s.quartiles()
+        if q:
+            a, m, b = (x0 + (x1 - x0) * v for v in q)
+            body.append(f'<rect x="{a:.1f}" y="{yc - 14:.1f}" width="{max(b - a, 1):.1f}" '
+                        f'height="28" fill="none" stroke="{COLORS["box"]}" stroke-width="1.5"/>')
+            body.append(f'<line x1="{m:.1f}" y1="{yc - 14:.1f}" x2="{m:.1f}" y2="{yc + 14:.1f}" '
+                        f'stroke="{COLORS["box"]}" stroke-width="3"/>')
+        for rid, rate, den in s.rates:
+            x = x0 + (x1 - x0) * rate
+            y = yc + _jitter(rid, 22)
+            body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.2" fill="{COLORS["bar"]}" '
+                        f'fill-opacity="0.55"><title>{_e(rid)}: {100 * rate:.1f}% of {den}'
+                        f'</title></circle>')
+        if s.pooled.rate is not None:
+            x = x0 + (x1 - x0) * s.pooled.rate
+            body.append(f'<path d="M{x:.1f},{yc - 20:.1f} l6,-8 h-12 z" fill="#d6604d">'
+                        f'<title>pooled {pct(s.pooled.numerator, s.pooled.denominator)}</title>'
+                        f'</path>')
+    return _svg(h, body, "grant rate spread within admin levels")
+
+
+def chart_trend(trend: dict[int, dict[str, Pooled]]) -> str:
+    years = list(trend)
+    top, left, right, bottom = 16, 60, 170, 60
+    x0, x1, y0, y1 = left, W - right, top, 300
+    h = y1 + bottom
+    body = []
+    for i in range(6):
+        v = i / 5
+        y = y1 - (y1 - y0) * v
+        body.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x1}" y2="{y:.1f}" stroke="#e3e3e3"/>')
+        body.append(_text(x0 - 6, y + 4, f"{100 * v:.0f}%", "end", 11, "#666"))
+
+    def xpos(i: int) -> float:
+        pad = 36  # keep the first year's label clear of the 0% tick
+        return (x0 + x1) / 2 if len(years) == 1 else x0 + pad + (x1 - x0 - 2 * pad) * i / (
+            len(years) - 1)
+
+    for i, y in enumerate(years):
+        body.append(_text(xpos(i), y1 + 16, str(y), "middle", 12))
+        gp = trend[y].get("grant_rate")
+        if gp is not None:
+            body.append(_text(xpos(i), y1 + 31, f"n={_n(gp.denominator)}", "middle", 10, "#666"))
+            body.append(_text(xpos(i), y1 + 44, f"{gp.reports} rep.", "middle", 10, "#666"))
+    # the national format changed in 2021: mark where the era changes between two points
+    for i in range(1, len(years)):
+        if schema.era_for_year(years[i - 1]) != schema.era_for_year(years[i]):
+            x = (xpos(i - 1) + xpos(i)) / 2
+            body.append(f'<line x1="{x:.1f}" y1="{y0}" x2="{x:.1f}" y2="{y1}" stroke="#999" '
+                        f'stroke-dasharray="4 4"/>')
+            body.append(_text(x + 4, y0 + 10, f"format {schema.era_for_year(years[i])}",
+                              "start", 10, "#777"))
+    measures = [m for m in RATE_TERMS if any(m in trend[y] for y in years)]
+    for k, m in enumerate(measures):
+        pts = [(xpos(i), y1 - (y1 - y0) * trend[y][m].rate) for i, y in enumerate(years)
+               if m in trend[y] and trend[y][m].rate is not None]
+        c = COLORS[m]
+        if len(pts) > 1:
+            body.append(f'<polyline points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in pts)}" '
+                        f'fill="none" stroke="{c}" stroke-width="2.5"/>')
+        for x, y in pts:
+            body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{c}"/>')
+        ly = y0 + 10 + k * 34
+        body.append(f'<rect x="{x1 + 16}" y="{ly - 9}" width="14" height="4" fill="{c}"/>')
+        body.append(_text(x1 + 36, ly - 3, f"{_MEASURE[m].zh}", "start", 12))
+        body.append(_text(x1 + 36, ly + 10, _MEASURE[m].en, "start", 10, "#666"))
+    return _svg(h, body, "rates by year")
+
+
+def chart_quality(quality: dict[object, Quality]) -> str:
+    bar_h, gap, top, left, right = 22, 8, 10, 90, 230
+    x0, x1 = left, W - right
+    h = top + len(quality) * (bar_h + gap) + 40
+    body = []
+    for i, (year, q) in enumerate(quality.items()):
+        y = top + i * (bar_h + gap)
+        body.append(_text(x0 - 8, y + bar_h * 0.72, str(year), "end", 13))
+        x = x0
+        for st in schema.STATUSES:
+            n = getattr(q, st)
+            if not n:
+                continue
+            w = (x1 - x0) * n / q.total
+            body.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
+                        f'fill="{COLORS[st]}"><title>{st}: {n}</title></rect>')
+            if w > 26:
+                body.append(_text(x + w / 2, y + bar_h * 0.72, str(n), "middle", 12, "#fff",
+                                  "bold"))
+            x += w
+        body.append(_text(x1 + 8, y + bar_h * 0.72,
+                          f"identities pass {pct(q.identity_pass, q.identity_assessed)} "
+                          f"({q.identity_pass}/{q.identity_assessed})", "start", 12))
+    ly = h - 14
+    for k, st in enumerate(schema.STATUSES):
+        body.append(f'<rect x="{x0 + k * 110}" y="{ly - 10}" width="12" height="12" '
+                    f'fill="{COLORS[st]}"/>')
+        body.append(_text(x0 + k * 110 + 18, ly, st, "start", 12))
+    return _svg(h, body, "data quality by year")
+
+
+# ------------------------------------------------------------------ HTML
+
+CSS = f"""
+body {{ font-family: {FONT_STACK}; color: #222; margin: 0; background: #fafafa; }}
+main {{ max-width: 960px; margin: 0 auto; padding: 24px 30px 60px; background: #fff; }}
+h1 {{ font-size: 26px; margin: 0 0 4px; }}
+h2 {{ font-size: 19px; margin: 38px 0 6px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }}
+p.note, p.meta {{ color: #555; font-size: 13px; margin: 4px 0 10px; line-height: 1.5; }}
+.banner {{ background: #fff4e5; border: 1px solid #f0b36b; padding: 8px 12px; font-size: 13px; }}
+table {{ border-collapse: collapse; font-size: 12.5px; margin: 10px 0; }}
+th, td {{ border-bottom: 1px solid #eee; padding: 3px 10px; text-align: right; }}
+th {{ background: #f3f3f3; }}
+td.l, th.l {{ text-align: left; }}
+tr.unranked td {{ color: #888; }}
+details {{ margin: 6px 0 0; }} summary {{ cursor: pointer; color: #335; font-size: 13px; }}
+svg text {{ font-family: {FONT_STACK}; }}
+"""
+
+
+def _table(header: list[str], rows: list[tuple[dict, list]], left: int = 1) -> str:
+    """rows: (data-* attributes, cells); the first `left` columns are left-aligned."""
+    th = "".join(f'<th class="l">{_e(h)}</th>' if i < left else f"<th>{_e(h)}</th>"
+                 for i, h in enumerate(header))
+    body = []
+    for attrs, cells in rows:
+        a = "".join(f' {k}="{_e(v)}"' for k, v in attrs.items())
+        tds = "".join(f'<td class="l">{_e(c)}</td>' if i < left else f"<td>{_e(c)}</td>"
+                      for i, c in enumerate(cells))
+        body.append(f"<tr{a}>{tds}</tr>")
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _details(summary: str, inner: str) -> str:
+    return f"<details><summary>{_e(summary)}</summary>{inner}</details>"
+
+
+def render_html(reports: pl.DataFrame, findings: pl.DataFrame | None = None, *,
+                year: int | None = None, provenance: dict | None = None,
+                title: str = "政府信息公开工作年度报告 · Government information publicity annual "
+                             "reports") -> str:
+    rows = prepare_reports(reports)
+    year = year if year is not None else latest_year(rows)
+    g = _MEASURE["grant_rate"]
+    mn = schema.MIN_RANK_DENOMINATOR
+    parts = [f"<h1>{_e(title)}</h1>"]
+    n_syn = sum(1 for r in rows if r.get("is_synthetic"))
+    meta = f"{len(rows)} reports · years {_year_span(rows)}"
+    if provenance:
+        pipe = provenance.get("pipeline") or {}
+        meta += (f" · gip_pipeline {pipe.get('version', '?')} · run {provenance.get('run_time')}"
+                 f" · inputs sha256 {str(provenance.get('inputs_sha256', ''))[:12]}…")
+    parts.append(f'<p class="meta">{_e(meta)}</p>')
+    if n_syn:
+        parts.append(f'<p class="banner">{n_syn} of {len(rows)} reports are synthetic test data '
+                     f'(is_synthetic), not published reports.</p>')
+    parts.append(
+        f'<p class="note">Rates are pooled: numerators and denominators are summed over the '
+        f'reports where every term is printed, then divided (never an average of rates). A blank '
+        f'cell is missing, not zero, so a report with a missing term is left out of that rate. '
+        f'Only units with at least {mn} handled requests are ranked. 比率为合并计算（分子、分母分别'
+        f'求和后相除）；空白为缺失而非 0；办理总数不足 {mn} 件的单位不参与排名。</p>')
+
+    # 1 province
+    prov = by_province(rows, year)
+    parts.append(f"<h2>{_e(g.zh)} by province, {year} · {_e(g.en)} by province</h2>")
+    parts.append(f'<p class="note">(granted + partially granted) / total handled, the requests '
+                 f'table\'s total column. Grey bars: fewer than {mn} handled requests in the '
+                 f'province, not ranked.</p>')
+    if prov:
+        parts.append(chart_province(prov))
+        parts.append(_details("numbers", _table(
+            ["rank", "province", "code", "rate", "granted + partial", "total handled", "reports"],
+            [({"data-chart": "province", "data-key": p.code, "data-num": p.pooled.numerator,
+               "data-den": p.pooled.denominator, "data-reports": p.pooled.reports,
+               **({"class": "unranked"} if not p.rank else {})},
+              [p.rank or "—", p.name, p.code, pct(p.pooled.numerator, p.pooled.denominator),
+               _n(p.pooled.numerator), _n(p.pooled.denominator), p.pooled.reports])
+             for p in prov], left=3)))
+    else:
+        parts.append('<p class="note">No report of this year has the terms of the grant rate.</p>')
+
+    # 2 spread
+    spread = spread_by_level(rows, year)
+    parts.append(f"<h2>Spread within each administrative level, {year} · 各层级内部差异</h2>")
+    parts.append(f'<p class="note">Each dot is one report with at least {mn} handled requests; '
+                 f'the box spans the middle half of those reports, the thick line is their '
+                 f'median, the red triangle the pooled rate of all the level\'s reports.</p>')
+    if spread:
+        parts.append(chart_spread(spread))
+        trs = []
+        for s in spread:
+            q = s.quartiles()
+            trs.append(({"data-chart": "level", "data-key": s.level,
+                         "data-num": s.pooled.numerator, "data-den": s.pooled.denominator,
+                         "data-reports": s.pooled.reports},
+                        [s.level, pct(s.pooled.numerator, s.pooled.denominator),
+                         _n(s.pooled.denominator), s.pooled.reports, len(s.rates),
+                         s.excluded_small] + ([f"{100 * v:.1f}%" for v in q] if q else
+                                              ["—"] * 3)))
+        parts.append(_details("numbers", _table(
+            ["level", "pooled rate", "total handled", "reports", "dots", f"under {mn}", "Q1",
+             "median", "Q3"], trs)))
+
+    # 3 trend
+    trend = trend_by_year(rows)
+    parts.append("<h2>Trends by year · 年度趋势</h2>")
+    parts.append('<p class="note">Pooled over all reports of each year; the set of reports '
+                 'changes from year to year, so a change can be composition, not behaviour. '
+                 'n = requests handled (the denominator).</p>')
+    if trend:
+        parts.append(chart_trend(trend))
+        header = ["year"]
+        ms = [m for m in RATE_TERMS if any(m in v for v in trend.values())]
+        for m in ms:
+            header += [_MEASURE[m].key, "numerator"]
+        header += ["total handled", "reports"]
+        trs = []
+        for y, v in trend.items():
+            cells: list = [y]
+            attrs = {"data-chart": "trend", "data-key": y}
+            for m in ms:
+                p = v[m]
+                cells += [pct(p.numerator, p.denominator), _n(p.numerator)]
+                attrs[f"data-{m.replace('_', '-')}-num"] = p.numerator
+                attrs[f"data-{m.replace('_', '-')}-den"] = p.denominator
+            gp = v.get("grant_rate", Pooled())
+            cells += [_n(gp.denominator), gp.reports]
+            trs.append((attrs, cells))
+        parts.append(_details("numbers", _table(header, trs)))
+
+    # 4 quality
+    quality = quality_by_year(rows, findings)
+    parts.append("<h2>Data quality · 数据质量</h2>")
+    basis = ("a report passes when no identity check of the schema failed (findings)"
+             if findings is not None else
+             "no findings given: a report passes when its status is ok")
+    parts.append(f'<p class="note">Reports by status per year. Identity pass rate: share of '
+                 f'readable (not rejected) reports; {_e(basis)}.</p>')
+    parts.append(chart_quality(quality))
+    parts.append(_details("numbers", _table(
+        ["year", "ok", "warning", "rejected", "total", "identity pass rate", "pass", "readable"],
+        [({"data-chart": "quality", "data-key": y, "data-ok": q.ok, "data-warning": q.warning,
+           "data-rejected": q.rejected, "data-pass": q.identity_pass,
+           "data-assessed": q.identity_assessed},
+          [y, q.ok, q.warning, q.rejected, q.total, pct(q.identity_pass, q.identity_assessed),
+           q.identity_pass, q.identity_assessed]) for y, q in quality.items()])))
+
+    return ("<!DOCTYPE html>\n<html lang=\"zh-Hans\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>"
+            + "\n".join(parts) + "</main></body></html>\n")
+
+
+def _year_span(rows: list[dict]) -> str:
+    ys = sorted({r["year"] for r in rows if r.get("year") is not None})
+    return f"{ys[0]}–{ys[-1]}" if ys else "—"
+
+
+def _load(source) -> tuple[pl.DataFrame, pl.DataFrame | None, dict | None]:
+    if isinstance(source, pl.DataFrame):
+        return source, None, None
+    if isinstance(source, Mapping):
+        return source["report_comparison"], source.get("findings"), source.get("provenance")
+    d = Path(source)
+    comp = pl.read_parquet(d / "report_comparison.parquet")
+    fnd = pl.read_parquet(d / "findings.parquet") if (d / "findings.parquet").is_file() else None
+    prov = (json.loads((d / "provenance.json").read_text(encoding="utf-8"))
+            if (d / "provenance.json").is_file() else None)
+    if "status" not in comp.columns and (d / "reports.parquet").is_file():
+        st = pl.read_parquet(d / "reports.parquet", columns=["report_id", "status"])
+        comp = comp.join(st, on="report_id", how="left")
+    return comp, fnd, prov
+
+
+def write_html_report(source, out_path: str | Path, *, findings: pl.DataFrame | None = None,
+                      year: int | None = None, provenance: dict | None = None) -> Path:
+    """Write the report.
+
+    source: an export folder (reads report_comparison.parquet, and findings.parquet and
+    provenance.json where present), a report-level DataFrame, or a mapping with keys
+    report_comparison, findings, provenance. year: the year of the province and spread
+    charts (default: the latest year with data).
+    """
+    comp, fnd, prov = _load(source)
+    text = render_html(comp, findings if findings is not None else fnd, year=year,
+                       provenance=provenance if provenance is not None else prov)
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8", newline="\n")
+    return out

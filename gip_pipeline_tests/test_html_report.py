@@ -1,0 +1,186 @@
+"""report.html: self-contained, and its numbers match aggregates computed here by hand."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+import polars as pl
+import pytest
+
+from gip_pipeline import schema
+from gip_pipeline.exports.html_report import quantile, render_html, write_html_report
+
+MIN = schema.MIN_RANK_DENOMINATOR
+
+
+def _rep(rid, year, region, level, status, handled, granted, partial, denied=0, unable=0):
+    return dict(report_id=rid, organ=f"机关{rid}", year=year, region_code=region,
+                admin_level=level, status=status, total_handled=handled, granted=granted,
+                partially_granted=partial, denied=denied, unable=unable)
+
+
+# Beijing (110000), 2023: b1 18/20 and b2 60/100 pool to 78/120 = 65.0% (the mean of
+# the two report rates would be 75.0%). b3 has partially_granted missing (printed blank):
+# it must be left out of both sums, not counted as zero. b4 is rejected.
+ROWS = [
+    _rep("b1", 2023, "110101", "county", "ok", 20, 16, 2, 1, 1),
+    _rep("b2", 2023, "110000", "province", "warning", 100, 60, 0, 10, 20),
+    _rep("b3", 2023, "110102", "county", "ok", 50, 5, None, 0, 0),
+    _rep("b4", 2023, "110000", "province", "rejected", None, None, None, None, None),
+    # Shanghai (310000): 40/50 = 80.0%
+    _rep("s1", 2023, "310000", "province", "ok", 30, 20, 4, 2, 3),
+    _rep("s2", 2023, "310104", "county", "ok", 20, 15, 1, 0, 2),
+    # Tibet (540000): highest rate but only 10 handled: shown, not ranked
+    _rep("t1", 2023, "540000", "province", "ok", 10, 10, 0, 0, 0),
+    # 2022, for the trend
+    _rep("b9", 2022, "110000", "province", "ok", 200, 50, 10, 30, 40),
+    _rep("s9", 2022, "310000", "province", "ok", 40, 30, 0, None, 5),
+]
+FINDINGS = [
+    dict(report_id="b2", check="requests.balance", severity="error", message="x"),
+    dict(report_id="s1", check="tidy.non_integer_count", severity="error", message="x"),
+    dict(report_id="s2", check="requests.balance.not_assessable", severity="info", message="x"),
+]
+
+
+@pytest.fixture(scope="module")
+def frame() -> pl.DataFrame:
+    return pl.DataFrame(ROWS)
+
+
+@pytest.fixture(scope="module")
+def doc(frame):
+    return lxml.html.fromstring(render_html(frame, pl.DataFrame(FINDINGS)))
+
+
+@pytest.fixture(scope="module")
+def text(frame) -> str:
+    return render_html(frame, pl.DataFrame(FINDINGS))
+
+
+def _rows(doc, chart):
+    return {r.get("data-key"): r for r in doc.xpath(f'//tr[@data-chart="{chart}"]')}
+
+
+def _cells(tr):
+    return [td.text_content() for td in tr.xpath("./td")]
+
+
+def _pct(num, den):
+    return f"{100 * num / den:.1f}%"
+
+
+def test_self_contained(text, doc):
+    assert "<svg" in text and len(doc.xpath("//svg")) == 4
+    for el in doc.xpath("//*[@src or @href]"):
+        assert "http" not in (el.get("src") or "") + (el.get("href") or "")
+    assert "http" not in text  # no namespace URLs, CDNs or links anywhere
+    assert "<script" not in text and "<link" not in text and "url(" not in text
+    assert "Noto Sans CJK SC" in text  # a CJK font stack for the Chinese labels
+    assert doc.xpath("//meta/@charset") == ["utf-8"]
+
+
+def test_province_numbers_are_pooled_sums(doc):
+    prov = _rows(doc, "province")
+    assert set(prov) == {"110000", "310000", "540000"}
+    # Beijing: b1 (16+2)/20 and b2 (60+0)/100; b3 has a blank term, b4 is rejected
+    bj = prov["110000"]
+    num, den = 16 + 2 + 60 + 0, 20 + 100
+    assert (int(bj.get("data-num")), int(bj.get("data-den")), int(bj.get("data-reports"))) \
+        == (num, den, 2)
+    assert _pct(num, den) in _cells(bj)
+    assert _pct(num, den) == "65.0%"  # not the mean of rates (75.0%)
+    assert "75.0%" not in _cells(bj)
+    sh = prov["310000"]
+    assert (int(sh.get("data-num")), int(sh.get("data-den"))) == (20 + 4 + 15 + 1, 30 + 20)
+    assert _pct(40, 50) in _cells(sh)
+
+
+def test_ranking_only_above_the_minimum_denominator(doc):
+    ordered = [tr.get("data-key") for tr in doc.xpath('//tr[@data-chart="province"]')]
+    # Shanghai 80% > Beijing 65%; Tibet (100% on 10 handled) is listed last, unranked
+    assert ordered == ["310000", "110000", "540000"]
+    prov = _rows(doc, "province")
+    assert _cells(prov["310000"])[0] == "1" and _cells(prov["110000"])[0] == "2"
+    assert _cells(prov["540000"])[0] == "—" and prov["540000"].get("class") == "unranked"
+    assert int(prov["540000"].get("data-den")) < MIN
+    assert "北京市" in _cells(prov["110000"])  # name from the region reference
+
+
+def test_level_spread_numbers(doc):
+    lv = _rows(doc, "level")
+    assert list(lv) == ["province", "county"]  # schema order of admin levels
+    # province 2023: b2 60/100, s1 24/30, t1 10/10 (b4 rejected)
+    p = lv["province"]
+    assert (int(p.get("data-num")), int(p.get("data-den")), int(p.get("data-reports"))) \
+        == (60 + 24 + 10, 100 + 30 + 10, 3)
+    cells = _cells(p)
+    assert _pct(94, 140) == cells[1]
+    # dots: reports with denominator >= MIN: b2 (0.6) and s1 (0.8); t1 (10) is left out
+    assert cells[4] == "2" and cells[5] == "1"
+    assert cells[6:9] == [f"{100 * quantile([0.6, 0.8], q):.1f}%" for q in (0.25, 0.5, 0.75)]
+    assert cells[7] == "70.0%"
+    c = lv["county"]  # b1 18/20, s2 16/20; b3 has a blank term
+    assert (int(c.get("data-num")), int(c.get("data-den"))) == (18 + 16, 40)
+
+
+def test_trend_numbers(doc):
+    tr = _rows(doc, "trend")
+    assert list(tr) == ["2022", "2023"]
+    y22 = tr["2022"]
+    assert (int(y22.get("data-grant-rate-num")), int(y22.get("data-grant-rate-den"))) \
+        == (60 + 30, 240)
+    # s9 has a blank denied: the 2022 denial rate is b9 alone, 30/200
+    assert (int(y22.get("data-denial-rate-num")), int(y22.get("data-denial-rate-den"))) \
+        == (30, 200)
+    assert _pct(30, 200) in _cells(y22)
+    y23 = tr["2023"]
+    # b1, b2, s1, s2, t1 (b3 blank partial, b4 rejected)
+    assert int(y23.get("data-grant-rate-num")) == 18 + 60 + 24 + 16 + 10
+    assert int(y23.get("data-grant-rate-den")) == 20 + 100 + 30 + 20 + 10
+    assert int(y23.get("data-unable-rate-num")) == 1 + 20 + 0 + 3 + 2 + 0  # b3 has unable 0
+    assert int(y23.get("data-unable-rate-den")) == 20 + 100 + 50 + 30 + 20 + 10
+
+
+def test_quality_numbers(doc):
+    q = _rows(doc, "quality")
+    y23 = q["2023"]
+    assert [int(y23.get(f"data-{s}")) for s in schema.STATUSES] == [5, 1, 1]
+    # readable 2023: 6; b2 fails requests.balance; s1's finding is not an identity check
+    assert (int(y23.get("data-pass")), int(y23.get("data-assessed"))) == (5, 6)
+    assert _pct(5, 6) in _cells(y23)
+    y22 = q["2022"]
+    assert (int(y22.get("data-pass")), int(y22.get("data-assessed"))) == (2, 2)
+
+
+def test_without_findings_status_stands_for_pass(frame):
+    doc = lxml.html.fromstring(render_html(frame))
+    y23 = _rows(doc, "quality")["2023"]
+    # 2023 readable: b1 b3 s1 s2 t1 ok, b2 warning
+    assert (int(y23.get("data-pass")), int(y23.get("data-assessed"))) == (5, 6)
+
+
+def test_year_choice_and_missing_columns(frame):
+    doc = lxml.html.fromstring(render_html(frame, year=2022))
+    prov = _rows(doc, "province")
+    assert (int(prov["110000"].get("data-num")), int(prov["110000"].get("data-den"))) == (60, 200)
+    with pytest.raises(ValueError, match="total_handled"):
+        render_html(frame.drop("total_handled"))
+
+
+def test_from_export_dir_deterministic(tmp_path, frame):
+    d = tmp_path / "exports"
+    d.mkdir()
+    frame.write_parquet(d / "report_comparison.parquet")
+    pl.DataFrame(FINDINGS).write_parquet(d / "findings.parquet")
+    a = write_html_report(d, tmp_path / "a.html").read_text(encoding="utf-8")
+    b = write_html_report(d, tmp_path / "b.html").read_text(encoding="utf-8")
+    assert a == b == render_html(frame, pl.DataFrame(FINDINGS))
+    assert re.search(r"<svg[^>]*viewBox", a)
+
+
+def test_quantile():
+    assert quantile([1.0], 0.5) == 1.0
+    assert quantile([1.0, 2.0, 3.0, 4.0], 0.25) == pytest.approx(1.75)
+    assert quantile([1.0, 2.0, 3.0, 4.0], 0.5) == pytest.approx(2.5)
