@@ -132,6 +132,24 @@ def test_rows_without_leading_pipe_before_separator():
     assert grid(only_table(doc)) == [["信息内容", "本年制发件数"], ["规章", "4"]]
 
 
+def test_blank_last_cell_kept_where_row_is_short_padding_dropped_elsewhere():
+    doc = md("| （七）总计 | 33 | 2 | 35 |  |\n"
+             "|---|---|---|---|---|\n"
+             "| 四、结转下年度继续办理 | 1 | 0 |  |\n"
+             "| 行政许可 | 4 |  |  |\n")
+    assert grid(only_table(doc)) == [["（七）总计", "33", "2", "35"], ["四、结转下年度继续办理", "1", "0", ""],
+                                     ["行政许可", "4", "", ""]]
+
+
+def test_text_lines_reading_label_numbers_become_rows_prose_does_not():
+    doc = md("第二十条第（五）项\n信息内容本年处理决定数量\n行政许可 97\n第二十条第（六）项\n行政处罚 0\n"
+             "\n共收到申请 34 件，办结 33 件。\n全年发布信息 2139\n")
+    assert grid(only_table(doc)) == [["第二十条第（五）项"], ["信息内容本年处理决定数量"], ["行政许可", "97"],
+                                     ["第二十条第（六）项"], ["行政处罚", "0"]]
+    # One `label number` line alone is not a table.
+    assert [b.text for b in doc.blocks[1:]] == ["共收到申请 34 件，办结 33 件。", "全年发布信息 2139"]
+
+
 def test_split_row_escaped_pipe():
     assert split_row("| a\\|b | c |  |") == ["a|b", "c"]
 
@@ -163,6 +181,13 @@ def _real_doc(**kw):
     return read(real_file(REAL).read_bytes(), REAL, **kw)
 
 
+def _table_with(doc, prefix: str) -> list[list[str]]:
+    """The one table holding a row whose first cell starts with prefix."""
+    found = [grid(t) for t in doc.tables if any(r and r[0].startswith(prefix) for r in grid(t))]
+    assert len(found) == 1, [g[:2] for g in found]
+    return found[0]
+
+
 def _values(row: list[str]) -> list[str]:
     return [c for c in row if c.strip().isdigit()]
 
@@ -170,9 +195,8 @@ def _values(row: list[str]) -> list[str]:
 def test_real_requests_table_is_one_table_with_rows_in_printed_order():
     truth = real_truth(REAL)["cells"]
     doc = _real_doc(stray="drop")
-    tables = doc.tables
-    assert len(tables) == 3, [grid(t)[:2] for t in tables]
-    req = grid(tables[1])
+    assert len(doc.tables) == 4, [grid(t)[:2] for t in doc.tables]  # 二 (text + pipes), 三, 四
+    req = _table_with(doc, "一、本年新收")
     assert req[0] == ["业", "构", "益组织", "务机构"]  # the header fragment, kept as printed
     body = req[1:]
     labelled = [r for r in body if not r[0].strip().isdigit()]
@@ -185,8 +209,10 @@ def test_real_requests_table_is_one_table_with_rows_in_printed_order():
     assert first[0].startswith("一、") and _values(first) == [
         str(truth["requests"]["new_received"][c]) for c in cols]
     last = body[-1]
-    assert last[0].startswith("四、") and _values(last) == [
-        str(truth["requests"]["carried_forward"][c]) for c in cols[:-1]]  # total printed empty
+    # The total is printed empty: its blank cell is kept (not dropped as padding) so that the
+    # row still has the table's seven value cells.
+    assert last[0].startswith("四、") and last[1:] == [
+        str(truth["requests"]["carried_forward"][c]) for c in cols[:-1]] + [""]
     # Read by hand from the file: the label-less rows' totals, in printed order (partially_granted,
     # prohibited_by_law, internal_affairs, not_held, needs_creation, unclear, excessive,
     # confirmation, no_correction, unpaid_fee). Order is what lets them be assigned.
@@ -199,16 +225,98 @@ def test_real_requests_table_is_one_table_with_rows_in_printed_order():
 def test_real_review_table_row_in_printed_order():
     truth = real_truth(REAL)["cells"]["review_litigation"]
     doc = _real_doc()
-    rows = grid(doc.tables[2])
+    rows = grid(doc.tables[-1])
     order = ["reconsideration", "litigation_direct", "litigation_after_reconsideration"]
     cols = ["upheld", "corrected", "other", "pending", "total"]
     assert rows[-1] == [str(truth[r][c]) for r in order for c in cols]
 
 
+def test_real_section_two_printed_as_text_becomes_rows():
+    ad = _table_with(_real_doc(), "行政许可")
+    assert ["行政许可", "97"] in ad and ["行政事业性收费", "0"] in ad
+    assert ad.index(["信息内容本年处理决定数量"]) < ad.index(["行政许可", "97"])
+
+
 def test_real_stray_labels_carried_as_label_rows():
-    req = grid(_real_doc(stray="rows").tables[1])
+    req = _table_with(_real_doc(stray="rows"), "一、本年新收")
     label_only = [r[0] for r in req if len(r) == 1]
     assert "5.属于三类内部事务信息" in label_only
     assert "（三）不予公开" in label_only
     assert "3.补正后申请内容仍不明确" in label_only
     assert not any(r == ["1"] for r in req)  # the page number between fragments is not a row
+
+
+# ---------------------------------------------------------------- end to end through parse_file
+
+
+def test_real_end_to_end_every_truth_cell_right():
+    parse = pytest.importorskip("gip_pipeline.extraction.parse")
+    truth = real_truth(REAL)
+    res = parse.parse_file(real_file(REAL))
+    got = {(c.table, c.row, c.col): c.value for c in res.cells}
+    want = {(t, r, c): v for t, rows in truth["cells"].items() for r, cols in rows.items()
+            for c, v in cols.items()}
+    wrong = {k: (v, got.get(k, "missing")) for k, v in want.items() if got.get(k, "missing") != v}
+    assert not wrong, wrong
+    assert res.format == "md" and res.report["year"] == truth["report"]["year"]
+    assert res.report["era"] == truth["report"]["era"]
+
+
+def _damaged_report(req: dict[str, list[int]]) -> str:
+    """A 2021 report as a converter leaves it: the requests table cut into fragments, some
+    labels fallen out into plain lines between them (wrapped), a header fragment, a page
+    footer and a heading inside the table, a footnote marker in a cell."""
+    from gip_pipeline.schema import REQUESTS
+
+    rows = REQUESTS.rows_for("2021")
+    lost = {"partially_granted", "denied_internal_affairs", "unable_needs_creation", "other_unpaid_fee"}
+    out = ["# 某局2023年政府信息公开工作年度报告", "", "发布机构：某局", "",
+           "## 二、主动公开政府信息情况", "| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |",
+           "|---|---|---|---|", "| 规章 | 0 | 0 | 2 |", "| 行政规范性文件 | 3 | 1 | 20 |", "",
+           # the rest of section 二 printed as text lines
+           "第二十条第（五）项", "信息内容本年处理决定数量", "行政许可 5", "第二十条第（六）项",
+           "信息内容本年处理决定数量", "行政处罚 0", "行政强制 0", "第二十条第（八）项",
+           "信息内容本年收费金额（单位：万元）", "行政事业性收费 0.5", "",
+           "## 三、收到和处理政府信息公开申请情况", "| 业 | 构 | 益组织 |  |  |  |  |  |",
+           "|---|---|---|---|---|---|---|---|"]
+    for i, r in enumerate(rows):
+        vals = " | ".join(str(v) for v in req[r.key])
+        if r.key in lost:
+            out += ["", r.label[:5], r.label[5:], f"| {vals} |", "|---|---|---|---|---|---|---|"]
+        else:
+            cell = f"{vals}[^1]" if r.key == "new_received" else vals
+            out.append(f"| {r.label} | {cell} |")
+        if i == 12:
+            out += ["", "- 7 -", "", "## 续表", ""]
+    out += ["", "[^1]: 含网上申请。", "", "## 四、政府信息公开行政复议、行政诉讼情况",
+            "| 维持 | 纠正 | 结果 | 审结 |", "|---|---|---|---|",
+            "| 0 | 1 | 0 | 0 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |", "",
+            "## 五、存在的主要问题及改进情况", "工作仍有不足。"]
+    return "\n".join(out) + "\n"
+
+
+def test_damaged_conversion_end_to_end(tmp_path):
+    parse = pytest.importorskip("gip_pipeline.extraction.parse")
+    from gip_pipeline.schema import REQUESTS
+
+    req = {r.key: [0] * 7 for r in REQUESTS.rows_for("2021")}
+    # 6 new + 1 carried = 6 handled + 1 forward, spread over rows that lose their labels.
+    for key, n in (("new_received", 6), ("carried_over", 1), ("partially_granted", 2),
+                   ("denied_internal_affairs", 1), ("unable_needs_creation", 2),
+                   ("other_unpaid_fee", 1), ("total_handled", 6), ("carried_forward", 1)):
+        req[key] = [n, 0, 0, 0, 0, 0, n]
+    p = tmp_path / "damaged.md"
+    p.write_text(_damaged_report(req), encoding="utf-8")
+    res = parse.parse_file(p)
+    got = {(c.row, c.col): c.value for c in res.cells if c.table == "requests"}
+    cols = ["natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+            "legal_service_org", "other_org", "total"]
+    want = {(r, c): v for r, vals in req.items() for c, v in zip(cols, vals)}
+    assert {k: got.get(k) for k in want if got.get(k) != want[k]} == {}
+    rl = {(c.row, c.col): c.value for c in res.cells if c.table == "review_litigation"}
+    assert rl[("reconsideration", "corrected")] == 1 and rl[("reconsideration", "total")] == 1
+    ad = {(c.row, c.col): c.value for c in res.cells if c.table == "active_disclosure"}
+    assert ad[("administrative_licensing", "decisions")] == 5
+    assert ad[("administrative_fees", "fee_amount_10k_yuan")] == 0.5
+    assert ad[("normative_documents", "in_force")] == 20
+    assert res.status == "ok", [f for f in res.findings if f.severity != "info"]

@@ -21,6 +21,7 @@ from typing import Literal
 
 from gip_pipeline.extraction.document import Cell, Document, Paragraph, Table, Unreadable
 from gip_pipeline.extraction.readers.encoding import decode_bytes
+from gip_pipeline.extraction.values import looks_like_value
 from gip_pipeline.schema import METADATA, TABLES
 
 StrayMode = Literal["rows", "paragraphs", "drop"]
@@ -46,6 +47,11 @@ _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
 _TABLE_HEADING = re.compile(r"^\s*表\s*[一二三四五六七八九十\d]")
 # The start of a row label: `（三）`, `3.`, `三、`. A stray line without one continues the previous label.
 _LABEL_START = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[）)]|\d{1,2}\s*[.．、]|[一二三四五六七八九十]+、)")
+# A table row printed as plain text: `行政许可 97`, `3.其他 4 0 0 0 0 0 4`.
+_LABEL_VALUES = re.compile(
+    r"^(?P<label>(?:\d{1,2}\s*[.．、])?[^\d\s|](?:.*?[^\d\s|,.])?)"
+    r"\s+(?P<values>\d[\d,]*(?:\.\d+)?(?:\s+\d[\d,]*(?:\.\d+)?)*)$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 # Prose, not a label: sentence punctuation or long text.
 _MAX_LABEL_LINE = 40
 # More non-blank lines than this between fragments means they are separate tables.
@@ -117,6 +123,18 @@ def _clean_inline(s: str) -> str:
 
 def split_row(line: str) -> list[str]:
     """The cells of a pipe-table line, trailing empty cells dropped (converters pad rows)."""
+    return _trim(split_cells(line))
+
+
+def _trim(cells: list[str]) -> list[str]:
+    cells = list(cells)
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
+
+
+def split_cells(line: str) -> list[str]:
+    """Every cell of a pipe-table line, as printed (markup removed), trailing empties included."""
     s = line.strip()
     if s.startswith("|"):
         s = s[1:]
@@ -136,10 +154,7 @@ def split_row(line: str) -> list[str]:
             cur.append(ch)
         i += 1
     cells.append("".join(cur))
-    cells = [_clean_inline(c) for c in cells]
-    while cells and not cells[-1]:
-        cells.pop()
-    return cells
+    return [_clean_inline(c) for c in cells]
 
 
 def _classify(raw: str) -> _Line:
@@ -149,7 +164,7 @@ def _classify(raw: str) -> _Line:
     if "|" in s and "-" in s and _SEPARATOR.match(s):
         return _Line("sep", s)
     if s.startswith("|"):
-        return _Line("row", s, split_row(s))
+        return _Line("row", s, split_cells(s))
     m = _HEADING.match(raw)
     if m:
         return _Line("heading", _clean_inline(m.group(2)))
@@ -171,7 +186,37 @@ def _promote_pipe_rows(lines: list[_Line]) -> None:
         nxt = lines[i + 1].kind if i + 1 < len(lines) else None
         prev = lines[i - 1].kind if i > 0 else None
         if nxt == "sep" or prev in ("row", "sep"):
-            l.kind, l.cells = "row", split_row(l.text)
+            l.kind, l.cells = "row", split_cells(l.text)
+
+
+def _label_values(text: str) -> list[str] | None:
+    m = _LABEL_VALUES.match(text)
+    if not m or not _CJK.search(m.group("label")):
+        return None
+    return [m.group("label").strip()] + m.group("values").split()
+
+
+def _promote_text_rows(lines: list[_Line]) -> None:
+    """A run of short lines of which at least two read `label number...` is a table the
+    converter printed as text (section 二 often is): its lines become rows, in order, the
+    others as one-cell label rows (`第二十条第（五）项`, `信息内容本年处理决定数量`)."""
+    i = 0
+    while i < len(lines):
+        if not _short_text(lines[i]):
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and _short_text(lines[j]):
+            j += 1
+        split = [_label_values(l.text) for l in lines[i:j]]
+        if sum(c is not None for c in split) >= 2:
+            for l, cells in zip(lines[i:j], split):
+                l.kind, l.cells = "row", cells or [l.text]
+        i = j
+
+
+def _short_text(line: _Line) -> bool:
+    return line.kind == "text" and not _is_boundary(line) and "|" not in line.text
 
 
 def _is_boundary(line: _Line) -> bool:
@@ -223,6 +268,7 @@ def _join_labels(lines: list[_Line]) -> list[str]:
 
 def _blocks(lines: list[_Line], stray: StrayMode) -> list:
     _promote_pipe_rows(lines)
+    _promote_text_rows(lines)
     frags = _fragments(lines)
     # Group fragments into tables: merge a fragment into the previous group when the gap
     # between them holds only blank lines, footers, footnotes, non-table headings and labels.
@@ -240,8 +286,12 @@ def _blocks(lines: list[_Line], stray: StrayMode) -> list:
         blocks.extend(_paragraphs(lines[pos:start]))
         rows: list[list[Cell]] = []
         after: list[_Line] = []
+        widths = _value_widths([l.cells for a, b in group for l in lines[a:b] if l.kind == "row"])
         for n, (a, b) in enumerate(group):
-            rows.extend([Cell(c) for c in l.cells] for l in lines[a:b] if l.kind == "row" and l.cells)
+            for l in lines[a:b]:
+                cells = _row_cells(l.cells, widths) if l.kind == "row" else []
+                if cells:
+                    rows.append([Cell(c) for c in cells])
             if n + 1 < len(group):
                 gap = lines[b:group[n + 1][0]]
                 labels = [l for l in gap if l.kind == "text"]
@@ -256,6 +306,36 @@ def _blocks(lines: list[_Line], stray: StrayMode) -> list:
         pos = end
     blocks.extend(_paragraphs(lines[pos:]))
     return blocks
+
+
+def _value_count(cells: list[str]) -> int:
+    """Value cells after the last label cell (the recognizer's view of a row)."""
+    last_label = max((i for i, c in enumerate(cells) if c and not looks_like_value(c)), default=-1)
+    return len(cells) - last_label - 1
+
+
+def _value_widths(rows: list[list[str]]) -> int | None:
+    """The table's usual number of value cells: the most common count among rows with a number."""
+    counts: dict[int, int] = {}
+    for cells in rows:
+        t = _trim(cells)
+        if any(c and looks_like_value(c) for c in t):
+            n = _value_count(t)
+            counts[n] = counts.get(n, 0) + 1
+    return max(counts, key=lambda n: (counts[n], n)) if counts else None
+
+
+def _row_cells(cells: list[str], width: int | None) -> list[str]:
+    """Trailing empty cells are padding and dropped, except those a row prints short of the
+    table's usual value count: there the empty cell is a blank value (`| 1 | 0 |  |` where the
+    total was left empty), and dropping it would leave the row too short to place."""
+    t = _trim(cells)
+    if width is None or not any(c and looks_like_value(c) for c in t):
+        return t
+    short = width - _value_count(t)
+    if short > 0:
+        t = cells[: min(len(cells), len(t) + short)]
+    return t
 
 
 def _paragraphs(lines: list[_Line]) -> list[Paragraph]:
