@@ -336,7 +336,7 @@ def chart_province(prov: list[ProvinceRow]) -> str:
                     f'</title></rect>')
         note = (f"{pct(p.pooled.numerator, p.pooled.denominator)}  "
                 f"({_n(p.pooled.numerator)}/{_n(p.pooled.denominator)}, "
-                f"{p.pooled.reports} reports)")
+                f"{p.pooled.reports} report{'s' if p.pooled.reports != 1 else ''})")
         if not p.rank:
             note += f"  not ranked: < {schema.MIN_RANK_DENOMINATOR}"
         body.append(_text(x1 + 8, y + bar_h * 0.72, note, "start", 12,
@@ -353,7 +353,7 @@ def chart_spread(levels: list[LevelSpread]) -> str:
         yc = top + i * row_h + row_h / 2
         body.append(_text(x0 - 8, yc - 2, f"{_LEVEL_ZH.get(s.level, s.level)} {s.level}",
                           "end", 13))
-        body.append(_text(x0 - 8, yc + 14, f"{len(s.rates)} report{'s' if len(s.rates) != 1 else ''} shown", "end", 11, "#666"))
+        body.append(_text(x0 - 8, yc + 14, f"{len(s.rates)} shown, {s.excluded_small} under {schema.MIN_RANK_DENOMINATOR}", "end", 11, "#666"))
         q = s.quartiles()
         if q:
             a, m, b = (x0 + (x1 - x0) * v for v in q)
