@@ -158,6 +158,25 @@ def test_metadata_expected_status_and_findings(tmp_path):
     assert s.passed and s.era == "2021"
 
 
+def test_ambiguous_cells_null_right_other_number_wrong(tmp_path):
+    cells = {"active_disclosure": {"rules": {"issued": 7, "repealed": 1, "in_force": 30}}}
+    t = load_truth(write_truth(tmp_path / "t.json", cells, layout="glued", form="text",
+                               ambiguous_cells=[["active_disclosure", "rules", c]
+                                                for c in ("issued", "repealed", "in_force")]))
+    s = score(result([("active_disclosure", "rules", "issued", None, "7130"),
+                      ("active_disclosure", "rules", "repealed", 1, "1"),
+                      ("active_disclosure", "rules", "in_force", 13, "7130")]), t)
+    assert (s.right, s.right_ambiguous_null, len(s.wrong), s.wrong_numbers) == (2, 1, 1, 1)
+    assert s.layout == "text/glued"
+
+
+def test_wrong_numbers_counted_apart_from_nulls(truth_of):
+    t = truth_of({"requests": {"carried_over": {"total": 2, "natural_person": 2}}})
+    s = score(result([("requests", "carried_over", "total", None, ""),
+                      ("requests", "carried_over", "natural_person", 3, "3")]), t)
+    assert len(s.wrong) == 2 and s.wrong_numbers == 1 and s.silent_error
+
+
 # ---------------------------------------------------------------- the command
 
 
@@ -186,7 +205,7 @@ def test_command_all_right_exits_zero_and_counts(tmp_path):
     assert j["totals"]["files"] == 3 and j["totals"]["cells_scored"] == 9 and j["totals"]["right"] == 9
     assert j["unscored"] == 1  # README.md has no truth
     assert set(j["by_format"]) == {"txt", "md", "html"} and set(j["by_era"]) == {"2021", "2019"}
-    assert j["by_era"]["2019"]["files"] == 1
+    assert j["by_era"]["2019"]["files"] == 1 and j["by_layout"] == {}
     assert all(f["ms"] >= 0 for f in j["files"])
 
 

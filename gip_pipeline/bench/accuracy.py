@@ -82,7 +82,9 @@ class Tally:
     cells_scored: int = 0
     right: int = 0
     right_blank_zero: int = 0
+    right_ambiguous_null: int = 0
     wrong: int = 0
+    wrong_numbers: int = 0
     missing: int = 0
     meta_right: int = 0
     meta_wrong: int = 0
@@ -98,7 +100,9 @@ class Tally:
         self.cells_scored += s.cells_scored
         self.right += s.right
         self.right_blank_zero += s.right_blank_zero
+        self.right_ambiguous_null += s.right_ambiguous_null
         self.wrong += len(s.wrong)
+        self.wrong_numbers += s.wrong_numbers
         self.missing += len(s.missing)
         self.meta_right += s.meta_right
         self.meta_wrong += len(s.meta_wrong)
@@ -121,6 +125,7 @@ class Summary:
     total: Tally = field(default_factory=Tally)
     by_format: dict[str, Tally] = field(default_factory=dict)
     by_era: dict[str, Tally] = field(default_factory=dict)
+    by_layout: dict[str, Tally] = field(default_factory=dict)  # synthetic truth's form/layout
     unscored: int = 0  # files without a truth file
     bad_truth: list[str] = field(default_factory=list)
 
@@ -128,6 +133,8 @@ class Summary:
         self.total.add(s)
         self.by_format.setdefault(s.format or "unknown", Tally()).add(s)
         self.by_era.setdefault(s.era or "unknown", Tally()).add(s)
+        if s.layout:
+            self.by_layout.setdefault(s.layout, Tally()).add(s)
 
     @property
     def exit_code(self) -> int:
@@ -204,7 +211,8 @@ class _TextWriter:
         if s.error:
             flags.append("CRASH")
         if s.silent_error:
-            flags.append("SILENT-ERROR")
+            # a wrong number is the worst case; null where a number was printed is flagged apart
+            flags.append("SILENT-ERROR" if s.wrong_numbers else "SILENT-ERROR(nulls)")
         if s.status_mismatch:
             flags.append("STATUS-MISMATCH")
         if s.findings_missing:
@@ -232,8 +240,9 @@ class _TextWriter:
         acc = f"{100 * t.right / t.cells_scored:.2f}%" if t.cells_scored else "n/a"
         per = f"{t.ms / t.files:.0f}" if t.files else "n/a"
         self.w(f"{name}\tfiles {t.files} (passed {t.passed}, failed {t.files - t.passed}, crashed {t.crashed})"
-               f"\tcells {t.cells_scored}: right {t.right} ({acc}; by blank-zero evidence {t.right_blank_zero})"
-               f", wrong {t.wrong}, missing {t.missing}"
+               f"\tcells {t.cells_scored}: right {t.right} ({acc}; by blank-zero evidence {t.right_blank_zero}"
+               + (f"; ambiguous, null {t.right_ambiguous_null}" if t.right_ambiguous_null else "")
+               + f"), wrong {t.wrong} (numbers {t.wrong_numbers}), missing {t.missing}"
                f"\tmetadata right {t.meta_right} wrong {t.meta_wrong}"
                f"\tsilent errors {t.silent_errors}\tstatus mismatches {t.status_mismatches}"
                f"\texpected findings absent {t.findings_missing}\tms/file {per}")
@@ -246,6 +255,8 @@ class _TextWriter:
                 self._tally(f"format {k}", summary.by_format[k])
             for k in sorted(summary.by_era):
                 self._tally(f"era {k}", summary.by_era[k])
+        for k in sorted(summary.by_layout):
+            self._tally(f"layout {k}", summary.by_layout[k])
         if summary.unscored:
             self.w(f"files without truth (not scored): {summary.unscored}")
         if summary.bad_truth:
@@ -279,6 +290,7 @@ class _JsonWriter:
             "totals": summary.total.to_dict(),
             "by_format": {k: v.to_dict() for k, v in sorted(summary.by_format.items())},
             "by_era": {k: v.to_dict() for k, v in sorted(summary.by_era.items())},
+            "by_layout": {k: v.to_dict() for k, v in sorted(summary.by_layout.items())},
             "unscored": summary.unscored,
             "bad_truth": summary.bad_truth,
             "exit": summary.exit_code,

@@ -4,6 +4,9 @@ A truth file (format of ../shared/real/truth/) is
 `{"file", "report": {organ, year, era, ...}, "cells": {table: {row: {col: value}}}, "notes"}`,
 optionally with `"expected_status"` and `"expected_findings"` (check names). It lists a
 subset of cells: the extractor is judged on the cells listed, and only on them.
+Synthetic truth may add `"ambiguous_cells"` ([table, row, col] printed so that no reader
+can split them): there null is right, a different number wrong; and `"layout"` (/`"form"`),
+which the bench breaks results down by.
 
 Scoring is strict: a cell is right only when the value printed by `gip parse` equals the
 truth value. A blank cell (value null, raw blank) is never taken as 0, except where the
@@ -34,6 +37,8 @@ class Truth:
     cells: dict[CellKey, Any]
     expected_status: str | None = None
     expected_findings: list[str] | None = None
+    ambiguous: frozenset[CellKey] = frozenset()
+    layout: str | None = None
 
     @property
     def era(self) -> str | None:
@@ -93,8 +98,13 @@ def load_truth(path: Path) -> Truth:
     if findings is not None and not (isinstance(findings, list)
                                      and all(isinstance(f, str) for f in findings)):
         raise TruthError(f"{path}: 'expected_findings' is not a list of check names")
+    ambiguous = d.get("ambiguous_cells") or []
+    if not (isinstance(ambiguous, list) and all(isinstance(k, list) and len(k) == 3 for k in ambiguous)):
+        raise TruthError(f"{path}: 'ambiguous_cells' is not a list of [table, row, col]")
+    layout = "/".join(str(d[k]) for k in ("form", "layout") if d.get(k)) or None
     return Truth(path=path, file=d.get("file"), report=dict(d.get("report") or {}), cells=cells,
-                 expected_status=d.get("expected_status"), expected_findings=findings)
+                 expected_status=d.get("expected_status"), expected_findings=findings,
+                 ambiguous=frozenset(tuple(k) for k in ambiguous), layout=layout)
 
 
 # ---------------------------------------------------------------- scoring
@@ -126,12 +136,19 @@ class FileScore:
     cells_scored: int = 0
     right: int = 0
     right_blank_zero: int = 0  # of `right`: blank cells right only by the blanks-as-zero finding
+    right_ambiguous_null: int = 0  # of `right`: null where the truth says no reader can split the cell
     wrong: list[CellIssue] = field(default_factory=list)
     missing: list[CellIssue] = field(default_factory=list)
     meta_right: int = 0
     meta_wrong: list[tuple[str, Any, Any]] = field(default_factory=list)
     findings_missing: list[str] = field(default_factory=list)
     ms: float = 0.0
+    layout: str | None = None
+
+    @property
+    def wrong_numbers(self) -> int:
+        """Wrong cells holding a number (the rest are null where the truth has a number)."""
+        return sum(1 for i in self.wrong if _is_number(i.got))
 
     @property
     def silent_error(self) -> bool:
@@ -154,6 +171,8 @@ class FileScore:
             "status_mismatch": self.status_mismatch, "reason": self.reason, "error": self.error,
             "cells_scored": self.cells_scored, "right": self.right,
             "right_blank_zero": self.right_blank_zero,
+            "right_ambiguous_null": self.right_ambiguous_null,
+            "wrong_numbers": self.wrong_numbers, "layout": self.layout,
             "wrong": [{"cell": i.key, "expected": i.expected, "got": i.got, "raw": i.raw}
                       for i in self.wrong],
             "missing": [{"cell": i.key, "expected": i.expected} for i in self.missing],
@@ -198,6 +217,7 @@ def score(result: dict[str, Any], truth: Truth, ms: float = 0.0) -> FileScore:
         expected_status=truth.expected_status,
         reason=result.get("reason"),
         ms=ms,
+        layout=truth.layout,
     )
     # Tables whose identities the report says hold with blanks read as zero (None: all tables).
     blank_zero_tables = {f.get("table") for f in findings
@@ -219,6 +239,8 @@ def score(result: dict[str, Any], truth: Truth, ms: float = 0.0) -> FileScore:
             value, raw = c.get("value"), c.get("raw")
             if values_equal(expected, value):
                 verdicts.append("right")
+            elif value is None and key in truth.ambiguous:
+                verdicts.append("ambiguous_null")
             elif (value is None and _is_blank(raw) and _is_number(expected) and expected == 0
                   and (None in blank_zero_tables or key[0] in blank_zero_tables)):
                 verdicts.append("blank_zero")
@@ -231,6 +253,8 @@ def score(result: dict[str, Any], truth: Truth, ms: float = 0.0) -> FileScore:
         s.right += 1
         if "blank_zero" in verdicts:
             s.right_blank_zero += 1
+        elif "ambiguous_null" in verdicts:
+            s.right_ambiguous_null += 1
 
     for k, expected in truth.report.items():
         if k not in META_KEYS:
@@ -249,7 +273,7 @@ def score(result: dict[str, Any], truth: Truth, ms: float = 0.0) -> FileScore:
 def crashed(file: str, truth: Truth, error: str, fmt: str | None, ms: float) -> FileScore:
     """The score of a file whose parse raised: every listed cell missing."""
     s = FileScore(file=file, format=fmt, era=truth.era, expected_status=truth.expected_status,
-                  error=error, ms=ms)
+                  error=error, ms=ms, layout=truth.layout)
     for key, expected in truth.cells.items():
         s.cells_scored += 1
         s.missing.append(CellIssue(*key, expected=expected))
