@@ -8,6 +8,7 @@ it decodes what is decidable and never returns a value that differs from the tru
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 
@@ -34,7 +35,7 @@ def _with_total(six):
 
 def valid_requests(era: str, rng: random.Random, big: bool = False) -> dict[str, tuple[int, ...]]:
     """Request rows satisfying row_total, balance and outcomes (built, not hand-typed)."""
-    hi = 400 if big else 40
+    hi = 250 if big else 40
 
     def six():
         return [rng.choice([0, 0, 0, rng.randint(0, hi)]) for _ in APPL]
@@ -83,6 +84,7 @@ def cells_of(result, table=None):
     return {(c.table, c.row, c.col): c for c in result.cells if table in (None, c.table)}
 
 
+@functools.lru_cache(maxsize=None)
 def oracle_row_splits(digits: str) -> list[tuple[int, ...]]:
     """All splits of a fully glued row into 7 numbers with total = sum of the six."""
     out = []
@@ -265,7 +267,7 @@ def test_label_typos_and_spacing_are_tolerated():
             assert c.value == vals[row][REQ_COLS.index(col)]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), era=st.sampled_from(schema.TABLE_ERAS), big=st.booleans())
 def test_property_glued_tables_never_decode_wrong(seed, era, big):
     vals = valid_requests(era, random.Random(seed), big)

@@ -284,6 +284,7 @@ def _enumerate_splits(run: str, specs: list[_Spec], groups: list[tuple[int, tupl
             cuts.add(len(s))
         s += tok
     n = len(s)
+    digits_only = s.isdigit() and s.isascii()
     crosses = [0] * (n + 1)  # prefix count of cut positions, for "does (a,b) span a cut"
     for p in range(1, n + 1):
         crosses[p] = crosses[p - 1] + (1 if p in cuts else 0)
@@ -317,21 +318,39 @@ def _enumerate_splits(run: str, specs: list[_Spec], groups: list[tuple[int, tupl
                 for parts in _parts(p, q - tl, a, k - 1, total):
                     yield q, parts + (tstr,)
 
-    def _parts(p: int, q: int, a: int, k: int, remaining):
+    @lru_cache(maxsize=None)
+    def _parts(p: int, q: int, a: int, k: int, remaining) -> tuple[tuple[str, ...], ...]:
+        """Splits of s[p:q] into k cells (specs a..a+k-1) summing to `remaining`."""
+        if remaining < 0 or q - p < k:
+            return ()
+        plain = digits_only and not any(specs[i].negative or specs[i].decimal for i in range(a, a + k))
+        if plain:
+            # k non-negative integers summing to `remaining`: none has more digits than it,
+            # and together they are below k * 10**(longest possible part)
+            if q - p > k * len(str(remaining)) or remaining >= k * 10 ** (q - p - k + 1):
+                return ()
         if k == 1:
-            if ok_span(p, q) and _parse(s[p:q], specs[a]) == remaining and q > p:
-                yield (s[p:q],)
-            return
+            ok = ok_span(p, q) and _parse(s[p:q], specs[a]) == remaining
+            return ((s[p:q],),) if ok else ()
+        out = []
         for e in range(p + 1, q - (k - 1) + 1):
             if not ok_span(p, e):
                 break
-            v = _parse(s[p:e], specs[a])
+            if plain:
+                if e - p > MAX_CELL_CHARS:
+                    break
+                v = int(s[p:e]) if (e - p == 1 or s[p] != "0") else None
+            else:
+                v = _parse(s[p:e], specs[a])
             if v is None:
                 continue
             if not specs[a].negative and v > remaining:
                 break  # longer prefixes only grow
             for rest in _parts(e, q, a + 1, k - 1, remaining - v):
-                yield (s[p:e],) + rest
+                out.append((s[p:e],) + rest)
+                if len(out) > cap:
+                    raise _TooMany
+        return tuple(out)
 
     min_chars = [0] * (len(segs) + 1)
     for i in range(len(segs) - 1, -1, -1):
@@ -353,7 +372,7 @@ def _enumerate_splits(run: str, specs: list[_Spec], groups: list[tuple[int, tupl
     good = []
     for split in results:
         vals = [_parse(x, sp) for x, sp in zip(split, specs)]
-        if all(vals[t] == sum(vals[j] for j in parts) for t, parts in groups):
+        if None not in vals and all(vals[t] == sum(vals[j] for j in parts) for t, parts in groups):
             good.append(split)
     return good
 
