@@ -12,18 +12,22 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from gip_pipeline.assets.resources import DUCKDB_POOL, GipPaths
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
 
+def dbt_executable() -> str:
+    """dbt beside this Python (the venv's), so an unactivated venv still finds it."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+# dagster-dbt's manifest preparation looks for `dbt` on PATH: make the venv's visible.
+if shutil.which("dbt") is None and (Path(sys.executable).parent / "dbt").exists():
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
 # Under `dagster dev` the manifest is rebuilt on load; elsewhere `make` runs `dbt parse` first.
 dbt_project.prepare_if_dev()
 if not dbt_project.manifest_path.exists():
     # A fresh checkout run without make (e.g. bare pytest): parse once so the defs load.
     dbt_project.prepare()
-
-
-def dbt_executable() -> str:
-    """dbt beside this Python (the venv's), so an unactivated venv still finds it."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
 def dbt_resource() -> DbtCliResource:
