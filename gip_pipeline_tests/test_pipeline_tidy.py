@@ -143,3 +143,15 @@ def test_identity_evaluation_holds_breaks_and_not_assessable():
     assert set(rows.filter(pl.col("report_id") != blank_id)["status"]) == {"holds"}
     assert rows.filter(pl.col("status") == "not_assessable").select("report_id", "key").rows() == [
         (blank_id, "carried_over")]
+
+
+def test_other_contract_breaches_are_caught():
+    bad_finding = make_result(findings=[finding(table="metadata")])
+    rejected_with_cells = make_result(status="rejected")
+    bad_era = make_result(meta={**make_result().report, "era": "2030"})
+    bad_value = make_result(cells=[CellValue("requests", "granted", "total", float("nan"), "x")])
+    for r, words in ((bad_finding, "unknown table 'metadata'"),
+                     (rejected_with_cells, "rejected result carries cells"),
+                     (bad_era, "era='2030'"), (bad_value, "not a finite number")):
+        rep = build_tidy([r]).reports.row(0, named=True)
+        assert rep["status"] == "rejected" and words in rep["reason"], words

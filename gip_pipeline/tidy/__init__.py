@@ -164,6 +164,10 @@ def contract_problems(result: ParseResult) -> list[str]:
     for f in result.findings:
         if f.severity not in schema.SEVERITIES:
             problems.append(f"finding {f.check} has severity {f.severity!r}")
+        if f.table is not None and f.table not in schema.TABLES_BY_KEY:
+            problems.append(f"finding {f.check} names unknown table {f.table!r}")
+    if result.status == "rejected" and result.cells:
+        problems.append("a rejected result carries cells")
     return problems
 
 
