@@ -36,11 +36,14 @@ LABEL_WINDOW = 300
 # Non-digit characters tolerated between two requests rows besides group labels/numbering.
 MAX_GAP_NOISE = 12
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
+# Full-width ASCII forms -> ASCII, one char for one (positions stay valid). normalize.py folds
+# the same way, so labels and text agree whether or not the text was normalised first.
+_FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FOLD[0x3000] = 0x20
 # Characters dropped before label matching: whitespace and quotes (crawlers vary them).
 _SKIP = set(" \t\r\n\u3000\xa0“”\"‘’'「」")
 _RUN_CHARS = set("0123456789.- \t\u3000\xa0")
-_PREFIX_RE = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.．、])")
+_PREFIX_RE = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、])")
 
 
 @dataclass
@@ -80,7 +83,7 @@ class _Text:
 
 
 def _compact(s: str) -> str:
-    return "".join(ch for ch in s if ch not in _SKIP)
+    return "".join(ch for ch in s.translate(_FOLD) if ch not in _SKIP)
 
 
 @dataclass(frozen=True)
@@ -173,13 +176,11 @@ def _prefix_start(t: _Text, c_core: int, prefix: str) -> int:
     if prefix[0].isdigit():
         n = prefix[:-1]
         before = t.compact[max(0, c_core - len(n) - 1):c_core]
-        if len(before) == len(n) + 1 and before[:-1] == n and before[-1] in ".．、":
+        if len(before) == len(n) + 1 and before[:-1] == n and before[-1] in ".、":
             return c_core - len(before)
         return c_core
-    alts = {prefix, prefix.replace("（", "(").replace("）", ")")}
-    for a in alts:
-        if t.compact[max(0, c_core - len(a)):c_core] == a:
-            return c_core - len(a)
+    if t.compact[max(0, c_core - len(prefix)):c_core] == prefix:
+        return c_core - len(prefix)
     return c_core
 
 
@@ -488,7 +489,7 @@ def _gap_noise(t: _Text, a: int, b: int, table: str) -> int:
         core = _split_prefix(g).core
         if core:
             gap = gap.replace(core, "")
-    return sum(1 for ch in gap if not (ch.isdigit() or ch in ".-．、（）()"))
+    return sum(1 for ch in gap if not (ch.isdigit() or ch in ".-、()"))
 
 
 def _locate_rows(t: _Text, table: str, rows: list[str], c_from: int, strict_gap: bool,
@@ -783,7 +784,7 @@ def decode_glued(text: str, era: str | None) -> GluedResult | None:
     `text` is normalised (simplified characters). The era is read from the table's own
     marker labels, else taken from `era`.
     """
-    text = text.translate(_FULLWIDTH)  # same length: positions stay valid
+    text = text.translate(_FOLD)  # same length: positions stay valid
     detected = detect_era(text)
     era = detected or era
     t = _Text(text)
