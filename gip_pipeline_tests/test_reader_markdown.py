@@ -141,6 +141,19 @@ def test_blank_last_cell_kept_where_row_is_short_padding_dropped_elsewhere():
                                      ["行政许可", "4", "", ""]]
 
 
+def test_zeros_printed_blank_keep_their_cells_header_rows_do_not():
+    doc = md("| 信息内容 | 自然人 | 商业企业 | 总计 |  |\n"
+             "|---|---|---|---|---|\n"
+             "| 一、本年新收政府信息公开申请数量 | 3 |  | 3 |  |\n"
+             "| 1.属于国家秘密 |  |  |  |  |\n"
+             "| 信息内容 | 本年处理决定数量 |  |  |  |\n"
+             "| 复议后起诉 |  |  |  |  |\n")
+    assert grid(only_table(doc)) == [["信息内容", "自然人", "商业企业", "总计"],
+                                     ["一、本年新收政府信息公开申请数量", "3", "", "3"],
+                                     ["1.属于国家秘密", "", "", ""],
+                                     ["信息内容", "本年处理决定数量"], ["复议后起诉"]]
+
+
 def test_text_lines_reading_label_numbers_become_rows_prose_does_not():
     doc = md("第二十条第（五）项\n信息内容本年处理决定数量\n行政许可 97\n第二十条第（六）项\n行政处罚 0\n"
              "\n共收到申请 34 件，办结 33 件。\n全年发布信息 2139\n")

@@ -330,12 +330,25 @@ def _row_cells(cells: list[str], width: int | None) -> list[str]:
     table's usual value count: there the empty cell is a blank value (`| 1 | 0 |  |` where the
     total was left empty), and dropping it would leave the row too short to place."""
     t = _trim(cells)
-    if width is None or not any(c and looks_like_value(c) for c in t):
+    if width is None or not t:
+        return t
+    # A row of only blanks after its label (zeros printed empty) keeps its blanks when the
+    # label names a canonical row; header and group rows (`信息内容 | 本年处理决定数量`) do not.
+    if not any(c and looks_like_value(c) for c in t) and (
+            sum(1 for c in t if c) > 3 or not _names_row(t[-1])):
         return t
     short = width - _value_count(t)
     if short > 0:
         t = cells[: min(len(cells), len(t) + short)]
     return t
+
+
+def _names_row(label: str) -> bool:
+    from gip_pipeline.extraction.labels import match_group, match_row
+
+    # Section 四's row names are printed as column headers; its one data row has no label.
+    return any(match_row(label, t.key) and not match_group(label, t.key)
+               for t in TABLES if t.key != "review_litigation")
 
 
 def _paragraphs(lines: list[_Line]) -> list[Paragraph]:
