@@ -2,6 +2,7 @@
 
 
 import traceback
+from pathlib import Path
 
 import polars as pl
 from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext,
@@ -11,7 +12,7 @@ from gip_pipeline import schema
 from gip_pipeline.assets.preview import counts, markdown_table
 from gip_pipeline.assets.resources import GipPaths
 from gip_pipeline.extraction.result import Finding, ParseResult
-from gip_pipeline.raw import RawFile, discover
+from gip_pipeline.raw import EXTENSION_FORMATS, RawFile, discover
 from gip_pipeline.tidy import build_tidy
 from gip_pipeline.tidy.identities import evaluate, identity_checks, summarise
 
@@ -40,11 +41,17 @@ def parse_one(raw: RawFile, paths: GipPaths) -> ParseResult:
     """parse_file on one file; a crash becomes a visible rejected report, not a dead run."""
     from gip_pipeline.extraction.parse import parse_file  # the extraction layer's entry point
 
+    if raw.format is None:
+        # Not a report format (a .json, .csv, .zip left in the folder): listed, never parsed.
+        ext = Path(raw.path).suffix or "(none)"
+        return ParseResult(file=raw.path, sha256=raw.sha256, format=None, status="rejected",
+                           reason=f"not a report file: extension {ext} is not one of "
+                                  f"{', '.join(sorted(EXTENSION_FORMATS))}")
     try:
         result = parse_file(raw.absolute(paths.raw()))
     except Exception as e:  # noqa: BLE001 - any extractor failure is recorded per file
         reason = f"extractor error: {type(e).__name__}: {e}"
-        return ParseResult(file=raw.path, sha256=raw.sha256, format=raw.format or "txt",
+        return ParseResult(file=raw.path, sha256=raw.sha256, format=raw.format,
                            status="rejected", reason=reason,
                            findings=[Finding(EXTRACTOR_ERROR_CHECK, "error", None,
                                              reason + "\n" + traceback.format_exc(limit=3))])
