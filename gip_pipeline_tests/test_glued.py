@@ -296,6 +296,27 @@ def test_property_glued_tables_never_decode_wrong(seed, era, big):
             assert decoded == v, row  # decidable rows are decoded
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_subtotal_column_in_header_means_eight_cells(seed):
+    sub = schema.OPTIONAL_COLUMNS["requests"][0]
+    all_cols = tuple(c.key for c in REQ.columns)
+    vals7 = valid_requests("2021", random.Random(seed))
+    vals = {}
+    for row, v in vals7.items():
+        d = dict(zip(REQ_COLS, v))
+        d[sub] = sum(d[c] for c in schema.REQUEST_ORG_COLUMNS)
+        vals[row] = tuple(d[c] for c in all_cols)
+    text = requests_text(vals, "2021")
+    header_end = text.index(REQ.rows[0].label)
+    text = text[:header_end] + schema.column_def("requests", sub).label + " " + text[header_end:]
+    res = decode_glued(text, "2021")
+    got = cells_of(res, "requests")
+    for row, v in vals.items():
+        decoded = tuple(got[("requests", row, c)].value for c in all_cols)
+        assert decoded == v or decoded == (None,) * 8, row  # never a wrong number
+    assert sum(got[("requests", r, "total")].value is not None for r in vals) >= len(vals) // 2
+
+
 # ---------------------------------------------------------------- section 四 and 二
 
 

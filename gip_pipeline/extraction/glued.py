@@ -390,7 +390,7 @@ def _row_groups(table: str, cols: tuple[str, ...]) -> list[tuple[int, tuple[int,
     """The table's per-row identities as (total index, part indices) over `cols`."""
     out = []
     for ident in schema.IDENTITIES:
-        if ident.table != table or ident.over != "rows" or ident.optional:
+        if ident.table != table or ident.over != "rows":  # optional ones apply where printed
             continue
         if len(ident.left) == 1 and all(c in cols for c in ident.left + ident.right):
             out.append((cols.index(ident.left[0]), tuple(cols.index(c) for c in ident.right)))
@@ -519,8 +519,9 @@ def _locate_rows(t: _Text, table: str, rows: list[str], c_from: int, strict_gap:
     return out
 
 
-def _rows_from_matches(t: _Text, table: str, era: str, matches: list[_Match]):
-    """(_Row list, end of the last run in the original text)."""
+def _rows_from_matches(t: _Text, table: str, era: str, matches: list[_Match],
+                       optional: tuple[str, ...] = ()):
+    """(_Row list, end of the last run in the original text, rows with no digits)."""
     rows, end, empty = [], None, []
     for i, m in enumerate(matches):
         stop = t.orig_start(matches[i + 1].c_start) if i + 1 < len(matches) else None
@@ -530,6 +531,9 @@ def _rows_from_matches(t: _Text, table: str, era: str, matches: list[_Match]):
             continue
         end = j
         cols = schema.row_columns(table, era, m.row)
+        if optional:  # printed optional columns sit where the schema lists them
+            cols = tuple(c.key for c in schema.TABLES_BY_KEY[table].columns
+                         if c.key in cols or c.key in optional)
         rows.append(_make_row(table, m.row, cols, run, _row_groups(table, cols)))
     return rows, end, empty
 
@@ -699,7 +703,13 @@ def _decode_requests(t: _Text, era: str | None, cells, findings) -> int | None:
     else:  # era unknown: only the rows both eras print
         keys = [r.key for r in schema.REQUESTS.rows if set(schema.TABLE_ERAS) <= set(r.eras)]
     matches = _locate_rows(t, "requests", keys, 0, strict_gap=True, first_anywhere=True)
-    rows, end, empty = _rows_from_matches(t, "requests", era or schema.TABLE_ERAS[0], matches)
+    optional = ()
+    if matches:  # a 小计 column in the header block means 8 cells a row, not 7
+        header = t.compact[max(0, matches[0].c_start - 160):matches[0].c_start]
+        optional = tuple(c for c in schema.OPTIONAL_COLUMNS.get("requests", ())
+                         if _compact(schema.column_def("requests", c).label) in header)
+    rows, end, empty = _rows_from_matches(t, "requests", era or schema.TABLE_ERAS[0], matches,
+                                          optional)
     if not rows:
         return None
     found = {m.row for m in matches}
