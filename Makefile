@@ -5,7 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: run test ui manifest dbt-gen clean
+.PHONY: run test ui manifest dbt-gen clean dagster-home
+
+# The Dagster instance: one run at a time, since every run writes the one DuckDB file
+# (within a run the in-process executor already runs steps one by one).
+dagster-home:
+	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || printf 'concurrency:\n  runs:\n    max_concurrent_runs: 1\n' > $(DAGSTER_HOME)/dagster.yaml
 
 # (Re)install when the venv is missing or pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -21,16 +27,14 @@ manifest: $(STAMP)
 dbt-gen: $(STAMP)
 	$(BIN)/python -m gip_pipeline.warehouse.dbt_gen
 
-run: manifest
-	mkdir -p $(DAGSTER_HOME)
+run: manifest dagster-home
 	$(BIN)/dagster asset materialize --select '*' -m gip_pipeline.definitions
 
 # pytest exit 5 (no tests collected) is reported, not treated as a failure.
 test: manifest
 	$(BIN)/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected"; exit 0; fi; exit $$rc
 
-ui: manifest
-	mkdir -p $(DAGSTER_HOME)
+ui: manifest dagster-home
 	$(BIN)/dagster dev -w workspace.yaml
 
 clean:
