@@ -8,6 +8,7 @@ import sys
 # subcommand -> "module:function"; the function takes argv (list[str]) and returns an exit code.
 SUBCOMMANDS = {
     "accuracy": "gip_pipeline.bench.accuracy:main",
+    "throughput": "gip_pipeline.bench.throughput:main",
 }
 
 USAGE = "usage: gip bench {" + ",".join(SUBCOMMANDS) + "} ...\n"

@@ -1,0 +1,217 @@
+"""`gip bench throughput DIR [--json] [--runs K]`: extraction speed by form, in one process.
+
+Every report file under DIR (the generator's truth files and manifest are skipped) is parsed
+with `parse_bytes` -- the whole extraction: reader, recognition, validation -- timed per form.
+The form is the format `parse_bytes` sniffs from the content (pipe text counts as txt).
+Bytes are read before the clock starts, so the figures are extraction, not disk.
+
+Pages: a PDF's page count (pdfium). HTML, DOCX, Markdown and text have no pages, so their
+`pages` and `ms_per_page` are null (never a made-up count); docs_per_s is their figure.
+
+Baseline (issue 7): the naive pdfplumber pass, `extract_text()` and `extract_tables()` on
+every page, timed in the same run on the same PDFs. Non-PDF forms have no agreed naive
+reader to compare with, so their baseline is null.
+
+With --runs K > 1 every figure is the median of the K runs (each run parses every file once);
+peak_rss_mb is the process's peak resident memory over the whole benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gip_pipeline.extraction.parse import parse_bytes, sniff_format
+
+REPORT_SUFFIXES = frozenset({".pdf", ".html", ".htm", ".xhtml", ".docx", ".md", ".markdown",
+                             ".txt", ".text"})
+FORM_ORDER = ("pdf", "html", "docx", "md", "txt")
+
+
+@dataclass
+class Sample:
+    path: Path
+    form: str
+    data: bytes
+    pages: int | None  # PDFs only
+
+
+@dataclass
+class FormTimes:
+    documents: int = 0
+    pages: int | None = None
+    parse_s: list[float] = field(default_factory=list)      # one total per run
+    baseline_s: list[float] = field(default_factory=list)   # one total per run (PDF only)
+
+
+def report_files(root: str | Path) -> list[Path]:
+    """Report files under root, sorted: synth truth files (*.truth.json), manifests, hidden
+    files and anything with a non-report extension are left out."""
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} is not a folder")
+    out = [p for p in root.rglob("*")
+           if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES
+           and not any(part.startswith(".") for part in p.relative_to(root).parts)]
+    return sorted(out)
+
+
+def pdf_pages(data: bytes) -> int:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def load_samples(files: list[Path]) -> list[Sample]:
+    out = []
+    for p in files:
+        data = p.read_bytes()
+        form = sniff_format(data, p.name)
+        pages = None
+        if form == "pdf":
+            try:
+                pages = pdf_pages(data)
+            except Exception:  # an unreadable PDF still counts as a document, with no pages
+                pages = 0
+        out.append(Sample(p, form, data, pages))
+    return out
+
+
+def naive_pdfplumber(data: bytes) -> None:
+    """The baseline: what a first attempt does -- text and tables on every page."""
+    import io
+
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            page.extract_text()
+            page.extract_tables()
+
+
+def peak_rss_mb() -> float:
+    # Linux reports ru_maxrss in kilobytes.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_benchmark(root: str | Path, runs: int = 1, baseline: bool = True,
+                  limit: int | None = None) -> dict:
+    """Parse every report file under root `runs` times; the JSON-shaped summary."""
+    if runs < 1:
+        raise ValueError("runs must be >= 1")
+    files = report_files(root)
+    if limit is not None:
+        files = files[:limit]
+    samples = load_samples(files)
+    forms: dict[str, FormTimes] = {}
+    for s in samples:
+        ft = forms.setdefault(s.form, FormTimes())
+        ft.documents += 1
+        if s.form == "pdf":
+            ft.pages = (ft.pages or 0) + (s.pages or 0)
+    for _ in range(runs):
+        totals = dict.fromkeys(forms, 0.0)
+        base = dict.fromkeys(forms, 0.0)
+        for s in samples:
+            t0 = time.perf_counter()
+            parse_bytes(s.data, str(s.path))
+            totals[s.form] += time.perf_counter() - t0
+            if baseline and s.form == "pdf":
+                t0 = time.perf_counter()
+                try:
+                    naive_pdfplumber(s.data)
+                except Exception:  # the baseline's failures are not ours to count
+                    pass
+                base[s.form] += time.perf_counter() - t0
+        for form, ft in forms.items():
+            ft.parse_s.append(totals[form])
+            if baseline and form == "pdf":
+                ft.baseline_s.append(base[form])
+    return summarise(forms)
+
+
+def _ratio(n: float, d: float) -> float | None:
+    return n / d if d > 0 else None
+
+
+def summarise(forms: dict[str, FormTimes]) -> dict:
+    out: dict[str, dict] = {}
+    order = [f for f in FORM_ORDER if f in forms] + sorted(set(forms) - set(FORM_ORDER))
+    for form in order:
+        ft = forms[form]
+        secs = statistics.median(ft.parse_s)
+        per_page = (1000 * _ratio(secs, ft.pages)) if ft.pages else None
+        base = statistics.median(ft.baseline_s) if ft.baseline_s else None
+        base_per_page = (1000 * base / ft.pages) if (base is not None and ft.pages) else None
+        docs_per_s = _ratio(ft.documents, secs)
+        out[form] = {
+            "documents": ft.documents,
+            "pages": ft.pages,
+            "seconds": round(secs, 4),
+            "docs_per_s": None if docs_per_s is None else round(docs_per_s, 2),
+            "ms_per_page": None if per_page is None else round(per_page, 2),
+            "baseline_ms_per_page": None if base_per_page is None else round(base_per_page, 2),
+        }
+    return {"forms": out, "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+def _fmt(x) -> str:
+    if x is None:
+        return "-"
+    return f"{x:,.2f}" if isinstance(x, float) else str(x)
+
+
+def render_table(result: dict) -> str:
+    head = ("form", "documents", "pages", "seconds", "docs/s", "ms/page", "baseline ms/page", "speed-up")
+    rows = []
+    for form, f in result["forms"].items():
+        speedup = (f["baseline_ms_per_page"] / f["ms_per_page"]
+                   if f["baseline_ms_per_page"] and f["ms_per_page"] else None)
+        rows.append((form, f["documents"], f["pages"], f["seconds"], f["docs_per_s"],
+                     f["ms_per_page"], f["baseline_ms_per_page"],
+                     None if speedup is None else f"{speedup:.1f}x"))
+    cells = [tuple(_fmt(c) for c in r) for r in [head, *rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(head))]
+    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+             for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.append(f"peak RSS: {result['peak_rss_mb']:.1f} MB")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="gip bench throughput",
+                                description="Extraction speed by form (one process).")
+    p.add_argument("dir", help="folder of report files (e.g. a `gip synth` corpus)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--runs", type=int, default=1, help="repeat K times; report medians")
+    p.add_argument("--no-baseline", action="store_true",
+                   help="skip the naive pdfplumber pass (baseline_ms_per_page is null)")
+    p.add_argument("--limit", type=int, default=None, help="only the first N files (sorted)")
+    try:
+        a = p.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0) and 2
+    if a.runs < 1:
+        sys.stderr.write("gip bench throughput: --runs must be >= 1\n")
+        return 2
+    try:
+        result = run_benchmark(a.dir, runs=a.runs, baseline=not a.no_baseline, limit=a.limit)
+    except FileNotFoundError as e:
+        sys.stderr.write(f"gip bench throughput: {e}\n")
+        return 2
+    if a.json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_table(result))
+    return 0
