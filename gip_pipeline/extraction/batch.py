@@ -1,0 +1,340 @@
+"""Extract many files: cached by content, in worker processes, each file bounded in time and memory.
+
+A file that crashes, hangs or exhausts memory becomes a `rejected` ParseResult with a
+one-sentence reason; the batch itself never fails because of one file. Results are cached
+by (sha256 of the bytes, file extension, extractor version), so a re-run parses only files
+it has not seen, and a changed extractor re-parses everything.
+
+Workers are our own processes rather than a ProcessPoolExecutor: the executor cannot stop
+one hung task, and one dead worker breaks the whole pool. Here the parent watches each
+file's deadline, kills only the worker that overran, and carries on with a fresh one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import signal
+import tempfile
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Callable, Sequence
+
+import gip_pipeline
+from gip_pipeline.extraction.result import ParseResult
+
+MAX_FILE_BYTES = 50 * 1024 * 1024  # the largest real reports are a few MB
+FILE_TIMEOUT_S = 60.0  # soft limit, raised inside the worker
+HARD_GRACE_S = 10.0  # after timeout + grace the parent kills the worker (C code ignoring signals)
+WORKER_MEMORY_BYTES = 2 * 1024 ** 3  # address-space limit of each worker process
+CHUNK_SIZE = 8  # files sent to a worker at once (fewer round trips, still balanced)
+
+TIMEOUT_REASON = "extraction took longer than {s:g} s, the limit for one report file."
+CRASH_REASON = "the extractor crashed on this file (worker process ended: {how})."
+MEMORY_REASON = "extraction needed more memory than the limit for one report file."
+TOO_LARGE_REASON = ("file too large for a report: {mb:.1f} MB exceeds the {limit:g} MB limit.")
+TIMEOUT_CHECK = "pipeline.timeout"
+CRASH_CHECK = "pipeline.crash"
+
+
+def _source_digest() -> str:
+    """Hash of the extraction package's source: any change to extraction changes the version."""
+    pkg = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for p in sorted(pkg.rglob("*.py")):
+        h.update(p.relative_to(pkg).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    schema_py = pkg.parent / "schema.py"  # labels and keys live there
+    h.update(schema_py.read_bytes())
+    return h.hexdigest()[:12]
+
+
+EXTRACTOR_VERSION = f"{gip_pipeline.__version__}+{_source_digest()}"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file to extract: `name` is what results record (relative path)."""
+
+    name: str
+    sha256: str
+    size: int
+    local_path: str | None = None  # the worker reads the file itself
+    read: Callable[[], bytes] | None = None  # else the parent fetches the bytes (object storage)
+
+
+@dataclass
+class Batch:
+    results: list[ParseResult]
+    n_cached: int = 0
+    n_extracted: int = 0
+    n_timeouts: int = 0
+    n_crashes: int = 0
+    n_workers_started: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
+
+
+# ---------------------------------------------------------------- cache
+
+def _cache_file(cache_dir: Path, job: Job, version: str) -> Path:
+    suffix = Path(job.name).suffix.lower()[:12]  # the extension decides the format fallback
+    return cache_dir / version / job.sha256[:2] / f"{job.sha256}{suffix}.json"
+
+
+def _cache_get(path: Path) -> ParseResult | None:
+    try:
+        return ParseResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent or unreadable: extract again
+
+
+def _cache_put(path: Path, result: ParseResult) -> None:
+    """Temp name, then rename: a killed run never leaves a half-written entry to read back."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(result.to_json())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------- worker side
+
+class _Timeout(BaseException):
+    """BaseException so that a reader's `except Exception` cannot swallow the deadline."""
+
+
+def _on_alarm(signum, frame):
+    raise _Timeout()
+
+
+def _rejected(name: str, sha: str, reason: str, check: str | None = None) -> ParseResult:
+    from gip_pipeline.extraction.result import Finding
+
+    fmt = _fmt_guess(name)
+    findings = [Finding(check, "error", None, reason)] if check else []
+    return ParseResult(file=name, sha256=sha, format=fmt, status="rejected", reason=reason,
+                       findings=findings)
+
+
+def _fmt_guess(name: str) -> str:
+    from gip_pipeline.extraction.parse import _EXT
+
+    return _EXT.get(Path(name).suffix.lower(), "txt")
+
+
+def extract_one(name: str, data: bytes, timeout: float = FILE_TIMEOUT_S) -> ParseResult:
+    """parse_bytes under a soft deadline (SIGALRM; main thread of a process only)."""
+    from gip_pipeline.extraction.parse import parse_bytes
+
+    sha = hashlib.sha256(data).hexdigest()
+    old = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        return parse_bytes(data, name)
+    except _Timeout:
+        return _rejected(name, sha, TIMEOUT_REASON.format(s=timeout), TIMEOUT_CHECK)
+    except MemoryError:
+        return _rejected(name, sha, MEMORY_REASON, CRASH_CHECK)
+    except RecursionError:
+        return _rejected(name, sha, "the file is nested too deeply to read.", CRASH_CHECK)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _worker_main(conn, memory_limit: int | None, timeout: float) -> None:
+    import resource
+
+    if memory_limit:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    while True:
+        try:
+            chunk = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
+        if chunk is None:
+            return
+        for idx, name, local_path, data in chunk:
+            conn.send(("start", idx))
+            try:
+                if data is None:
+                    with open(local_path, "rb") as f:
+                        data = f.read()
+                res = extract_one(name, data, timeout)
+                payload = res.to_dict()
+            except Exception as e:  # noqa: BLE001 - reported per file
+                payload = _rejected(name, "", f"the file could not be read ({type(e).__name__}: "
+                                    f"{e}).", CRASH_CHECK).to_dict()
+            data = None
+            conn.send(("done", idx, payload))
+        conn.send(("idle",))
+
+
+# ---------------------------------------------------------------- parent side
+
+@dataclass
+class _Worker:
+    proc: object
+    conn: object
+    chunk: list[int] = field(default_factory=list)  # indices sent, not yet done
+    current: int | None = None
+    started: float = 0.0
+
+
+def _context():
+    ctx = mp.get_context("forkserver")  # no fork of a threaded parent (Dagster), cheap starts
+    ctx.set_forkserver_preload(["gip_pipeline.extraction.parse", "gip_pipeline.extraction.batch"])
+    return ctx
+
+
+def extract_files(jobs: Sequence[Job], *, cache_dir: str | Path, workers: int | None = None,
+                  timeout: float = FILE_TIMEOUT_S, max_bytes: int = MAX_FILE_BYTES,
+                  memory_limit: int | None = WORKER_MEMORY_BYTES, chunk_size: int = CHUNK_SIZE,
+                  version: str = EXTRACTOR_VERSION, hard_grace: float = HARD_GRACE_S) -> Batch:
+    """ParseResults for `jobs`, in the same order; never raises because of a file's content.
+
+    workers=0 parses in this process (no crash isolation; for debugging); default: all cores.
+    """
+    cache = Path(cache_dir)
+    results: list[ParseResult | None] = [None] * len(jobs)
+    batch = Batch(results=[])
+    todo: list[int] = []
+    for i, job in enumerate(jobs):
+        if job.size > max_bytes:
+            results[i] = _rejected(job.name, job.sha256, TOO_LARGE_REASON.format(
+                mb=job.size / 2 ** 20, limit=max_bytes / 2 ** 20))
+            continue
+        hit = _cache_get(_cache_file(cache, job, version))
+        if hit is not None and hit.sha256 == job.sha256:
+            hit.file = job.name
+            results[i] = hit
+            batch.n_cached += 1
+        else:
+            todo.append(i)
+
+    def finish(i: int, res: ParseResult) -> None:
+        job = jobs[i]
+        if not res.sha256:
+            res.sha256 = job.sha256
+        elif res.sha256 != job.sha256:
+            raise RuntimeError(f"{job.name} changed while the pipeline ran (sha256 differs); rerun")
+        res.file = job.name
+        results[i] = res
+        batch.n_extracted += 1
+        checks = {f.check for f in res.findings}
+        batch.n_timeouts += TIMEOUT_CHECK in checks
+        batch.n_crashes += CRASH_CHECK in checks
+        _cache_put(_cache_file(cache, job, version), res)
+
+    if todo and workers == 0:
+        for i in todo:
+            job = jobs[i]
+            data = job.read() if job.read else Path(job.local_path).read_bytes()
+            finish(i, extract_one(job.name, data, timeout))
+    elif todo:
+        _run_pool(jobs, todo, finish, batch, workers or os.cpu_count() or 1, timeout,
+                  memory_limit, chunk_size, hard_grace)
+    batch.results = [r for r in results if r is not None]
+    assert len(batch.results) == len(jobs)
+    batch.rejected = [(r.file, r.reason or "") for r in batch.results if r.status == "rejected"]
+    return batch
+
+
+def _run_pool(jobs, todo, finish, batch, n_workers, timeout, memory_limit, chunk_size,
+              hard_grace) -> None:
+    ctx = _context()
+    # Small batches: split so that both cores get work.
+    size = max(1, min(chunk_size, -(-len(todo) // n_workers)))
+    pending = deque(todo[k:k + size] for k in range(0, len(todo), size))
+    n_workers = min(n_workers, len(pending))
+    pool: list[_Worker] = []
+
+    def start() -> _Worker:
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_worker_main, args=(child, memory_limit, timeout), daemon=True)
+        proc.start()
+        child.close()
+        batch.n_workers_started += 1
+        return _Worker(proc, parent)
+
+    def send(w: _Worker, chunk: list[int]) -> None:
+        payload = []
+        for i in chunk:
+            j = jobs[i]
+            payload.append((i, j.name, j.local_path, None if j.local_path else j.read()))
+        w.chunk, w.current = list(chunk), None
+        w.conn.send(payload)
+
+    def handle(w: _Worker, msg) -> None:
+        if msg[0] == "start":
+            w.current, w.started = msg[1], time.monotonic()
+        elif msg[0] == "done":
+            finish(msg[1], ParseResult.from_dict(msg[2]))
+            w.chunk.remove(msg[1])
+            w.current = None
+        elif msg[0] == "idle":
+            w.chunk, w.current = [], None
+
+    def retire(w: _Worker, reason: str, check: str) -> None:
+        """The worker overran or died: its current file is rejected, the rest go back."""
+        if w.proc.is_alive():
+            w.proc.kill()
+        w.proc.join()
+        w.conn.close()
+        bad = w.current if w.current is not None else (w.chunk[0] if w.chunk else None)
+        if bad is not None:
+            finish(bad, _rejected(jobs[bad].name, jobs[bad].sha256, reason, check))
+            rest = [i for i in w.chunk if i != bad]
+            if rest:
+                pending.appendleft(rest)
+        pool.remove(w)
+
+    try:
+        while pending or any(w.chunk for w in pool):
+            while pending and len(pool) < n_workers:
+                pool.append(start())
+            for w in pool:
+                if not w.chunk and pending:
+                    send(w, pending.popleft())
+            busy = [w for w in pool if w.chunk]
+            now = time.monotonic()
+            deadlines = [w.started + timeout + hard_grace - now for w in busy
+                         if w.current is not None]
+            wait([w.conn for w in busy] + [w.proc.sentinel for w in busy],
+                 timeout=max(0.05, min(deadlines, default=1.0)))
+            for w in list(busy):
+                try:
+                    while w.conn.poll():
+                        handle(w, w.conn.recv())
+                except (EOFError, OSError):
+                    pass
+                if not w.chunk:
+                    continue
+                if not w.proc.is_alive():
+                    code = w.proc.exitcode
+                    how = (f"signal {signal.Signals(-code).name}" if code and code < 0
+                           else f"exit code {code}")
+                    retire(w, CRASH_REASON.format(how=how), CRASH_CHECK)
+                elif (w.current is not None
+                      and time.monotonic() - w.started > timeout + hard_grace):
+                    retire(w, TIMEOUT_REASON.format(s=timeout), TIMEOUT_CHECK)
+    finally:
+        for w in pool:
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
+        for w in pool:
+            w.proc.join(timeout=2)
+            if w.proc.is_alive():
+                w.proc.kill()
+                w.proc.join()
