@@ -49,12 +49,19 @@ def tidy_schema(name: str) -> pl.Schema:
             "source_file": pl.Utf8, "sha256": pl.Utf8, "format": pl.Utf8, "status": pl.Utf8,
             "reason": pl.Utf8, "n_cells": pl.Int64, "n_findings": pl.Int64,
             "is_synthetic": pl.Boolean, "extractor_version": pl.Utf8,
+            # Derived from region_code / organ (gip_pipeline.regions), never guessed.
+            "province_code": pl.Utf8, "prefecture_code": pl.Utf8, "department_type": pl.Utf8,
+            # The report_id this one duplicates (same report, another form); null = original.
+            "duplicate_of": pl.Utf8,
         })
         return pl.Schema(cols)
     if name == "findings":
         return pl.Schema({
             "report_id": pl.Utf8, "seq": pl.Int32, "check": pl.Utf8, "severity": pl.Utf8,
             "table": pl.Utf8, "message": pl.Utf8,
+            # Cells the finding is about, "row.col" of its table, space-separated (e.g. the
+            # per-cell evidence of a blanks_as_zero finding); null when it names none.
+            "cells": pl.Utf8,
         })
     raise KeyError(name)
 
@@ -89,6 +96,16 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "n_findings": "Number of findings.",
         "is_synthetic": "True when the file says it was generated (test data), not published.",
         "extractor_version": "Version of the extractor that read the file.",
+        "province_code": "GB/T 2260 code of the province of region_code (from the region "
+                         "reference for the report year); null when region_code is null or "
+                         "national.",
+        "prefecture_code": "GB/T 2260 code of the prefecture of region_code; null for province "
+                           "and national organs and where unknown.",
+        "department_type": "For organ_kind department: the kind of department (public_security, "
+                           "education, natural_resources, ...; gip_pipeline.regions); else null.",
+        "duplicate_of": "report_id of the report this file duplicates (the same report "
+                        "published again in another form); null for an original. The marts "
+                        "count a report once.",
     },
     "findings": {
         "report_id": "The report the finding is about.",
@@ -97,6 +114,9 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "severity": "error, warning or info.",
         "table": "Table key the finding is about, if any.",
         "message": "What was found, with the numbers.",
+        "cells": "The cells the finding names, as row.col of its table, space-separated (for "
+                 "<table>.blanks_as_zero: the blank cells the identities prove are zero); "
+                 "null when it names none.",
     },
 }
 
@@ -264,11 +284,43 @@ def reports_frame(prepared: list[PreparedReport]) -> pl.DataFrame:
             "source_file": r.file, "sha256": r.sha256.lower(), "format": r.format,
             "status": p.status, "reason": p.reason, "n_cells": len(p.cells),
             "n_findings": len(p.findings), "is_synthetic": p.is_synthetic,
-            "extractor_version": version,
+            "extractor_version": version, "duplicate_of": None,
         })
+        row.update(region_parts(row))
         rows.append(row)
     rows.sort(key=lambda r: r["report_id"])
     return _frame(rows, "reports")
+
+
+def region_parts(report: dict) -> dict[str, str | None]:
+    """province_code, prefecture_code and department_type of a report row.
+
+    Parents come from the region reference for the report's year (or the next, when the
+    report was published under a new name); department_type from the organ name, only
+    for departments. Unknown stays null.
+    """
+    from gip_pipeline.regions import NATIONAL_CODE, code_organ, get_region
+
+    out: dict[str, str | None] = {"province_code": None, "prefecture_code": None,
+                                  "department_type": None}
+    code, year = report.get("region_code"), report.get("year")
+    if code and code != NATIONAL_CODE:
+        reg = (get_region(code, year) or (get_region(code, year + 1) if year else None)
+               or get_region(code))
+        if reg is not None:
+            out["province_code"] = reg.province_code
+            out["prefecture_code"] = reg.prefecture_code if reg.level != "province" else None
+    if report.get("organ_kind") == "department" and report.get("organ"):
+        out["department_type"] = code_organ(report["organ"], "", year).department_type
+    return out
+
+
+def finding_cells(f: Finding) -> str | None:
+    """The finding's structured cell list ("row.col" entries) as one space-separated string."""
+    cells = getattr(f, "cells", None)
+    if not cells:
+        return None
+    return " ".join(str(c) for c in cells)
 
 
 def findings_frame(prepared: list[PreparedReport]) -> pl.DataFrame:
@@ -276,7 +328,8 @@ def findings_frame(prepared: list[PreparedReport]) -> pl.DataFrame:
     for p in sorted(prepared, key=lambda p: p.report_id):
         for i, f in enumerate(p.findings):
             rows.append({"report_id": p.report_id, "seq": i, "check": f.check,
-                         "severity": f.severity, "table": f.table, "message": f.message})
+                         "severity": f.severity, "table": f.table, "message": f.message,
+                         "cells": finding_cells(f)})
     return _frame(rows, "findings")
 
 

@@ -31,21 +31,6 @@ LOAD_ASSET_PREFIX = "warehouse"
 def load_asset_key(table: str) -> list[str]:
     return [LOAD_ASSET_PREFIX, table]
 
-# The mart's request totals (all on the `total` column): name -> rows summed.
-COMPARISON_TOTALS: dict[str, tuple[str, ...]] = {
-    "new_received": ("new_received",),
-    "carried_over": ("carried_over",),
-    "total_handled": ("total_handled",),
-    "carried_forward": ("carried_forward",),
-    "granted": ("granted",),
-    "partially_granted": ("partially_granted",),
-    "denied": schema.DENIED_ROWS,
-    "unable": schema.UNABLE_ROWS,
-    "not_processed": schema.NOT_PROCESSED_ROWS,
-}
-MART_REPORT_COLUMNS = ("report_id",) + schema.META_KEYS + ("status", "is_synthetic", "source_file")
-
-
 def _yaml(obj) -> str:
     # JSON is valid YAML; it keeps the generator free of a YAML writer and its quirks.
     return f"# {HEADER}\n" + json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
@@ -134,6 +119,7 @@ def render_staging_yml() -> str:
     models = [
         {"name": "stg_cells",
          "description": "One row per extracted cell. Null value = printed blank, dash or word.",
+         "data_tests": identity_test_entries(),
          "columns": [{"name": "cell_id", "description": "report_id.table.row.col",
                       "data_tests": ["unique", "not_null"]}] + _columns("cells", {
              "report_id": ["not_null", {"relationships": {"arguments": {
@@ -166,10 +152,84 @@ def render_staging_yml() -> str:
     return _yaml({"version": 2, "sources": [sources], "models": models, "seeds": seeds})
 
 
-# ------------------------------------------------------------------ identity tests
+# ------------------------------------------------------------------ generic tests
+
+def _ref(name: str) -> str:
+    return "{{ ref('" + name + "') }}"
+
+
+# One comparison, shared by both generic tests: every term present and the sides differ.
+SIDES_MACRO = f"""{{# {HEADER} #}}
+{{# The comparison both generic tests share: every term printed (not null) and the two sums
+   differ. A missing term leaves the row not assessable, which is not a failure and not a pass. #}}
+{{% macro gip_sides_differ(left, right, tolerance=1e-6) -%}}
+    ({{% for t in left + right %}}{{{{ adapter.quote(t) }}}} is not null{{% if not loop.last %}} and {{% endif %}}{{% endfor %}})
+    and abs(({{% for t in left %}}{{{{ adapter.quote(t) }}}}{{% if not loop.last %}} + {{% endif %}}{{% endfor %}})
+          - ({{% for t in right %}}{{{{ adapter.quote(t) }}}}{{% if not loop.last %}} + {{% endif %}}{{% endfor %}})) > {{{{ tolerance }}}}
+{{%- endmacro %}}
+"""
+
+# sum_to_total on a wide model: the parts (columns) add up to the total (a column or a list).
+SUM_TO_TOTAL_TEST = f"""{{# {HEADER} #}}
+{{# Generic test: on each row, total == sum(parts) where every term is not null.
+   total: a column name or a list of columns (summed), parts: a list of columns. #}}
+{{% test sum_to_total(model, total, parts, tolerance=1e-6) %}}
+{{% set left = [total] if total is string else total %}}
+select *
+from {{{{ model }}}}
+where {{{{ gip_sides_differ(left, parts, tolerance) }}}}
+{{% endtest %}}
+"""
+
+# identity_holds on the long cells: pivot the terms of one identity to columns, then compare
+# them exactly as sum_to_total does.
+IDENTITY_TEST = f"""{{# {HEADER} #}}
+{{# Generic test: a schema identity on the long cells table (stg_cells).
+   over='columns': per (report, column) the left rows sum to the right rows;
+   over='rows': per (report, row) the left columns sum to the right columns.
+   Returns each (report, key) where every term is printed and the sides differ. #}}
+{{% test identity_holds(model, table_key, over, left, right, eras) %}}
+{{% set term = 'row' if over == 'columns' else 'col' %}}
+{{% set key = 'col' if over == 'columns' else 'row' %}}
+with c as (
+    select c.report_id, c.{{{{ adapter.quote(term) }}}} as term, c.{{{{ adapter.quote(key) }}}} as k, c.value
+    from {{{{ model }}}} c
+    join {_ref('stg_reports')} r using (report_id)
+    where c."table" = '{{{{ table_key }}}}'
+      and r.era in ({{% for e in eras %}}'{{{{ e }}}}'{{% if not loop.last %}}, {{% endif %}}{{% endfor %}})
+),
+wide as (
+    select report_id, k,
+    {{%- for t in (left + right) | unique %}}
+        max(value) filter (where term = '{{{{ t }}}}') as {{{{ adapter.quote(t) }}}}{{% if not loop.last %}},{{% endif %}}
+    {{%- endfor %}}
+    from c
+    group by report_id, k
+)
+select *
+from wide
+where {{{{ gip_sides_differ(left, right) }}}}
+{{% endtest %}}
+"""
+
+
+def identity_test_entries() -> list[dict]:
+    """The identity tests on stg_cells: one generic test, one named instance per identity/era."""
+    out = []
+    for name, ident in _identity_groups():
+        out.append({"identity_holds": {
+            "name": name,
+            "description": f"{ident.check} ({', '.join(ident.eras)}): {ident.description}",
+            "arguments": {"table_key": ident.table, "over": ident.over,
+                          "left": list(ident.left), "right": list(ident.right),
+                          "eras": list(ident.eras)},
+            # A publisher's arithmetic error is data to report, not a failed build.
+            "config": {"severity": "warn"}}})
+    return out
+
 
 def _identity_groups():
-    """(test name, check, [identities]) — an identity that differs by era gets one test per era."""
+    """(test name, identity) — an identity that differs by era gets one test per era."""
     by_check: dict[str, list[schema.Identity]] = {}
     for ident in schema.IDENTITIES:
         by_check.setdefault(ident.check, []).append(ident)
@@ -179,35 +239,13 @@ def _identity_groups():
             yield "identity_" + check.replace(".", "__") + suffix, ident
 
 
-def render_identity_test(ident: schema.Identity) -> str:
-    # over columns: terms are rows, compared per column; over rows: the reverse.
-    term, key = ('c."row"', "c.col") if ident.over == "columns" else ("c.col", 'c."row"')
-    sev = "warn"  # a publisher's arithmetic error is data to report, not a failed build
-    return f"""-- {HEADER}
--- {ident.check} ({', '.join(ident.eras)}): {ident.description}
--- Returns each (report, {'column' if ident.over == 'columns' else 'row'}) where every term is
--- printed and the sides differ. A missing or blank term leaves it not assessable (not passed).
-{{{{ config(severity='{sev}', meta={{'dagster': {{'ref': {{'name': 'stg_cells'}}}}}}) }}}}
-with c as (
-    select c.report_id, {term} as term, {key} as k, c.value
-    from {{{{ ref('stg_cells') }}}} c
-    join {{{{ ref('stg_reports') }}}} r using (report_id)
-    where c."table" = '{ident.table}' and r.era in ({_sql_list(ident.eras)})
-),
-sums as (
-    select report_id, k,
-        sum(value) filter (where term in ({_sql_list(ident.left)})) as left_sum,
-        count(value) filter (where term in ({_sql_list(ident.left)})) as left_n,
-        sum(value) filter (where term in ({_sql_list(ident.right)})) as right_sum,
-        count(value) filter (where term in ({_sql_list(ident.right)})) as right_n
-    from c
-    group by report_id, k
-)
-select report_id, k as key, left_sum, right_sum
-from sums
-where left_n = {len(ident.left)} and right_n = {len(ident.right)}
-  and abs(left_sum - right_sum) > 1e-6
-"""
+def _sum_test(name: str, total, parts, severity: str = "error", description: str = "") -> dict:
+    cfg = {"sum_to_total": {"name": name, "arguments": {"total": total, "parts": list(parts)}}}
+    if description:
+        cfg["sum_to_total"]["description"] = description
+    if severity != "error":
+        cfg["sum_to_total"]["config"] = {"severity": severity}
+    return cfg
 
 
 KEYS_TEST = f"""-- {HEADER}
@@ -221,104 +259,785 @@ where k."table" is null
 """
 
 
-# ------------------------------------------------------------------ mart
+# ------------------------------------------------------------------ wide report values
 
-def _cell_col(table: str, row: str, col: str) -> str:
-    return f"{table}__{row}__{col}"
+def wide_name(table: str, row: str, col: str) -> str:
+    """Column name of one cell in the wide per-report models.
+
+    requests' total column is named by its row (granted); other cells row__col
+    (reconsideration__corrected, new_received__natural_person)."""
+    if table == "requests" and col == "total":
+        return row
+    return f"{row}__{col}"
 
 
-def _terms_expr(terms: tuple[schema.Term, ...]) -> str:
-    # Plain + propagates null: one missing term makes the sum unknown, never a smaller number.
-    parts = [_cell_col(t.table, r, c) for t in terms for r in t.rows for c in t.cols]
-    return "(" + " + ".join(parts) + ")"
+REQUEST_ROWS: tuple[str, ...] = schema.all_row_keys("requests")
+REVIEW_CELLS: tuple[tuple[str, str], ...] = tuple(
+    (r, c) for r in schema.all_row_keys("review_litigation")
+    for c in schema.all_col_keys("review_litigation"))
+
+# Groups of request rows (column total), summed; null if any term is missing or blank.
+COMPARISON_TOTALS: dict[str, tuple[str, ...]] = {
+    "denied": schema.DENIED_ROWS,
+    "unable": schema.UNABLE_ROWS,
+    "not_processed": schema.NOT_PROCESSED_ROWS,
+}
+# （六）其他处理 in both eras (schema.ERA_CROSSWALK): 2019's row, a 2021 report's single
+# （六） row where it prints one, else 2021's three rows summed.
+CROSSWALK_COLUMN = "other_handling_total"
+CROSSWALK_ROW = next(iter(schema.ERA_CROSSWALK))
+# The outcome parts of total_handled, valid in both eras once （六） is crosswalked.
+OUTCOME_PARTS: tuple[str, ...] = ("granted", "partially_granted") + tuple(COMPARISON_TOTALS) + (
+    CROSSWALK_COLUMN,)
 
 
-def _mart_cells() -> list[tuple[str, str, str]]:
-    cells = [("requests", r, "total") for rows in COMPARISON_TOTALS.values() for r in rows]
+def _wide_cells() -> list[tuple[str, str, str]]:
+    cells = [("requests", r, "total") for r in REQUEST_ROWS]
+    cells += [("review_litigation", r, c) for r, c in REVIEW_CELLS]
     for m in schema.MEASURES:
         for t in m.numerator + m.denominator + m.denominator_minus + m.numerator_minus:
             cells.extend((t.table, r, c) for r in t.rows for c in t.cols)
     return _unique(cells)
 
 
-def render_mart_sql() -> str:
-    pivots = ",\n".join(
-        f"        max(value) filter (where \"table\" = '{t}' and \"row\" = '{r}' and col = '{c}')"
-        f" as {_cell_col(t, r, c)}" for t, r, c in _mart_cells())
-    cols = [f"    r.{c}" for c in MART_REPORT_COLUMNS]
-    for name, rows in COMPARISON_TOTALS.items():
-        cols.append(f"    {_terms_expr((schema.Term('requests', rows, ('total',)),))} as {name}")
-    for m in schema.MEASURES:
-        num = _terms_expr(m.numerator)
-        if m.numerator_minus:
-            num = f"({num} - {_terms_expr(m.numerator_minus)})"
-        den = _terms_expr(m.denominator)
-        if m.denominator_minus:
-            den = f"({den} - {_terms_expr(m.denominator_minus)})"
-        cols.append(f"    {num} as {m.key}_numerator")
-        cols.append(f"    {den} as {m.key}_denominator")
-        cols.append(f"    {num} / nullif({den}, 0) as {m.key}")
-    total_handled = _terms_expr((schema.Term("requests", ("total_handled",), ("total",)),))
-    cols.append(f"    coalesce({total_handled} >= {schema.MIN_RANK_DENOMINATOR}, false) as rankable")
+WIDE_CELLS = _wide_cells()
+WIDE_COLUMNS: tuple[str, ...] = tuple(wide_name(*k) for k in WIDE_CELLS)
+
+
+def _terms_expr(terms: tuple[schema.Term, ...]) -> str:
+    # Plain + propagates null: one missing term makes the sum unknown, never a smaller number.
+    parts = [wide_name(t.table, r, c) for t in terms for r in t.rows for c in t.cols]
+    return "(" + " + ".join(parts) + ")"
+
+
+def measure_exprs(m: schema.Measure) -> tuple[str, str]:
+    num = _terms_expr(m.numerator)
+    if m.numerator_minus:
+        num = f"({num} - {_terms_expr(m.numerator_minus)})"
+    den = _terms_expr(m.denominator)
+    if m.denominator_minus:
+        den = f"({den} - {_terms_expr(m.denominator_minus)})"
+    return num, den
+
+
+def render_int_cells_sql() -> str:
     return f"""-- {HEADER}
--- One row per report: request totals (column `total`) and the comparison measures of
--- schema.MEASURES with numerator and denominator. A measure is null when a term is missing
--- or blank, or its denominator is zero.
-{{{{ config(materialized='table') }}}}
-with wide as (
-    select report_id,
-{pivots}
-    from {{{{ ref('stg_cells') }}}}
-    group by report_id
+-- The cells with the one reading of a blank the marts allow: value_used is the printed value,
+-- or 0 for a blank cell that the extraction lists in its <table>.blanks_as_zero finding (the
+-- report's identities prove it is zero). Every other blank stays null.
+with evidence as (
+    select distinct report_id, "table", cell
+    from (
+        select report_id, "table", unnest(string_split(cells, ' ')) as cell
+        from {_ref('stg_findings')}
+        where "check" = "table" || '.blanks_as_zero' and cells is not null
+    )
 )
 select
-{(","+chr(10)).join(cols)}
-from {{{{ ref('stg_reports') }}}} r
-left join wide w using (report_id)
+    c.*,
+    coalesce(c.value, case when e.cell is not null then 0.0 end) as value_used,
+    (c.value is null and e.cell is not null) as filled_from_evidence
+from {_ref('stg_cells')} c
+left join evidence e
+  on e.report_id = c.report_id and e."table" = c."table" and e.cell = c."row" || '.' || c.col
+"""
+
+
+def render_int_reports_sql() -> str:
+    identity_checks = _unique(i.check for i in schema.IDENTITIES)
+    deadline = "\n".join(
+        f"        when '{kind}' then make_date(r.year + 1, {m}, {d})"
+        for kind, (m, d) in schema.PUBLICATION_DEADLINE.items())
+    return f"""-- {HEADER}
+-- One row per report file, with what the marts need to count it once and judge it:
+--   organ_key: a stable organ identity across years, region_code + the organ name without
+--     spaces ('unknown' region when it is null); null when the organ is unknown.
+--   is_counted: the one report of an organ and year the marts use. Not counted: rejected
+--     reports, reports with duplicate_of set (the same report in another form), and the other
+--     reports of the same (organ_key, year) — status ok first, then the most cells, then the
+--     smallest report_id. counted_report_id names the report counted in a report's place.
+--   publication_deadline: schema.PUBLICATION_DEADLINE after the reporting year, by organ kind.
+with f as (
+    select report_id,
+        count(*) as n_findings,
+        count(*) filter (where severity = 'error') as n_error_findings,
+        count(*) filter (where severity = 'warning') as n_warning_findings,
+        count(*) filter (where severity in ('error', 'warning')
+                         and "check" in ({_sql_list(identity_checks)})) as n_identity_breaks
+    from {_ref('stg_findings')}
+    group by report_id
+),
+z as (
+    select report_id, count(*) filter (where filled_from_evidence) as n_blank_zero_cells
+    from {_ref('int_cells')}
+    group by report_id
+),
+r as (
+    select r.*,
+        case when nullif(regexp_replace(coalesce(r.organ, ''), '\\s', '', 'g'), '') is not null
+             then coalesce(r.region_code, 'unknown') || ':'
+                  || regexp_replace(r.organ, '\\s', '', 'g') end as organ_key,
+        (r.status <> 'rejected' and r.duplicate_of is null) as is_candidate
+    from {_ref('stg_reports')} r
+),
+ranked as (
+    select r.*,
+        row_number() over w as candidate_rank,
+        first_value(r.report_id) over w as first_report_id
+    from r
+    window w as (
+        partition by coalesce(r.organ_key || '|' || cast(r.year as varchar), r.report_id)
+        order by r.is_candidate desc, (r.status = 'ok') desc, r.n_cells desc, r.report_id)
+)
+select
+    r.* exclude (is_candidate, candidate_rank, first_report_id),
+    coalesce(f.n_error_findings, 0) as n_error_findings,
+    coalesce(f.n_warning_findings, 0) as n_warning_findings,
+    coalesce(f.n_identity_breaks, 0) as n_identity_breaks,
+    coalesce(z.n_blank_zero_cells, 0) as n_blank_zero_cells,
+    coalesce(z.n_blank_zero_cells, 0) > 0 as uses_blank_zero_evidence,
+    (r.is_candidate and r.candidate_rank = 1) as is_counted,
+    case when r.status = 'rejected' then null
+         when r.duplicate_of is not null then r.duplicate_of
+         when r.is_candidate and r.candidate_rank = 1 then r.report_id
+         else r.first_report_id end as counted_report_id,
+    case r.organ_kind
+{deadline}
+    end as publication_deadline,
+    r.published <= (case r.organ_kind
+{deadline}
+    end) as published_on_time
+from ranked r
+left join f using (report_id)
+left join z using (report_id)
 order by r.report_id
 """
 
 
-def render_marts_yml() -> str:
-    cols = [{"name": "report_id", "description": column_doc("reports", "report_id"),
-             "data_tests": ["unique", "not_null"]}]
-    cols += [{"name": c, "description": column_doc("reports", c)} for c in MART_REPORT_COLUMNS[1:]]
-    for name, rows in COMPARISON_TOTALS.items():
-        cols.append({"name": name,
-                     "description": "requests, column total: " + " + ".join(rows)
-                     + "; null if any term is missing or blank."})
+def render_int_values_sql() -> str:
+    pivots = ",\n".join(
+        f"        max(value_used) filter (where \"table\" = '{t}' and \"row\" = '{r}' and col = '{c}')"
+        f" as {wide_name(t, r, c)}" for t, r, c in WIDE_CELLS)
+    return f"""-- {HEADER}
+-- One row per report: the cells the marts use, wide (value_used: blanks are null unless the
+-- extraction proved them zero). requests' total column is named by its row; other cells row__col.
+select report_id,
+{pivots}
+from {_ref('int_cells')}
+group by report_id
+"""
+
+
+# ------------------------------------------------------------------ marts
+
+REPORT_META_COLUMNS = ("report_id",) + schema.META_KEYS + (
+    "province_code", "prefecture_code", "department_type", "organ_key", "status", "n_findings",
+    "n_error_findings", "n_warning_findings", "n_identity_breaks", "is_counted",
+    "counted_report_id", "duplicate_of", "uses_blank_zero_evidence", "n_blank_zero_cells",
+    "is_synthetic", "source_file")
+# kept for readers of the old name
+MART_REPORT_COLUMNS = REPORT_META_COLUMNS
+REQUEST_COLUMNS: tuple[str, ...] = REQUEST_ROWS + tuple(COMPARISON_TOTALS) + (CROSSWALK_COLUMN,)
+
+
+def _request_group_exprs() -> list[str]:
+    out = [f"    ({' + '.join(rows)}) as {name}" for name, rows in COMPARISON_TOTALS.items()]
+    others = " + ".join(schema.ERA_CROSSWALK[CROSSWALK_ROW])
+    out.append(f"    coalesce({CROSSWALK_ROW}, {others}) as {CROSSWALK_COLUMN}")
+    return out
+
+
+def render_mart_sql() -> str:
+    cols = [f"    r.{c}" for c in REPORT_META_COLUMNS]
+    cols += [f"    v.{c}" for c in WIDE_COLUMNS]
+    cols += _request_group_exprs()
     for m in schema.MEASURES:
-        cols.append({"name": f"{m.key}_numerator", "description": f"{m.en}: numerator."})
-        cols.append({"name": f"{m.key}_denominator", "description": f"{m.en}: denominator."})
-        cols.append({"name": m.key, "description": f"{m.en} ({m.zh}) = numerator / denominator; "
-                     "null when not assessable or the denominator is 0."})
-    cols.append({"name": "rankable", "description":
-                 f"total_handled >= {schema.MIN_RANK_DENOMINATOR}: rates over fewer handled "
-                 "requests are noise and are not ranked."})
-    return _yaml({"version": 2, "models": [{
-        "name": "report_comparison",
-        "description": "One row per report: the request totals and the comparison measures.",
-        "columns": cols}]})
+        num, den = measure_exprs(m)
+        cols.append(f"    {num} as {m.key}_numerator")
+        cols.append(f"    {den} as {m.key}_denominator")
+        cols.append(f"    {num} / nullif({den}, 0) as {m.key}")
+    cols.append(f"    coalesce(total_handled >= {schema.MIN_RANK_DENOMINATOR}, false) as rankable")
+    return f"""-- {HEADER}
+-- One row per report (every file: also rejected and duplicate ones; is_counted says which
+-- the other marts use): metadata, status, findings, the requests table's total column for
+-- every row, the review/litigation cells, and each measure of schema.MEASURES with numerator
+-- and denominator. A measure is null when a term is missing or blank (a blank counts as 0
+-- only where uses_blank_zero_evidence), or its denominator is zero.
+{{{{ config(materialized='table') }}}}
+select
+{(","+chr(10)).join(cols)}
+from {_ref('int_reports')} r
+left join {_ref('int_report_values')} v using (report_id)
+order by r.report_id
+"""
+
+
+REGION_YEAR_KEYS = ("region_code", "year", "admin_level", "organ_kind", "department_type")
+SUM_COLUMNS: tuple[str, ...] = tuple(c for c in WIDE_COLUMNS) + tuple(COMPARISON_TOTALS) + (
+    CROSSWALK_COLUMN,)
+
+
+def render_region_year_sql() -> str:
+    key = " || '|' || ".join(f"coalesce(cast({k} as varchar), '-')" for k in REGION_YEAR_KEYS)
+    cols = [f"    {k}" for k in REGION_YEAR_KEYS]
+    cols += ["    any_value(province_code) as province_code",
+             "    any_value(prefecture_code) as prefecture_code",
+             "    case when count(distinct era) = 1 then any_value(era) end as era",
+             "    count(*) as n_reports",
+             "    count(*) filter (where status = 'warning') as n_reports_warning",
+             "    count(*) filter (where uses_blank_zero_evidence) as n_reports_blank_zero",
+             "    bool_or(uses_blank_zero_evidence) as uses_blank_zero_evidence"]
+    # A sum over the reports only where every report printed the cell: else unknown.
+    cols += [f"    case when count({c}) = count(*) then sum({c}) end as {c}" for c in SUM_COLUMNS]
+    for m in schema.MEASURES:
+        both = f"{m.key}_numerator is not null and {m.key}_denominator is not null"
+        cols.append(f"    sum({m.key}_numerator) filter (where {both}) as {m.key}_numerator")
+        cols.append(f"    sum({m.key}_denominator) filter (where {both}) as {m.key}_denominator")
+        cols.append(f"    count(*) filter (where {both}) as {m.key}_n_reports")
+    measures = [f"    {m.key}_numerator / nullif({m.key}_denominator, 0) as {m.key}"
+                for m in schema.MEASURES]
+    return f"""-- {HEADER}
+-- Per region, year, admin level, organ kind and department type: the counted reports
+-- (is_counted) summed. organ_kind is part of the key, so a government's summary report is never
+-- added to the department reports it covers (like is compared with like). A cell's sum is null
+-- unless every report of the row printed it (a blank is missing, not zero). Each measure is
+-- recomputed from pooled sums over the reports where all its terms are present (never an
+-- average of rates); <measure>_n_reports says how many. Reports without region or year are left
+-- out (see data_quality).
+{{{{ config(materialized='table') }}}}
+with g as (
+    select
+{(","+chr(10)).join(cols)}
+    from {_ref('report_comparison')}
+    where is_counted and region_code is not null and year is not null
+    group by {", ".join(REGION_YEAR_KEYS)}
+)
+select
+    {key} as region_year_id,
+    g.*,
+{(","+chr(10)).join(measures)},
+    coalesce(total_handled >= {schema.MIN_RANK_DENOMINATOR}, false) as rankable
+from g
+order by {", ".join(REGION_YEAR_KEYS)}
+"""
+
+
+PEER_KEYS = ("unit_type", "year", "admin_level", "organ_kind", "department_type")
+
+
+def render_rankings_sql() -> str:
+    unions = []
+    for m in schema.MEASURES:
+        unions.append(
+            f"    select unit_type, unit_key, report_id, region_code, year, admin_level, organ_kind,"
+            f" department_type, '{m.key}' as measure, {m.key}_numerator as numerator,"
+            f" {m.key}_denominator as denominator, {m.key} as value from units")
+    peers = ", ".join(PEER_KEYS) + ", measure"
+    mn = schema.MIN_RANK_DENOMINATOR
+    return f"""-- {HEADER}
+-- Rank and percentile of each organ (counted report) and each region-year row on each measure,
+-- among its peers: same unit type, year, admin level, organ kind and department type. Only a
+-- unit whose measure denominator is at least {mn} (schema.MIN_RANK_DENOMINATOR) is ranked;
+-- the rest are listed with rank_status too_small (or not_assessable when a term is missing).
+-- rank 1 = the highest value (for denial_rate that is the least open); percentile = share of
+-- the ranked peers with a lower value (0 lowest, 1 highest; null when ranked alone).
+{{{{ config(materialized='table') }}}}
+with units as (
+    select 'organ' as unit_type, coalesce(organ_key, 'report:' || report_id) as unit_key,
+        report_id, region_code, year, admin_level, organ_kind, department_type,
+        {", ".join(f"{m.key}_numerator, {m.key}_denominator, {m.key}" for m in schema.MEASURES)}
+    from {_ref('report_comparison')}
+    where is_counted and year is not null
+    union all
+    select 'region' as unit_type, region_year_id as unit_key,
+        null as report_id, region_code, year, admin_level, organ_kind, department_type,
+        {", ".join(f"{m.key}_numerator, {m.key}_denominator, {m.key}" for m in schema.MEASURES)}
+    from {_ref('region_year')}
+),
+long as (
+{(chr(10) + "    union all" + chr(10)).join(unions)}
+),
+classed as (
+    select *,
+        case when numerator is null or denominator is null or value is null then 'not_assessable'
+             when denominator < {mn} then 'too_small'
+             else 'ranked' end as rank_status
+    from long
+),
+ranked as (
+    select *,
+        rank() over (partition by {peers} order by value desc) as rank,
+        count(*) over (partition by {peers}) as n_ranked,
+        percent_rank() over (partition by {peers} order by value) as pr
+    from classed where rank_status = 'ranked'
+)
+select
+    c.unit_type || '|' || c.unit_key || '|' || cast(c.year as varchar) || '|' || c.measure
+        as ranking_id,
+    c.unit_type, c.unit_key, c.report_id, c.region_code, c.year, c.admin_level, c.organ_kind,
+    c.department_type, c.measure, c.numerator, c.denominator, c.value, c.rank_status,
+    r.rank, r.n_ranked, case when r.n_ranked > 1 then r.pr end as percentile
+from classed c
+left join ranked r using (unit_type, unit_key, year, measure)
+order by c.unit_type, c.year, c.admin_level, c.organ_kind, c.department_type, c.measure,
+    r.rank nulls last, c.unit_key
+"""
+
+
+def trend_quantities() -> list[tuple[str, str]]:
+    """(quantity column, comparability) for trends: 'all_eras' quantities keep their meaning
+    across the 2019→2021 change; 'same_era' ones (section 二, the era-specific （六） rows) are
+    only joined between two years of the same era."""
+    era_specific = {r.key for r in schema.REQUESTS.rows if set(r.eras) != set(schema.TABLE_ERAS)}
+    out = [(r, "same_era" if r in era_specific else "all_eras") for r in REQUEST_ROWS]
+    out += [(c, "all_eras") for c in tuple(COMPARISON_TOTALS) + (CROSSWALK_COLUMN,)]
+    out += [(wide_name("review_litigation", r, c), "all_eras") for r, c in REVIEW_CELLS]
+    out += [(m.key, "all_eras") for m in schema.MEASURES]
+    return out
+
+
+def render_trends_sql() -> str:
+    quantities = trend_quantities()
+    same_era = [q for q, k in quantities if k == "same_era"]
+    cols = ", ".join(f"cast({q} as double) as {q}" for q, _ in quantities)
+    names = ", ".join(q for q, _ in quantities)
+    return f"""-- {HEADER}
+-- Year-over-year change per organ (organ_key, counted reports) and per region-year row, for the
+-- requests totals, the review/litigation cells and the measures; for organs also every section
+-- 二 cell. Across the 2019→2021 era change only quantities whose meaning is unchanged are joined:
+-- {CROSSWALK_COLUMN} carries （六） across (schema.ERA_CROSSWALK: 2021's three rows sum to 2019's
+-- {CROSSWALK_ROW}); section 二 cells and the era-specific （六） rows are joined only within an
+-- era. A region row compares the same key (region, level, organ kind, department type); its set
+-- of reports can change between years (n_reports, prev_n_reports).
+{{{{ config(materialized='table') }}}}
+with organ_wide as (
+    select 'organ' as unit_type, coalesce(organ_key, 'report:' || report_id) as unit_key,
+        year, era, 1 as n_reports, {cols}
+    from {_ref('report_comparison')}
+    where is_counted and year is not null
+),
+region_wide as (
+    select 'region' as unit_type, region_year_id as unit_key, year, era, n_reports, {cols}
+    from {_ref('region_year')}
+),
+wide as (
+    select * from organ_wide
+    union all by name
+    select * from region_wide
+),
+long as (
+    unpivot wide on {names} into name quantity value value
+),
+ad as (
+    select 'organ' as unit_type, coalesce(r.organ_key, 'report:' || r.report_id) as unit_key,
+        r.year, r.era, 1 as n_reports,
+        'active_disclosure.' || c."row" || '.' || c.col as quantity, c.value_used as value
+    from {_ref('int_cells')} c
+    join {_ref('int_reports')} r using (report_id)
+    where r.is_counted and r.year is not null and c."table" = 'active_disclosure'
+      and c.value_used is not null
+),
+all_values as (
+    select unit_type, unit_key, year, era, n_reports, quantity, value,
+        case when quantity in ({_sql_list(same_era)}) then 'same_era' else 'all_eras' end
+            as comparability
+    from long
+    union all
+    select unit_type, unit_key, year, era, n_reports, quantity, value, 'same_era' from ad
+)
+select
+    cur.unit_type || '|' || cur.unit_key || '|' || cur.quantity || '|' || cast(cur.year as varchar)
+        as trend_id,
+    cur.unit_type, cur.unit_key, cur.quantity, cur.comparability,
+    cur.year, prev.year as prev_year, cur.era, prev.era as prev_era,
+    cur.value, prev.value as prev_value, cur.value - prev.value as change,
+    (cur.value - prev.value) / nullif(prev.value, 0) as relative_change,
+    cur.n_reports, prev.n_reports as prev_n_reports,
+    coalesce(cur.era <> prev.era, false) as crosses_era,
+    coalesce(cur.era <> prev.era and cur.quantity = '{CROSSWALK_COLUMN}', false) as uses_crosswalk
+from all_values cur
+join all_values prev
+  on prev.unit_type = cur.unit_type and prev.unit_key = cur.unit_key
+ and prev.quantity = cur.quantity and prev.year = cur.year - 1
+where cur.comparability = 'all_eras'
+   or (cur.era is not null and cur.era = prev.era)
+order by cur.unit_type, cur.unit_key, cur.quantity, cur.year
+"""
+
+
+def render_consistency_sql() -> str:
+    cy = schema.CROSS_YEAR_IDENTITIES[0]
+    return f"""-- {HEADER}
+-- {cy.check}: {cy.description}. One row per organ (organ_key), year t and requests column
+-- where both years' counted reports exist; status holds, differs (a finding, severity
+-- {cy.severity}) or not_assessable (a value is missing or blank).
+{{{{ config(materialized='table') }}}}
+with v as (
+    select r.organ_key, r.organ, r.region_code, r.year, r.report_id, c."row", c.col, c.value_used
+    from {_ref('int_cells')} c
+    join {_ref('int_reports')} r using (report_id)
+    where r.is_counted and r.organ_key is not null and r.year is not null
+      and c."table" = '{cy.table}' and c."row" in ('{cy.row_t}', '{cy.row_prev}')
+)
+select
+    cur.organ_key || '|' || cast(cur.year as varchar) || '|' || cur.col as consistency_id,
+    '{cy.check}' as "check", '{cy.severity}' as severity,
+    cur.organ_key, cur.organ, cur.region_code, cur.year, prev.year as prev_year,
+    cur.report_id, prev.report_id as prev_report_id, cur.col,
+    cur.value_used as {cy.row_t}, prev.value_used as prev_{cy.row_prev},
+    cur.value_used - prev.value_used as difference,
+    case when cur.value_used is null or prev.value_used is null then 'not_assessable'
+         when abs(cur.value_used - prev.value_used) > 1e-6 then 'differs'
+         else 'holds' end as status
+from v cur
+join v prev
+  on prev.organ_key = cur.organ_key and prev.year = cur.year - 1 and prev.col = cur.col
+ and cur."row" = '{cy.row_t}' and prev."row" = '{cy.row_prev}'
+order by cur.organ_key, cur.year, cur.col
+"""
+
+
+def render_quality_sql() -> str:
+    return f"""-- {HEADER}
+-- Per region and reporting year (null region or year: 'unknown'): the report files found and
+-- how they fared. Identity pass rate: counted, readable reports without an identity finding
+-- of severity error or warning, over counted readable reports. Timeliness: counted reports
+-- with a publication date against schema.PUBLICATION_DEADLINE (departments and general
+-- offices 31 January, government summary reports 31 March of the next year).
+{{{{ config(materialized='table') }}}}
+with r as (select * from {_ref('int_reports')}),
+g as (
+    select region_code, year,
+        any_value(province_code) as province_code,
+        count(*) as n_found,
+        count(*) filter (where is_counted) as n_counted,
+        count(*) filter (where not is_counted and status <> 'rejected') as n_duplicates,
+        count(*) filter (where status = 'ok') as n_ok,
+        count(*) filter (where status = 'warning') as n_warning,
+        count(*) filter (where status = 'rejected') as n_rejected,
+        count(*) filter (where is_synthetic) as n_synthetic,
+        count(*) filter (where is_counted and uses_blank_zero_evidence) as n_blank_zero,
+        count(*) filter (where is_counted) as n_identity_assessed,
+        count(*) filter (where is_counted and n_identity_breaks = 0) as n_identity_pass,
+        count(*) filter (where is_counted and published_on_time is not null) as n_dated,
+        count(*) filter (where is_counted and published_on_time) as n_on_time,
+        count(*) filter (where is_counted and not published_on_time) as n_late
+    from r
+    group by region_code, year
+)
+select
+    coalesce(region_code, 'unknown') || '|' || coalesce(cast(year as varchar), 'unknown')
+        as quality_id,
+    g.*,
+    n_identity_pass / nullif(n_identity_assessed, 0) as identity_pass_rate,
+    n_on_time / nullif(n_dated, 0) as on_time_rate
+from g
+order by region_code nulls last, year nulls last
+"""
+
+
+MART_MODELS = ("report_comparison", "region_year", "rankings", "trends",
+               "cross_year_consistency", "data_quality")
+INT_MODELS = ("int_cells", "int_reports", "int_report_values")
+
+# ------------------------------------------------------------------ model docs
+
+def _row_doc(table: str, row: str, col: str) -> str:
+    td = schema.TABLES_BY_KEY[table]
+    r, c = td.row(row), td.column(col)
+    label = f"{r.group} {r.label}" if r.group else r.label
+    return f"{td.key}.{row}.{col}: {r.en}, {c.en} ({label} · {c.label})"
+
+
+MART_COLUMN_DOCS: dict[str, str] = {
+    "organ_key": "Stable organ identity across years: region_code (or 'unknown') + ':' + the "
+                 "organ name without spaces; null when the organ is unknown.",
+    "n_error_findings": "Findings of severity error.",
+    "n_warning_findings": "Findings of severity warning.",
+    "n_identity_breaks": "Findings of a schema identity (severity error or warning).",
+    "is_counted": "True for the one report of an organ and year the aggregate marts use: not "
+                  "rejected, not a duplicate (duplicate_of), and first of its (organ_key, year) "
+                  "by status ok, then most cells, then report_id.",
+    "counted_report_id": "The report counted for this one's organ and year (itself when "
+                         "is_counted); null for rejected reports.",
+    "uses_blank_zero_evidence": "True when a blank cell was read as 0 because the extraction "
+                                "listed it in a <table>.blanks_as_zero finding (the report's "
+                                "identities prove it); every other blank stays null.",
+    "n_blank_zero_cells": "Blank cells read as 0 on the extraction's per-cell evidence.",
+    "publication_deadline": "Legal deadline of publication (schema.PUBLICATION_DEADLINE, the "
+                            "year after the reporting year) for the organ kind.",
+    "published_on_time": "published <= publication_deadline; null when either is unknown.",
+    "value_used": "The value the marts use: the printed value, or 0 for a blank cell with "
+                  "per-cell blanks_as_zero evidence; else null.",
+    "filled_from_evidence": "True when value_used is 0 read from blanks_as_zero evidence.",
+    CROSSWALK_COLUMN: "（六）其他处理 in both eras (schema.ERA_CROSSWALK): 2019's other_handling, "
+                      "a 2021 report's single （六） row, else 2021's three （六） rows summed; null "
+                      "if a term is missing.",
+    "rankable": f"total_handled >= {schema.MIN_RANK_DENOMINATOR}: rates over fewer handled "
+                "requests are noise and are not ranked.",
+    "region_year_id": "Key: region_code|year|admin_level|organ_kind|department_type ('-' = null).",
+    "n_reports": "Number of counted reports behind the row.",
+    "n_reports_warning": "Of those, reports with status warning.",
+    "n_reports_blank_zero": "Of those, reports that rely on blanks_as_zero evidence.",
+    "unit_type": "organ (one counted report of an organ) or region (a region_year row).",
+    "unit_key": "organ_key for organs, region_year_id for regions.",
+    "measure": "Measure key (schema.MEASURES).",
+    "numerator": "The measure's numerator for the unit.",
+    "denominator": "The measure's denominator for the unit.",
+    "value": "numerator / denominator.",
+    "rank_status": f"ranked; too_small (denominator < {schema.MIN_RANK_DENOMINATOR}, "
+                   "schema.MIN_RANK_DENOMINATOR); not_assessable (a term missing).",
+    "rank": "1 = highest value among the ranked peers (same unit type, year, admin level, "
+            "organ kind, department type); null unless ranked.",
+    "n_ranked": "Number of ranked peers.",
+    "percentile": "Share of the ranked peers with a lower value (0 lowest, 1 highest); null "
+                  "unless ranked with at least one peer.",
+    "ranking_id": "Key: unit_type|unit_key|year|measure.",
+    "trend_id": "Key: unit_type|unit_key|quantity|year.",
+    "quantity": "What changed: a requests row (total column), a requests group, "
+                f"{CROSSWALK_COLUMN}, a review_litigation row__col, a measure, or (organs) "
+                "active_disclosure.<row>.<col>.",
+    "comparability": "all_eras: the meaning is the same in the 2019 and 2021 formats; "
+                     "same_era: joined only between two years of one era.",
+    "prev_year": "year - 1.",
+    "prev_era": "Format era of the previous year.",
+    "prev_value": "The value in the previous year.",
+    "change": "value - prev_value.",
+    "relative_change": "change / prev_value; null when prev_value is 0.",
+    "prev_n_reports": "Reports behind the previous year's value.",
+    "crosses_era": "True when the two years are in different format eras.",
+    "uses_crosswalk": f"True when {CROSSWALK_COLUMN} is compared across the era change.",
+    "consistency_id": "Key: organ_key|year|col.",
+    "check": "The cross-year check (schema.CROSS_YEAR_IDENTITIES).",
+    "severity": "Severity of a difference.",
+    "prev_report_id": "The organ's counted report of the previous year.",
+    "col": "requests column.",
+    "carried_over": "carried_over of year t (requests).",
+    "prev_carried_forward": "carried_forward of year t-1, same organ and column.",
+    "difference": "carried_over(t) - carried_forward(t-1).",
+    "quality_id": "Key: region_code|year ('unknown' for null).",
+    "n_found": "Report files found (all statuses, duplicates included).",
+    "n_counted": "Reports counted (is_counted).",
+    "n_duplicates": "Readable reports not counted: duplicates of a counted one.",
+    "n_ok": "Reports with status ok.",
+    "n_warning": "Reports with status warning.",
+    "n_rejected": "Reports with status rejected.",
+    "n_synthetic": "Synthetic (generated) reports.",
+    "n_blank_zero": "Counted reports relying on blanks_as_zero evidence.",
+    "n_identity_assessed": "Counted reports whose identities were checked.",
+    "n_identity_pass": "Of those, reports without an identity finding.",
+    "identity_pass_rate": "n_identity_pass / n_identity_assessed.",
+    "n_dated": "Counted reports with a publication date.",
+    "n_on_time": "Of those, published by the legal deadline.",
+    "n_late": "Of those, published after the legal deadline.",
+    "on_time_rate": "n_on_time / n_dated.",
+}
+
+
+def column_description(name: str) -> str:
+    """The description of a mart or intermediate column, from the schema where it can be."""
+    if name in MART_COLUMN_DOCS:
+        return MART_COLUMN_DOCS[name]
+    for t in ("reports", "cells", "findings"):
+        if name in tidy_schema(t).names():
+            return column_doc(t, name)
+    if name in REQUEST_ROWS:
+        return _row_doc("requests", name, "total") + "; null if missing or blank."
+    for t, r, c in WIDE_CELLS:
+        if wide_name(t, r, c) == name:
+            return _row_doc(t, r, c) + "; null if missing or blank."
+    if name in COMPARISON_TOTALS:
+        return ("requests, column total: " + " + ".join(COMPARISON_TOTALS[name])
+                + "; null if any term is missing or blank.")
+    for m in schema.MEASURES:
+        if name == m.key:
+            return (f"{m.en} ({m.zh}) = numerator / denominator; null when not assessable or "
+                    "the denominator is 0.")
+        if name == f"{m.key}_numerator":
+            return f"{m.en}: numerator."
+        if name == f"{m.key}_denominator":
+            return f"{m.en}: denominator."
+        if name == f"{m.key}_n_reports":
+            return f"{m.en}: reports pooled (all terms present)."
+    raise KeyError(f"no description for column {name!r}: add it to MART_COLUMN_DOCS")
+
+
+def _cols(names, tests: dict | None = None) -> list[dict]:
+    tests = tests or {}
+    out = []
+    for n in names:
+        c = _col(n, column_description(n))
+        if n in tests:
+            c["data_tests"] = tests[n]
+        out.append(c)
+    return out
+
+
+def _rel(model: str, field: str) -> dict:
+    return {"relationships": {"arguments": {"to": f"ref('{model}')", "field": field}}}
+
+
+_META_ACCEPTED = {m.key: [_accepted(m.values)] for m in schema.METADATA if m.values}
+_MEASURE_COLS = tuple(f"{m.key}{s}" for m in schema.MEASURES
+                      for s in ("_numerator", "_denominator", ""))
+
+
+def _outcome_tests(prefix: str) -> list[dict]:
+    """Sum-to-total tests shared by the report and region-year marts."""
+    out = [_sum_test(f"{prefix}_{name}_sums_its_rows", name, rows,
+                     description=f"{name} = the sum of its rows (mart construction)")
+           for name, rows in COMPARISON_TOTALS.items()]
+    out.append(_sum_test(
+        f"{prefix}_outcomes_sum_to_total_handled", "total_handled", OUTCOME_PARTS, "warn",
+        "requests.outcomes in both eras, （六） crosswalked: a break is a publisher's error"))
+    out.append(_sum_test(
+        f"{prefix}_balance", ["new_received", "carried_over"],
+        ["total_handled", "carried_forward"], "warn",
+        "requests.balance on the total column: a break is a publisher's error"))
+    for r in schema.all_row_keys("review_litigation"):
+        parts = [wide_name("review_litigation", r, c) for c in ("upheld", "corrected", "other",
+                                                                "pending")]
+        out.append(_sum_test(f"{prefix}_{r}_row_total", wide_name("review_litigation", r, "total"),
+                             parts, "warn", "review_litigation.row_total"))
+    return out
+
+
+def render_intermediate_yml() -> str:
+    cells_cols = ["cell_id"] + list(tidy_schema("cells").names()) + ["value_used",
+                                                                     "filled_from_evidence"]
+    cells_cols_doc = [{"name": "cell_id", "description": "report_id.table.row.col",
+                       "data_tests": ["unique", "not_null"]}] + _cols(cells_cols[1:])
+    rep_cols = list(tidy_schema("reports").names()) + [
+        "organ_key", "n_error_findings", "n_warning_findings", "n_identity_breaks",
+        "n_blank_zero_cells", "uses_blank_zero_evidence", "is_counted", "counted_report_id",
+        "publication_deadline", "published_on_time"]
+    models = [
+        {"name": "int_cells", "description": "The cells with value_used: a blank is read as 0 "
+         "only where the extraction's blanks_as_zero finding lists the cell.",
+         "columns": cells_cols_doc},
+        {"name": "int_reports", "description": "One row per report file: organ_key, whether "
+         "the marts count it (duplicates and rejected reports are not), findings counts, "
+         "blank-zero evidence, publication deadline.",
+         "columns": _cols(rep_cols, {"report_id": ["unique", "not_null"],
+                                     "counted_report_id": [_rel("int_reports", "report_id")],
+                                     "is_counted": ["not_null"]})},
+        {"name": "int_report_values", "description": "One row per report with cells: the "
+         "cells the marts use, wide (value_used).",
+         "columns": _cols(("report_id",) + WIDE_COLUMNS,
+                          {"report_id": ["unique", "not_null", _rel("int_reports", "report_id")]})},
+    ]
+    return _yaml({"version": 2, "models": models})
+
+
+def render_marts_yml() -> str:
+    rc_cols = REPORT_META_COLUMNS + WIDE_COLUMNS + tuple(COMPARISON_TOTALS) + (
+        CROSSWALK_COLUMN,) + _MEASURE_COLS + ("rankable",)
+    rc = {"name": "report_comparison",
+          "description": "One row per report file: request totals, review/litigation cells, "
+          "every comparison measure with numerator and denominator, status, findings count; "
+          "is_counted marks the one report per organ and year the other marts use.",
+          "data_tests": _outcome_tests("report_comparison"),
+          "columns": _cols(rc_cols, {
+              "report_id": ["unique", "not_null", _rel("stg_reports", "report_id")],
+              "status": ["not_null", _accepted(schema.STATUSES)],
+              "is_counted": ["not_null"],
+              **_META_ACCEPTED})}
+    ry_cols = ("region_year_id",) + REGION_YEAR_KEYS + (
+        "province_code", "prefecture_code", "era", "n_reports", "n_reports_warning",
+        "n_reports_blank_zero", "uses_blank_zero_evidence") + SUM_COLUMNS + tuple(
+        f"{m.key}{s}" for m in schema.MEASURES for s in ("_numerator", "_denominator",
+                                                          "_n_reports")) + tuple(
+        m.key for m in schema.MEASURES) + ("rankable",)
+    ry = {"name": "region_year",
+          "description": "Per region, year, admin level, organ kind and department type: sums "
+          "of the counted reports' cells and the measures recomputed from pooled sums; a "
+          "government's summary report is never added to its departments' reports.",
+          "data_tests": _outcome_tests("region_year"),
+          "columns": _cols(ry_cols, {
+              "region_year_id": ["unique", "not_null"], "region_code": ["not_null"],
+              "year": ["not_null"], "n_reports": ["not_null"],
+              **{k: v for k, v in _META_ACCEPTED.items() if k in ry_cols}})}
+    rk_cols = ("ranking_id", "unit_type", "unit_key", "report_id", "region_code", "year",
+               "admin_level", "organ_kind", "department_type", "measure", "numerator",
+               "denominator", "value", "rank_status", "rank", "n_ranked", "percentile")
+    rk = {"name": "rankings",
+          "description": f"Rank and percentile of organs and region-year rows on each measure "
+          f"within year, admin level, organ kind and department type; only denominators >= "
+          f"{schema.MIN_RANK_DENOMINATOR} are ranked, the rest listed as too_small.",
+          "columns": _cols(rk_cols, {
+              "ranking_id": ["unique", "not_null"],
+              "unit_type": ["not_null", _accepted(["organ", "region"])],
+              "measure": ["not_null", _accepted([m.key for m in schema.MEASURES])],
+              "rank_status": ["not_null", _accepted(["ranked", "too_small", "not_assessable"])],
+              "report_id": [_rel("report_comparison", "report_id")]})}
+    tr_cols = ("trend_id", "unit_type", "unit_key", "quantity", "comparability", "year",
+               "prev_year", "era", "prev_era", "value", "prev_value", "change",
+               "relative_change", "n_reports", "prev_n_reports", "crosses_era", "uses_crosswalk")
+    tr = {"name": "trends",
+          "description": "Year-over-year change per organ and per region-year row across the "
+          "2019→2021 era change (crosswalk for （六）; section 二 within an era only).",
+          "columns": _cols(tr_cols, {
+              "trend_id": ["unique", "not_null"],
+              "unit_type": ["not_null", _accepted(["organ", "region"])],
+              "comparability": ["not_null", _accepted(["all_eras", "same_era"])]})}
+    cy = schema.CROSS_YEAR_IDENTITIES[0]
+    cy_cols = ("consistency_id", "check", "severity", "organ_key", "organ", "region_code", "year",
+               "prev_year", "report_id", "prev_report_id", "col", cy.row_t,
+               f"prev_{cy.row_prev}", "difference", "status")
+    cyy = {"name": "cross_year_consistency",
+           "description": f"{cy.check}: {cy.description}; status differs is a finding.",
+           "columns": _cols(cy_cols, {
+               "consistency_id": ["unique", "not_null"],
+               "status": ["not_null", _accepted(["holds", "differs", "not_assessable"])],
+               "report_id": ["not_null", _rel("report_comparison", "report_id")],
+               "prev_report_id": ["not_null", _rel("report_comparison", "report_id")]})}
+    dq_cols = ("quality_id", "region_code", "year", "province_code", "n_found", "n_counted",
+               "n_duplicates", "n_ok", "n_warning", "n_rejected", "n_synthetic", "n_blank_zero",
+               "n_identity_assessed", "n_identity_pass", "n_dated", "n_on_time", "n_late",
+               "identity_pass_rate", "on_time_rate")
+    dq = {"name": "data_quality",
+          "description": "Per region and year: reports found, ok/warning/rejected, duplicates, "
+          "identity pass rate and publication against the legal deadline.",
+          "data_tests": [_sum_test("data_quality_statuses_sum_to_found", "n_found",
+                                   ["n_ok", "n_warning", "n_rejected"]),
+                         _sum_test("data_quality_dated_split", "n_dated",
+                                   ["n_on_time", "n_late"])],
+          "columns": _cols(dq_cols, {"quality_id": ["unique", "not_null"]})}
+    return _yaml({"version": 2, "models": [rc, ry, rk, tr, cyy, dq]})
 
 
 # ------------------------------------------------------------------ files
 
+# Files earlier versions generated that must not linger (one generic test replaced them).
+OBSOLETE_FILES = tuple(f"tests/{name}.sql" for name, _ in _identity_groups())
+
+
 def render_files() -> dict[str, str]:
-    files = {
+    return {
         "models/staging/_schema.yml": render_staging_yml(),
+        "models/intermediate/_intermediate.yml": render_intermediate_yml(),
+        "models/intermediate/int_cells.sql": render_int_cells_sql(),
+        "models/intermediate/int_reports.sql": render_int_reports_sql(),
+        "models/intermediate/int_report_values.sql": render_int_values_sql(),
         "models/marts/_marts.yml": render_marts_yml(),
         "models/marts/report_comparison.sql": render_mart_sql(),
+        "models/marts/region_year.sql": render_region_year_sql(),
+        "models/marts/rankings.sql": render_rankings_sql(),
+        "models/marts/trends.sql": render_trends_sql(),
+        "models/marts/cross_year_consistency.sql": render_consistency_sql(),
+        "models/marts/data_quality.sql": render_quality_sql(),
+        "macros/gip_sides_differ.sql": SIDES_MACRO,
+        "tests/generic/sum_to_total.sql": SUM_TO_TOTAL_TEST,
+        "tests/generic/identity_holds.sql": IDENTITY_TEST,
         "seeds/cell_keys.csv": render_cell_keys_csv(),
         "tests/cell_keys_known.sql": KEYS_TEST,
     }
-    for name, ident in _identity_groups():
-        files[f"tests/{name}.sql"] = render_identity_test(ident)
-    return files
 
 
 def stale_files(root: Path = DBT_PROJECT_DIR) -> list[str]:
-    return [rel for rel, text in render_files().items()
-            if not (root / rel).is_file() or (root / rel).read_text(encoding="utf-8") != text]
+    stale = [rel for rel, text in render_files().items()
+             if not (root / rel).is_file() or (root / rel).read_text(encoding="utf-8") != text]
+    return stale + [rel for rel in OBSOLETE_FILES if (root / rel).exists()]
 
 
 def write_files(root: Path = DBT_PROJECT_DIR) -> list[str]:
@@ -330,6 +1049,10 @@ def write_files(root: Path = DBT_PROJECT_DIR) -> list[str]:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")
         written.append(rel)
+    for rel in OBSOLETE_FILES:
+        if (root / rel).exists():
+            (root / rel).unlink()
+            written.append(f"{rel} (removed)")
     return written
 
 
