@@ -262,3 +262,28 @@ def multipage_report(prose_pages: int = 8) -> bytes:
         c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def blank_cells_report() -> bytes:
+    """Ruled tables whose zeros are printed empty: a requests row with blank cells, a column
+    blank in every row (科研机构), and a section 四 value row with no text at all. The
+    title wraps over two lines, as a long centred title does."""
+    buf = io.BytesIO()
+    c = _canvas(buf)
+    _text(c, 80, 60, "某某自治县住房和城乡建设局2023年政府信息公开工作年度", 14)
+    _text(c, 260, 80, "报告", 14)
+    _text(c, 60, 110, "三、收到和处理政府信息公开申请情况")
+    col_w = [150] + [40] * 7
+    cells = [C("申请人", 0, 0)] + [C(h, 0, 1 + j) for j, h in enumerate(REQ_COLS)]
+    cells += [C("一、本年新收政府信息公开申请数量", 1, 0), C("二、上年结转政府信息公开申请数量", 2, 0)]
+    for r, vals in ((1, ["5", "1", "", "", "", "2", "8"]), (2, ["", "", "", "", "", "", ""])):
+        cells += [C(v, r, 1 + j) for j, v in enumerate(vals)]
+    draw_grid(c, 60, 125, col_w, [30, 26, 26], cells)
+    _text(c, 60, 230, "四、政府信息公开行政复议、行政诉讼情况")
+    cells4 = [C("行政复议", 0, 0, 0, 4), C("行政诉讼", 0, 5, 0, 14)]
+    cells4 += [C(h, 1, j) for j, h in enumerate(["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 3)]
+    cells4 += [C("", 2, j) for j in range(15)]
+    draw_grid(c, 60, 245, [30] * 15, [20, 30, 22], cells4)
+    c.showPage()
+    c.save()
+    return buf.getvalue()

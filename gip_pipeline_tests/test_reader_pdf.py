@@ -253,3 +253,44 @@ def test_real_end_to_end_matches_truth():
                for f in result.findings)
     pages = {c.page for c in result.cells}
     assert pages <= {2, 3, 4}
+
+
+# ---------------------------------------------------------------- blank cells and the title
+
+
+@pytest.fixture(scope="module")
+def blanks():
+    return pdf.read(fx.blank_cells_report(), "blanks.pdf")
+
+
+def test_blank_ruled_cells_come_back_as_empty_cells(blanks):
+    # A zero printed empty is a cell with text "": dropping it (or its all-blank column)
+    # leaves the row short, and the recognizer can no longer place the row's numbers.
+    _, new = find_row(blanks.tables, "一、本年新收政府信息公开申请数量")
+    assert values(new, 7) == ["5", "1", "", "", "", "2", "8"]
+    _, carried = find_row(blanks.tables, "二、上年结转政府信息公开申请数量")
+    assert len(carried) == 8 and values(carried, 7) == [""] * 7
+
+
+def test_all_blank_section_four_value_row_is_kept(blanks):
+    review = [t for t in blanks.tables if any(c.text == "行政复议" for c in t.rows[0])]
+    assert len(review) == 1
+    rows = texts(review[0])
+    assert len(rows) == 3 and rows[-1] == [""] * 15
+
+
+def test_tidy_drops_only_slivers_and_page_number_rows():
+    from gip_pipeline.extraction.document import Cell
+
+    rows = [[Cell("a"), Cell(""), Cell("1")], [Cell(""), Cell(""), Cell("")], [Cell("- 2 -"), Cell(""), Cell("")]]
+    kept = pdf._tidy(rows, widths=[40.0, 1.5, 40.0], heights=[20.0, 20.0, 20.0])
+    assert [[c.text for c in r] for r in kept] == [["a", "1"], ["", ""]]
+    kept = pdf._tidy(rows, widths=[40.0, 1.5, 40.0], heights=[20.0, 2.0, 20.0])
+    assert [[c.text for c in r] for r in kept] == [["a", "1"]]
+
+
+def test_wrapped_title_is_joined(blanks):
+    assert blanks.title == "某某自治县住房和城乡建设局2023年政府信息公开工作年度报告"
+    assert pdf.find_title(["洪泽区人民政府", "2023 年政府信息公开工作年度报告", "正文"]) == \
+        "2023 年政府信息公开工作年度报告"
+    assert pdf.find_title(["一份说明", "没有标题的文字"]) is None

@@ -138,30 +138,36 @@ class _Writer:
             segs: dict[int, list[int]] = {}
             for r in range(ri, ri + cell.rowspan):
                 segs.setdefault(pos[r][0], []).append(r)
+            x0, x1 = xs[col], xs[col + cell.colspan]
+            lines = (list(cell.text) if id(cell) in vertical
+                     else wrap(cell.text, x1 - x0 - 2 * pad, size)) if cell.text else []
+            # A merged cell cut by a page break keeps its text inside its own ruling: the lines
+            # that do not fit above the break continue below it, as a word processor flows them.
+            parts = []
             for k, (pg, rows) in enumerate(segs.items()):
-                by_page.setdefault(pg, []).append((rows[0], col, cell, rows, k == 0))
+                room = pos[rows[0]][1] - pos[rows[-1]][2] - 2 * pad
+                fit = len(lines) if k == len(segs) - 1 else max(0, int(room // lead))
+                parts.append(lines[:fit])
+                lines = lines[fit:]
+            for (pg, rows), part in zip(segs.items(), parts):
+                by_page.setdefault(pg, []).append((rows[0], col, cell, rows, part))
         c = self.c
         for pg in sorted(by_page):
             while self.page < pg:
                 self.new_page()
             c.setLineWidth(0.6)
-            for _, col, cell, rows, first in sorted(by_page[pg], key=lambda t: (t[0], t[1])):
+            for _, col, cell, rows, lines in sorted(by_page[pg], key=lambda t: (t[0], t[1])):
                 x0, x1 = xs[col], xs[col + cell.colspan]
                 top, bot = pos[rows[0]][1], pos[rows[-1]][2]
                 c.rect(x0, bot, x1 - x0, top - bot, stroke=1, fill=0)
-                if not first or not cell.text:
+                if not lines:
                     continue
                 c.setFont(FONT, size)
-                if id(cell) in vertical:  # one character per line, centred in the first segment
-                    yy = (top + bot) / 2 + len(cell.text) * lead / 2 - size
-                    for ch in cell.text:
-                        c.drawCentredString((x0 + x1) / 2, yy, ch)
-                        yy -= lead
-                    continue
-                lines = wrap(cell.text, x1 - x0 - 2 * pad, size)
                 yy = (top + bot) / 2 + len(lines) * lead / 2 - size + 2
                 for line in lines:
-                    if cell.kind == "label":
+                    if id(cell) in vertical:  # one character per line
+                        c.drawCentredString((x0 + x1) / 2, yy, line)
+                    elif cell.kind == "label":
                         c.drawString(x0 + pad, yy, line)
                     else:
                         c.drawCentredString((x0 + x1) / 2, yy, line)

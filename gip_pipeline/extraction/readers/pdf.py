@@ -383,24 +383,40 @@ def grid_from_cells(cells: list[tuple[float, float, float, float]], chars: list[
                 if grid[r][c] is None:
                     grid[r][c] = Cell(text, page_no, spanned=(r, c) != (r0, c0))
     rows = [[cell if cell is not None else Cell("", page_no) for cell in row] for row in grid]
-    return Table(_tidy(rows), page_no), used
+    widths = [b - a for a, b in zip(xs, xs[1:])]
+    heights = [b - a for a, b in zip(ys, ys[1:])]
+    return Table(_tidy(rows, widths, heights), page_no), used
 
 
-def _tidy(rows: list[list[Cell]]) -> list[list[Cell]]:
-    """Drop rows that print nothing (or only a page number) and columns that are empty."""
+# A ruled cell at least this wide and tall is a printed cell even when empty: a blank cell
+# (a zero printed empty) must come back as a cell, or the row is short and cannot be placed.
+# Narrower slivers come from rulings that do not quite line up and are dropped when empty.
+MIN_BLANK_CELL = 6.0
+
+
+def _tidy(rows: list[list[Cell]], widths: list[float] | None = None,
+          heights: list[float] | None = None) -> list[list[Cell]]:
+    """Drop rows that print only a page number, and empty rows and columns too thin to be
+    printed cells; empty ruled cells of printed size stay as blank cells."""
     def blank(c: Cell) -> bool:
         return not c.text.strip()
 
+    def real(sizes: list[float] | None, k: int) -> bool:
+        return sizes is not None and k < len(sizes) and sizes[k] >= MIN_BLANK_CELL
+
     kept = []
-    for row in rows:
+    for i, row in enumerate(rows):
         texts = {c.text for c in row if not blank(c)}
-        if not texts or (len(texts) == 1 and is_page_number(next(iter(texts)))):
+        if len(texts) == 1 and is_page_number(next(iter(texts))):
+            continue
+        if not texts and not real(heights, i):
             continue
         kept.append(row)
-    if not kept:
+    if not kept or all(blank(c) for r in kept for c in r):
         return []
     width = max(len(r) for r in kept)
-    cols = [j for j in range(width) if any(j < len(r) and not blank(r[j]) for r in kept)]
+    cols = [j for j in range(width)
+            if real(widths, j) or any(j < len(r) and not blank(r[j]) for r in kept)]
     return [[r[j] for j in cols if j < len(r)] for r in kept]
 
 
@@ -535,6 +551,25 @@ def _table_page_blocks(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage,
     return [b for _, b in placed]
 
 
+TITLE_LINES = 6
+
+
+def find_title(lines: list[str]) -> str | None:
+    """The report title from the first lines of page 1. A long centred title wraps
+    (`…2022年政府信息公开工作年度` / `报告`): a line with 报告 is joined to the fewest lines
+    above it that make a GIP title. None when no such title is there."""
+    from gip_pipeline.extraction.metadata import is_gip_title
+
+    for i, line in enumerate(lines):
+        if "报告" not in line:
+            continue
+        for j in range(i, max(-1, i - 3), -1):
+            cand = _join_lines(lines[j:i + 1])
+            if len(cand) <= 80 and is_gip_title(cand):
+                return cand
+    return None
+
+
 def _text_lines(text: str) -> list[str]:
     return [ln.strip() for ln in re.split(r"\r\n|\r|\n", text)
             if ln.strip() and not is_page_number(ln)]
@@ -560,6 +595,7 @@ def read(data: bytes, name: str) -> Document:
                 out.blocks.extend(_table_page_blocks(page, textpage, i))
             else:
                 out.blocks.extend(Paragraph(t, i) for t in _text_lines(text))
+        out.title = find_title([b.text for b in out.blocks[:TITLE_LINES] if isinstance(b, Paragraph)])
         return out
     finally:
         doc.close()
