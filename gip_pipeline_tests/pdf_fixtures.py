@@ -274,11 +274,11 @@ def blank_cells_report() -> bytes:
     _text(c, 260, 80, "报告", 14)
     _text(c, 60, 110, "三、收到和处理政府信息公开申请情况")
     col_w = [150] + [40] * 7
-    cells = [C("申请人", 0, 0)] + [C(h, 0, 1 + j) for j, h in enumerate(REQ_COLS)]
-    cells += [C("一、本年新收政府信息公开申请数量", 1, 0), C("二、上年结转政府信息公开申请数量", 2, 0)]
-    for r, vals in ((1, ["5", "1", "", "", "", "2", "8"]), (2, ["", "", "", "", "", "", ""])):
+    # No header row, as on a continuation page: nothing but rulings marks the blank columns.
+    cells = [C("一、本年新收政府信息公开申请数量", 0, 0), C("二、上年结转政府信息公开申请数量", 1, 0)]
+    for r, vals in ((0, ["5", "1", "", "", "", "2", "8"]), (1, ["", "", "", "", "", "", ""])):
         cells += [C(v, r, 1 + j) for j, v in enumerate(vals)]
-    draw_grid(c, 60, 125, col_w, [30, 26, 26], cells)
+    draw_grid(c, 60, 125, col_w, [26, 26], cells)
     _text(c, 60, 230, "四、政府信息公开行政复议、行政诉讼情况")
     cells4 = [C("行政复议", 0, 0, 0, 4), C("行政诉讼", 0, 5, 0, 14)]
     cells4 += [C(h, 1, j) for j, h in enumerate(["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 3)]
