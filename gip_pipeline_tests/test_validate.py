@@ -64,15 +64,62 @@ def test_missing_term_is_not_assessable_never_passed():
     assert not any(f.check.endswith("blanks_as_zero") for f in fs)  # a dash is not a blank
 
 
-def test_blanks_as_zero_evidence_reported_once_without_writing_zeros():
+def _bz(fs, table="requests"):
+    got = [f for f in fs if f.check == f"{table}.blanks_as_zero"]
+    assert len(got) <= 1
+    return got[0] if got else None
+
+
+def test_blanks_as_zero_evidence_lists_each_proven_cell_without_writing_zeros():
     vals = default_requests()
     vals["carried_over"] = ["", "", "", "", "", "", ""]
     vals["denied_state_secret"] = ["0", "", "", "0", "0", "0", "0"]
     cells = report_cells(requests=vals)
     fs = validate(cells, "2021")
-    bz = [f for f in fs if f.check == "requests.blanks_as_zero"]
-    assert len(bz) == 1 and bz[0].severity == "info" and bz[0].message.startswith("9 cells")
+    bz = _bz(fs)
+    assert bz is not None and bz.severity == "info" and bz.message.startswith("9 of 9 blank cells")
+    assert sorted(bz.cells) == sorted([f"carried_over.{c}" for c in REQ_COLS]
+                                      + ["denied_state_secret.commercial_enterprise",
+                                         "denied_state_secret.research_institution"])
     assert all(c.value is None for c in cells if c.raw == "")
+    # the JSON carries the list; findings without one keep their old shape
+    assert bz.to_dict()["cells"] == bz.cells
+    assert "cells" not in next(f for f in fs if f is not bz).to_dict()
+
+
+def test_blank_forced_to_a_non_zero_value_is_not_zero_but_the_rest_are():
+    # Shanghai 2019: zeros printed blank, and granted.total blank although the row is 2 + 1.
+    vals = default_requests()
+    vals["granted"] = ["2", "1", "", "", "", "", ""]
+    vals["carried_forward"] = ["", "", "", "", "", "", ""]
+    fs = validate(report_cells(requests=vals), "2021")
+    bz = _bz(fs)
+    assert "granted.total" not in bz.cells
+    assert {"granted.research_institution", "granted.other_org", "carried_forward.total"} <= set(bz.cells)
+    assert "granted.total=3" in bz.message
+    assert len(bz.cells) == 4 + 7
+    assert bad(fs) == []
+
+
+def test_blanks_not_forced_are_not_listed():
+    # Two blanks in one row whose printed part falls short: neither is determined.
+    vals = default_requests()
+    vals["granted"] = ["", "", "0", "0", "0", "0", "3"]
+    vals["new_received"] = ["", "", "0", "0", "0", "0", "5"]
+    vals["total_handled"] = ["", "", "0", "0", "0", "0", "5"]
+    fs = validate(report_cells(requests=vals), "2021")
+    assert _bz(fs) is None
+    assert bad(fs) == []
+
+
+def test_blanks_on_the_larger_side_make_a_broken_identity():
+    # 5 + 1 printed against a total of 3: no non-negative blank can fix it.
+    vals = default_requests()
+    vals["granted"] = ["5", "1", "", "0", "0", "0", "3"]
+    fs = validate(report_cells(requests=vals), "2021")
+    rt = [f for f in fs if f.check == "requests.row_total"]
+    assert len(rt) == 1 and rt[0].severity == "error" and "row granted" in rt[0].message
+    assert "6" in rt[0].message and "3" in rt[0].message
 
 
 def test_blanks_that_break_an_identity_get_no_blanks_as_zero_finding():
@@ -81,6 +128,26 @@ def test_blanks_that_break_an_identity_get_no_blanks_as_zero_finding():
     fs = validate(report_cells(requests=vals), "2021")
     assert not any(f.check.endswith("blanks_as_zero") for f in fs)
     assert any(f.check == "requests.row_total.not_assessable" for f in fs)
+
+
+def test_identity_instances_statuses():
+    from gip_pipeline.extraction.validate import identity_instances
+
+    vals = default_requests()
+    vals["granted"] = ["2", "1", "0", "0", "0", "0", "4"]
+    vals["carried_over"][6] = ""
+    values = {(c.table, c.row, c.col): c.value for c in report_cells(requests=vals)}
+    insts = list(identity_instances(values, "2021"))
+    by = {(i.check, i.key): i for i in insts}
+    g = by[("requests.row_total", "granted")]
+    assert (g.status, g.left, g.right) == ("broken", 4, 3)
+    assert g.left_terms == (("requests", "granted", "total"),)
+    assert by[("requests.balance", "total")].status == "not_assessable"
+    assert by[("requests.balance", "natural_person")].status == "holds"
+    assert by[("review_litigation.row_total", "reconsideration")].status == "holds"
+    # optional 小计 identity absent where the column is not printed
+    assert not any(i.check == "requests.legal_person_subtotal" for i in insts)
+    assert list(identity_instances(values, "legacy")) == []
 
 
 def test_subtotal_identity_only_where_printed():
@@ -106,3 +173,15 @@ def test_2021_single_other_handling_row_stands_for_the_three_sub_rows():
     vals["other_handling"] = ["1", "0", "0", "0", "0", "0", "1"]
     fs = validate(report_cells(requests=vals), "2021")
     assert not any(f.check.startswith("requests.outcomes") for f in fs)
+    # no phantom row findings on the sub-rows the report does not print
+    assert bad(fs) == []
+    assert not any("other_no_correction" in f.message or "other_unpaid_fee" in f.message for f in fs)
+
+
+def test_2021_single_other_handling_row_total_is_checked():
+    vals = default_requests()
+    for k in schema.OTHER_ROWS_2021:
+        vals.pop(k)
+    vals["other_handling"] = ["1", "0", "0", "0", "0", "0", "2"]
+    fs = validate(report_cells(requests=vals), "2021")
+    assert any(f.check == "requests.row_total" and "row other_handling" in f.message for f in fs)

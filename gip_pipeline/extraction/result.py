@@ -28,6 +28,15 @@ class Finding:
     severity: str  # error | warning | info
     table: str | None
     message: str
+    # Cells ("row.col") a finding is about, where it names them for a program (blanks_as_zero).
+    cells: list[str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"check": self.check, "severity": self.severity, "table": self.table,
+             "message": self.message}
+        if self.cells is not None:  # emitted only when set: the JSON stays as it was otherwise
+            d["cells"] = list(self.cells)
+        return d
 
 
 @dataclass
@@ -50,7 +59,7 @@ class ParseResult:
             "reason": self.reason,
             "report": {k: self.report.get(k) for k in META_KEYS},
             "cells": [asdict(c) for c in self.cells],
-            "findings": [asdict(f) for f in self.findings],
+            "findings": [f.to_dict() for f in self.findings],
         }
 
     def to_json(self, indent: int | None = None) -> str:

@@ -1,14 +1,22 @@
 """Checking a report's cells against the schema's identities.
 
 Each identity instance (a column or a row, as Identity.over says) is either
-holding, failing (a finding with the numbers) or not assessable (a term is
+holding, broken (a finding with the numbers) or not assessable (a term is
 missing or null: reported as such, never as passed). Publisher errors are
 reported, never repaired; no value is written here.
+
+`identity_instances` is the one evaluator of the identities at instance level;
+validate() and the tidy layer's checks both use it.
+
+Blank cells (printed empty) are not zero. Where the identities prove a blank
+cell is zero, that is recorded per cell (`<table>.blanks_as_zero`, with the
+cells listed) so downstream can use the evidence; the cell stays null.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 
 from gip_pipeline import schema
 from gip_pipeline.extraction.normalize import normalize_text
@@ -20,48 +28,176 @@ _COLDEF = {(t.key, c.key): c for t in schema.TABLES for c in t.columns}
 _TOL = 1e-6
 
 Key = tuple[str, str, str]
+Number = int | float
+
+HOLDS, BROKEN, NOT_ASSESSABLE = "holds", "broken", "not_assessable"
 
 
-def _fmt(v: float | int) -> str:
+@dataclass(frozen=True)
+class IdentityInstance:
+    """One identity over one column (over="columns") or one row (over="rows")."""
+
+    check: str
+    table: str
+    over: str  # columns | rows
+    key: str  # the column key (over columns) or row key (over rows)
+    left_terms: tuple[Key, ...]
+    right_terms: tuple[Key, ...]
+    left: Number | None  # the sum; None when a term is missing or null
+    right: Number | None
+    status: str  # holds | broken | not_assessable
+    identity: schema.Identity
+    printed: bool = True  # False when the report prints none of the terms
+
+    def term_name(self, k: Key) -> str:
+        """How a term is named within its instance: the row over columns, the column over rows."""
+        return k[1] if self.over == "columns" else k[2]
+
+
+def _crosswalk_rows(table: str, era: str, printed_rows: set[tuple[str, str]]) -> dict[str, str]:
+    """part row -> combined row, where a 2021 report prints one （六）其他处理 row instead of the parts."""
+    if era != "2021":
+        return {}
+    out = {}
+    for combined, parts in schema.ERA_CROSSWALK.items():
+        if (table, combined) in printed_rows and not any((table, p) in printed_rows for p in parts):
+            out.update({p: combined for p in parts})
+    return out
+
+
+def _dedupe(keys: list[Key]) -> tuple[Key, ...]:
+    return tuple(dict.fromkeys(keys))
+
+
+def _instance_terms(era: str, values: Mapping[Key, object]):
+    """(identity, over, key, left keys, right keys) per instance, as Identity.over says."""
+    printed_rows = {(k[0], k[1]) for k in values}
+    printed_cols = {(k[0], k[2]) for k in values}
+    for ident in schema.identities_for(era):
+        t = schema.TABLES_BY_KEY[ident.table]
+        xw = _crosswalk_rows(t.key, era, printed_rows)
+        if ident.over == "columns":
+            for c in t.columns:
+                if c.key in schema.OPTIONAL_COLUMNS.get(t.key, ()) and (t.key, c.key) not in printed_cols:
+                    continue
+                left = _dedupe([(t.key, xw.get(r, r), c.key) for r in ident.left])
+                right = _dedupe([(t.key, xw.get(r, r), c.key) for r in ident.right])
+                yield ident, c.key, left, right
+        else:
+            rows = list(dict.fromkeys(xw.get(r.key, r.key) for r in t.rows_for(era)))
+            for r in rows:
+                yield (ident, r, tuple((t.key, r, c) for c in ident.left),
+                       tuple((t.key, r, c) for c in ident.right))
+
+
+def _sum(keys: tuple[Key, ...], values: Mapping[Key, Number | None]) -> Number | None:
+    total: Number = 0
+    for k in keys:
+        v = values.get(k)
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+def identity_instances(values: Mapping[Key, Number | None], era: str | None) -> Iterator[IdentityInstance]:
+    """Every identity instance of an era over a report's cells.
+
+    `values` maps (table, row, col) to the cell's value; a key that is present
+    with None is printed but null (blank, dash, word), an absent key is not
+    printed. Optional identities (the 小计 column) are evaluated only where all
+    their terms are printed. A 2021 report printing one （六）其他处理 row has
+    that row stand for the three sub-rows.
+    """
+    if era not in schema.TABLE_ERAS:
+        return
+    for ident, name, left, right in _instance_terms(era, values):
+        terms = left + right
+        if ident.optional and not all(k in values for k in terms):
+            continue
+        ls, rs = _sum(left, values), _sum(right, values)
+        if ls is None or rs is None:
+            status = NOT_ASSESSABLE
+        else:
+            status = HOLDS if abs(ls - rs) <= _TOL else BROKEN
+        yield IdentityInstance(ident.check, ident.table, ident.over, name, left, right, ls, rs,
+                               status, ident, any(k in values for k in terms))
+
+
+def _fmt(v: Number) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
 
 
-def _instances(ident: schema.Identity, era: str, present: dict[Key, CellValue]):
-    """(label, [(left keys)], [(right keys)]) per instance, iterating as Identity.over says."""
-    t = schema.TABLES_BY_KEY[ident.table]
-    if ident.over == "columns":
-        printed = {k[2] for k in present if k[0] == t.key}
-        for c in t.columns:
-            if c.key in schema.OPTIONAL_COLUMNS.get(t.key, ()) and c.key not in printed:
+# ---------------------------------------------------------------- blanks proven zero
+
+
+@dataclass
+class BlankDeduction:
+    zero: set[Key]  # blank cells the identities force to 0
+    determined: dict[Key, Number]  # blank cells forced to a non-zero value (they stay missing)
+    impossible: list[tuple[IdentityInstance, Number, Number]]  # (inst, printed side, the other)
+
+
+def deduce_blanks(instances: list[IdentityInstance], values: Mapping[Key, Number | None],
+                  blanks: set[Key]) -> BlankDeduction:
+    """Blank cells as unknown non-negative numbers, solved where the identities force them.
+
+    An instance whose unknowns all sit on one side, the other side known: if the
+    known part of the unknowns' side already equals the other side, every
+    unknown there is 0; if exactly one unknown is left, it is the difference.
+    Values found feed the other instances until nothing changes. An instance
+    whose printed part already exceeds the other side cannot hold with any
+    non-negative blanks: it is broken, whatever the blanks are.
+    """
+    det: dict[Key, Number] = {}
+    impossible: dict[int, tuple[IdentityInstance, Number, Number]] = {}
+    open_insts = [i for i in instances if i.status == NOT_ASSESSABLE
+                  and all(k in values for k in i.left_terms + i.right_terms)
+                  # a dash or word is missing, not an unknown number: no deduction through it
+                  and all(values[k] is not None or k in blanks for k in i.left_terms + i.right_terms)]
+    changed = True
+    while changed:
+        changed = False
+        for n, inst in enumerate(open_insts):
+            if n in impossible:
                 continue
-            yield ("column", c.key, [(t.key, r, c.key) for r in ident.left],
-                   [(t.key, r, c.key) for r in ident.right])
-    else:
-        for r in t.rows_for(era):
-            yield ("row", r.key, [(t.key, r.key, c) for c in ident.left],
-                   [(t.key, r.key, c) for c in ident.right])
-
-
-def _substitute(keys: list[Key], era: str, present: dict[Key, CellValue]) -> list[Key]:
-    """Era crosswalk: a 2021 report printing one （六）其他处理 row stands for its three sub-rows."""
-    if era != "2021":
-        return keys
-    out = list(keys)
-    for combined, parts in schema.ERA_CROSSWALK.items():
-        part_keys = [k for k in keys if k[1] in parts]
-        if not part_keys:
+            sides = []
+            for terms in (inst.left_terms, inst.right_terms):
+                unknown = [k for k in terms if values[k] is None and k not in det]
+                known = sum((values[k] if values[k] is not None else det[k]) for k in terms
+                            if values[k] is not None or k in det)
+                sides.append((unknown, known))
+            (lu, lk), (ru, rk) = sides
+            if (lu and ru) or not (lu or ru):
+                continue
+            unknown, part, other = (lu, lk, rk) if lu else (ru, rk, lk)
+            if abs(part - other) <= _TOL:
+                for k in unknown:
+                    det[k] = 0
+                changed = True
+            elif part > other + _TOL:
+                impossible[n] = (inst, part, other)
+            elif len(unknown) == 1:
+                det[unknown[0]] = other - part
+                changed = True
+    # Values forced by different instances that disagree: some identity is broken.
+    for n, inst in enumerate(open_insts):
+        if n in impossible:
             continue
-        t, _, c = part_keys[0]
-        if all(k not in present for k in part_keys) and (t, combined, c) in present:
-            out = [k for k in out if k not in part_keys] + [(t, combined, c)]
-    return out
+        terms = inst.left_terms + inst.right_terms
+        if all(values[k] is not None or k in det for k in terms):
+            ls, rs = (sum(values[k] if values[k] is not None else det[k] for k in side)
+                      for side in (inst.left_terms, inst.right_terms))
+            if abs(ls - rs) > _TOL:
+                impossible[n] = (inst, max(ls, rs), min(ls, rs))
+    zero = {k for k, v in det.items() if abs(v) <= _TOL}
+    return BlankDeduction(zero, {k: v for k, v in det.items() if k not in zero},
+                          list(impossible.values()))
 
 
-def _eval(keys: list[Key], values: dict[Key, float | int | None]):
-    vals = [values.get(k) for k in keys]
-    return vals, (None if any(v is None for v in vals) else sum(vals))
+# ---------------------------------------------------------------- validate
 
 
 def validate(cells: Iterable[CellValue], era: str | None) -> list[Finding]:
@@ -77,60 +213,79 @@ def validate(cells: Iterable[CellValue], era: str | None) -> list[Finding]:
 
     values = {k: c.value for k, c in present.items()}
     blanks = {k for k, c in present.items() if c.value is None and not normalize_text(c.raw or "")}
-    zeroed = {**values, **{k: 0 for k in blanks}}
-    # Per table: did reading blanks as zero make something assessable, and does all hold then?
-    bz_gain: dict[str, int] = {}
-    bz_broken: set[str] = set()
+    instances = list(identity_instances(values, era))
+    ded = deduce_blanks(instances, values, blanks) if blanks else BlankDeduction(set(), {}, [])
+    impossible = {id(i): (p, o) for i, p, o in ded.impossible}
 
-    for ident in schema.identities_for(era):
+    by_ident: dict[int, list[IdentityInstance]] = {}
+    for inst in instances:
+        by_ident.setdefault(id(inst.identity), []).append(inst)
+    for insts in by_ident.values():
+        ident = insts[0].identity
+        kind = "column" if ident.over == "columns" else "row"
         not_assessable: list[str] = []
-        for kind, name, left, right in _instances(ident, era, present):
-            left = _substitute(left, era, present)
-            right = _substitute(right, era, present)
-            if ident.optional and not all(k in present for k in left + right):
-                continue
-            if not any(k in present for k in left + right):
-                not_assessable.append(f"{name} (not printed)")
-                continue
-            lv, ls = _eval(left, values)
-            rv, rs = _eval(right, values)
-            involves_blank = any(k in blanks for k in left + right)
-            if involves_blank:
-                zl, zls = _eval(left, zeroed)
-                zr, zrs = _eval(right, zeroed)
-                if zls is None or zrs is None or abs(zls - zrs) > _TOL:
-                    bz_broken.add(ident.table)
-                elif ls is None or rs is None:
-                    bz_gain[ident.table] = bz_gain.get(ident.table, 0) + 1
-            if ls is None or rs is None:
-                missing = [f"{k[1]}.{k[2]}" if kind == "column" else k[2]
-                           for k, v in zip(left + right, lv + rv) if v is None]
-                not_assessable.append(f"{name} (missing {', '.join(missing[:4])}"
-                                      f"{' …' if len(missing) > 4 else ''})")
-                continue
-            if abs(ls - rs) > _TOL:
-                lhs = " + ".join(k[1] if kind == "column" else k[2] for k in left)
-                rhs = " + ".join(k[1] if kind == "column" else k[2] for k in right)
+        for inst in insts:
+            lhs = " + ".join(inst.term_name(k) for k in inst.left_terms)
+            rhs = " + ".join(inst.term_name(k) for k in inst.right_terms)
+            if inst.status == BROKEN:
+                lv = [values[k] for k in inst.left_terms]
+                rv = [values[k] for k in inst.right_terms]
                 findings.append(Finding(
                     ident.check, ident.severity, ident.table,
-                    f"{lhs} != {rhs} for {kind} {name}: "
+                    f"{lhs} != {rhs} for {kind} {inst.key}: "
                     f"{' + '.join(_fmt(v) for v in lv)} != {' + '.join(_fmt(v) for v in rv)}"))
+            elif id(inst) in impossible:
+                part, other = impossible[id(inst)]
+                findings.append(Finding(
+                    ident.check, ident.severity, ident.table,
+                    f"{lhs} != {rhs} for {kind} {inst.key}: the printed terms of one side already "
+                    f"sum to {_fmt(part)}, more than the other side's {_fmt(other)}; its blank "
+                    f"cells cannot make up the difference"))
+            elif inst.status == NOT_ASSESSABLE:
+                if not inst.printed:
+                    not_assessable.append(f"{inst.key} (not printed)")
+                    continue
+                missing = [inst.term_name(k) if kind == "row" else f"{k[1]}.{k[2]}"
+                           for k in inst.left_terms + inst.right_terms if values.get(k) is None]
+                not_assessable.append(f"{inst.key} (missing {', '.join(missing[:4])}"
+                                      f"{' …' if len(missing) > 4 else ''})")
         if not_assessable:
             findings.append(Finding(
                 f"{ident.check}.not_assessable", "info", ident.table,
                 f"{ident.description}: not assessable for {len(not_assessable)} "
                 f"{'columns' if ident.over == 'columns' else 'rows'}: {'; '.join(not_assessable)}"))
 
-    for table, gain in bz_gain.items():
-        if table in bz_broken:
-            continue
-        n = sum(1 for k in blanks if k[0] == table)
-        findings.append(Finding(
-            f"{table}.blanks_as_zero", "info", table,
-            f"{n} cells are printed blank; every identity involving them holds when blanks are "
-            f"read as zero ({gain} identity instances become assessable that way); "
-            f"they are kept as null"))
+    findings.extend(_blank_findings(ded, blanks))
     return findings
+
+
+def _blank_findings(ded: BlankDeduction, blanks: set[Key]) -> list[Finding]:
+    out = []
+    for t in schema.TABLES:
+        zero = sorted((k for k in ded.zero if k[0] == t.key), key=_cell_order)
+        if not zero:
+            continue
+        names = [f"{k[1]}.{k[2]}" for k in zero]
+        n_blank = sum(1 for k in blanks if k[0] == t.key)
+        rest = n_blank - len(zero)
+        det = sorted((k for k in ded.determined if k[0] == t.key), key=_cell_order)
+        msg = (f"{len(zero)} of {n_blank} blank cells are proven zero by the identities "
+               f"(kept null): {', '.join(names)}")
+        if det:
+            msg += ("; blank but forced to a non-zero value (kept null): "
+                    + ", ".join(f"{k[1]}.{k[2]}={_fmt(ded.determined[k])}" for k in det))
+        if rest - len(det) > 0:
+            msg += f"; {rest - len(det)} blank cells are not determined"
+        out.append(Finding(f"{t.key}.blanks_as_zero", "info", t.key, msg, cells=names))
+    return out
+
+
+_ORDER = {(t.key, r.key, c.key): (ti, ri, ci) for ti, t in enumerate(schema.TABLES)
+          for ri, r in enumerate(t.rows) for ci, c in enumerate(t.columns)}
+
+
+def _cell_order(k: Key):
+    return _ORDER.get(k, (99, 99, 99))
 
 
 def _non_negative(present: dict[Key, CellValue]) -> list[Finding]:
