@@ -1,19 +1,34 @@
-"""Exports: the tidy tables and the marts as Parquet files, read from the warehouse."""
+"""Exports: the tidy tables and the marts as Parquet (CSV on request), read from the warehouse.
+
+`export_all` writes a researcher's download folder: one Parquet file per tidy table and mart,
+provenance.json, CODEBOOK.md, report.html and datapackage.json (written last: it describes
+the files beside it). Synthetic reports, their cells and findings and the mart rows built from
+them are left out unless include_synthetic (the marts key every aggregate by is_synthetic, so
+leaving them out never changes a published report's numbers or ranks).
+
+Reproducible: the same warehouse gives byte-identical files. Rows are written in a fixed order
+(ORDER_KEYS), and the one time inside the data, provenance run_time, is SOURCE_DATE_EPOCH when
+set, else the newest modification time of the source files (when the input folder is given and
+holds them), else the warehouse file's; the wall clock is never read.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from gip_pipeline.tidy import TIDY_TABLES
+from gip_pipeline.warehouse.dbt_gen import MART_MODELS
 from gip_pipeline.warehouse.load import RAW_SCHEMA
 
 MART_SCHEMA = "marts"
-MARTS: tuple[str, ...] = ("report_comparison",)
+MARTS: tuple[str, ...] = MART_MODELS
 
 # export name -> the warehouse relation it copies
 EXPORTS: dict[str, str] = {
@@ -21,15 +36,49 @@ EXPORTS: dict[str, str] = {
     **{m: f'"{MART_SCHEMA}"."{m}"' for m in MARTS},
 }
 
+# Row order of each export (its key): stable files whatever order the warehouse returns.
+ORDER_KEYS: dict[str, tuple[str, ...]] = {
+    "cells": ("report_id", "table", "row", "col"),
+    "reports": ("report_id",),
+    "findings": ("report_id", "seq"),
+    "report_comparison": ("report_id",),
+    "region_year": ("region_year_id",),
+    "rankings": ("ranking_id",),
+    "trends": ("trend_id",),
+    "cross_year_consistency": ("consistency_id",),
+    "data_quality": ("quality_id",),
+}
 
-def write_parquet_atomic(frame: pl.DataFrame, path: str | Path) -> Path:
-    """Write to a temporary file beside `path`, then rename: readers see old or new, never half."""
-    path = Path(path)
+CODEBOOK_FILE = "CODEBOOK.md"
+HTML_FILE = "report.html"
+
+
+def synthetic_filter(name: str, columns: list[str]) -> str:
+    """The WHERE clause that leaves out synthetic rows of one export."""
+    if "is_synthetic" in columns:
+        return "where not coalesce(is_synthetic, false)"
+    if "report_id" in columns:
+        return (f'where report_id not in (select report_id from "{RAW_SCHEMA}"."reports" '
+                "where is_synthetic)")
+    raise ValueError(f"{name}: no is_synthetic or report_id column to leave synthetic rows out")
+
+
+def read_export(con: duckdb.DuckDBPyConnection, name: str,
+                include_synthetic: bool = True) -> pl.DataFrame:
+    rel = EXPORTS[name]
+    columns = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {rel}").fetchall()]
+    where = "" if include_synthetic else synthetic_filter(name, columns)
+    order = ", ".join(f'"{k}"' for k in ORDER_KEYS.get(name, ()) if k in columns)
+    sql = f"SELECT * FROM {rel} {where}" + (f" ORDER BY {order}" if order else "")
+    return pl.from_arrow(con.sql(sql).to_arrow_table())
+
+
+def _atomic(path: Path, write) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        frame.write_parquet(tmp)
+        write(tmp)
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; these are open-data files
         os.replace(tmp, path)
     except BaseException:
@@ -38,18 +87,85 @@ def write_parquet_atomic(frame: pl.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def export_one(con: duckdb.DuckDBPyConnection, name: str, out_dir: str | Path) -> tuple[Path, int]:
-    frame = pl.from_arrow(con.sql(f"SELECT * FROM {EXPORTS[name]}").to_arrow_table())
-    return write_parquet_atomic(frame, Path(out_dir) / f"{name}.parquet"), frame.height
+def write_parquet_atomic(frame: pl.DataFrame, path: str | Path) -> Path:
+    """Write to a temporary file beside `path`, then rename: readers see old or new, never half."""
+    return _atomic(Path(path), frame.write_parquet)
+
+
+def write_csv_atomic(frame: pl.DataFrame, path: str | Path) -> Path:
+    """CSV: a null is an empty field (never 0); lists are not used by any export."""
+    return _atomic(Path(path), lambda tmp: frame.write_csv(tmp, null_value=""))
+
+
+def export_one(con: duckdb.DuckDBPyConnection, name: str, out_dir: str | Path, *,
+               csv: bool = False, include_synthetic: bool = True) -> tuple[Path, int]:
+    frame = read_export(con, name, include_synthetic)
+    path = write_parquet_atomic(frame, Path(out_dir) / f"{name}.parquet")
+    if csv:
+        write_csv_atomic(frame, Path(out_dir) / f"{name}.csv")
+    return path, frame.height
 
 
 def export_warehouse(db_path: str | Path, out_dir: str | Path,
-                     names: tuple[str, ...] | None = None) -> dict[str, tuple[Path, int]]:
+                     names: tuple[str, ...] | None = None, *, csv: bool = False,
+                     include_synthetic: bool = True) -> dict[str, tuple[Path, int]]:
     """Export each named relation (default: all) to out_dir/<name>.parquet; returns path, rows."""
     if not Path(db_path).is_file():
         raise FileNotFoundError(f"no warehouse at {db_path}: run the pipeline first (make run)")
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        return {n: export_one(con, n, out_dir) for n in (names or tuple(EXPORTS))}
+        return {n: export_one(con, n, out_dir, csv=csv, include_synthetic=include_synthetic)
+                for n in (names or tuple(EXPORTS))}
     finally:
         con.close()
+
+
+def run_time_for(source_files: list[Path], db_path: Path) -> dt.datetime:
+    """provenance run_time: SOURCE_DATE_EPOCH, else the newest source file, else the warehouse."""
+    from gip_pipeline.exports.provenance import run_time_from_env
+
+    env = run_time_from_env()
+    if env is not None:
+        return env
+    mtimes = [p.stat().st_mtime for p in source_files if p.is_file()]
+    ts = max(mtimes) if mtimes else Path(db_path).stat().st_mtime
+    return dt.datetime.fromtimestamp(int(ts), tz=dt.timezone.utc)
+
+
+@dataclass
+class ExportResult:
+    out_dir: Path
+    tables: dict[str, tuple[Path, int]]
+    files: list[Path] = field(default_factory=list)  # provenance, codebook, html, datapackage
+
+
+def export_all(db_path: str | Path, out_dir: str | Path, *, csv: bool = False,
+               include_synthetic: bool = False, raw_dir: str | Path | None = None
+               ) -> ExportResult:
+    """The researcher's download folder (see the module docstring)."""
+    import gip_pipeline
+    from gip_pipeline.exports.codebook import write_codebook
+    from gip_pipeline.exports.datapackage import describe_resource, write_datapackage
+    from gip_pipeline.exports.html_report import write_html_report
+    from gip_pipeline.exports.provenance import build_provenance, write_provenance
+
+    db_path, out = Path(db_path), Path(out_dir)
+    tables = export_warehouse(db_path, out, csv=csv, include_synthetic=include_synthetic)
+    # Files of an earlier run with other options would be described as part of this one.
+    for name in EXPORTS:
+        if not csv:
+            (out / f"{name}.csv").unlink(missing_ok=True)
+    reports = pl.read_parquet(out / "reports.parquet", columns=["source_file", "sha256"])
+    sources = sorted(set(reports.iter_rows()))
+    raw = Path(raw_dir) if raw_dir is not None else None
+    run_time = run_time_for([raw / s for s, _ in sources] if raw else [], db_path)
+    prov = build_provenance(sources, gip_pipeline.__version__, run_time)
+    files = [write_provenance(out, prov), write_codebook(out / CODEBOOK_FILE),
+             write_html_report(out, out / HTML_FILE, provenance=prov)]
+    resources = []
+    for name in EXPORTS:
+        for ext in ("parquet", "csv") if csv else ("parquet",):
+            resources.append(describe_resource(out / f"{name}.{ext}", base=out,
+                                               name=name if ext == "parquet" else f"{name}-csv"))
+    files.append(write_datapackage(out, resources, prov))
+    return ExportResult(out, tables, files)

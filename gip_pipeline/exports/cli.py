@@ -1,31 +1,46 @@
-"""`gip export --out DIR [--warehouse FILE]`: Parquet files from the warehouse."""
+"""`gip export --out DIR [--csv] [--include-synthetic] [--warehouse FILE] [--raw DIR]`.
+
+Writes Parquet for every tidy table and mart (CSV too with --csv), provenance.json,
+CODEBOOK.md, report.html and datapackage.json. Synthetic reports are left out unless
+--include-synthetic.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from gip_pipeline.exports import export_warehouse
-from gip_pipeline.warehouse.paths import exports_dir, warehouse_path
+from gip_pipeline.exports import export_all
+from gip_pipeline.warehouse.paths import exports_dir, raw_dir, warehouse_path
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="gip export", description=__doc__)
+    ap = argparse.ArgumentParser(prog="gip export", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=None,
                     help="output folder (default: $GIP_DATA_DIR/exports, else data/exports)")
     ap.add_argument("--warehouse", default=None,
                     help="DuckDB file (default: $GIP_DATA_DIR/warehouse/gip.duckdb)")
+    ap.add_argument("--raw", default=None,
+                    help="input folder, for provenance run_time when SOURCE_DATE_EPOCH is unset "
+                         "(default: $GIP_DATA_DIR/raw)")
+    ap.add_argument("--csv", action="store_true", help="also write a CSV beside each Parquet")
+    ap.add_argument("--include-synthetic", action="store_true",
+                    help="keep synthetic (generated) reports and the mart rows built from them")
     args = ap.parse_args(argv)
     db = args.warehouse or warehouse_path()
     out = args.out or exports_dir()
     try:
-        written = export_warehouse(db, out)
+        res = export_all(db, out, csv=args.csv, include_synthetic=args.include_synthetic,
+                         raw_dir=args.raw or raw_dir())
     except FileNotFoundError as e:
         sys.stderr.write(f"gip export: {e}\n")
         return 2
     except Exception as e:  # a missing mart (dbt not run) and the like: say what, exit non-zero
         sys.stderr.write(f"gip export: {type(e).__name__}: {e}\n")
         return 1
-    for name, (path, rows) in written.items():
+    for name, (path, rows) in res.tables.items():
         sys.stdout.write(f"{name}\t{rows}\t{path}\n")
+    for path in res.files:
+        sys.stdout.write(f"-\t-\t{path}\n")
     return 0

@@ -162,7 +162,26 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "reports": ("report_id",),
     "findings": ("report_id", "seq"),
     "report_comparison": ("report_id",),
+    "region_year": ("region_year_id",),
+    "rankings": ("ranking_id",),
+    "trends": ("trend_id",),
+    "cross_year_consistency": ("consistency_id",),
+    "data_quality": ("quality_id",),
 }
+RESOURCE_DOCS.update({
+    "region_year": "Per region, year, admin level, organ kind and department type: sums of the "
+                   "counted reports and measures recomputed from pooled sums (a government's "
+                   "summary report is never added to its departments). 地区-年度汇总。",
+    "rankings": f"Rank and percentile on each measure within year, level, organ kind and "
+                f"department type; denominators under {schema.MIN_RANK_DENOMINATOR} listed as "
+                f"too_small. 排名。",
+    "trends": "Year-over-year change per organ and region across the 2019→2021 format change "
+              "(crosswalk for （六）其他处理). 年度变化。",
+    "cross_year_consistency": "carried_over(t) against carried_forward(t-1) per organ and "
+                              "column; status differs is a finding. 跨年结转一致性。",
+    "data_quality": "Per region and year: reports found, ok/warning/rejected, identity pass "
+                    "rate, publication against the legal deadline. 数据质量与及时性。",
+})
 
 # ------------------------------------------------------------ resources
 
@@ -194,9 +213,19 @@ def table_schema_type(t: pa.DataType) -> str:
     return "any"
 
 
+def _mart_field_doc(name: str) -> FieldDoc | None:
+    """Columns of the marts not in FIELD_DOCS: the dbt docs (generated from the schema)."""
+    from gip_pipeline.warehouse.dbt_gen import column_description
+
+    try:
+        return FieldDoc(name, column_description(name))
+    except KeyError:
+        return None
+
+
 def field_descriptor(name: str, arrow_type: pa.DataType) -> dict:
     f: dict = {"name": name, "type": table_schema_type(arrow_type)}
-    doc = FIELD_DOCS.get(name)
+    doc = FIELD_DOCS.get(name) or _mart_field_doc(name)
     if doc is not None:
         f["title"] = doc.zh
         f["description"] = doc.description()

@@ -351,7 +351,9 @@ def render_int_reports_sql() -> str:
     return f"""-- {HEADER}
 -- One row per report file, with what the marts need to count it once and judge it:
 --   organ_key: a stable organ identity across years, region_code + the organ name without
---     spaces ('unknown' region when it is null); null when the organ is unknown.
+--     spaces ('unknown' region when it is null); null when the organ is unknown. Synthetic
+--     reports get the prefix 'synthetic:', so that no mart mixes them with published reports
+--     (every aggregate is keyed by is_synthetic too) and exports can leave them out whole.
 --   is_counted: the one report of an organ and year the marts use. Not counted: rejected
 --     reports, reports with duplicate_of set (the same report in another form), and the other
 --     reports of the same (organ_key, year) — status ok first, then the most cells, then the
@@ -375,7 +377,8 @@ z as (
 r as (
     select r.*,
         case when nullif(regexp_replace(coalesce(r.organ, ''), '\\s', '', 'g'), '') is not null
-             then coalesce(r.region_code, 'unknown') || ':'
+             then case when r.is_synthetic then 'synthetic:' else '' end
+                  || coalesce(r.region_code, 'unknown') || ':'
                   || regexp_replace(r.organ, '\\s', '', 'g') end as organ_key,
         (r.status <> 'rejected' and r.duplicate_of is null) as is_candidate
     from {_ref('stg_reports')} r
@@ -472,7 +475,8 @@ order by r.report_id
 """
 
 
-REGION_YEAR_KEYS = ("region_code", "year", "admin_level", "organ_kind", "department_type")
+REGION_YEAR_KEYS = ("region_code", "year", "admin_level", "organ_kind", "department_type",
+                    "is_synthetic")
 SUM_COLUMNS: tuple[str, ...] = tuple(c for c in WIDE_COLUMNS) + tuple(COMPARISON_TOTALS) + (
     CROSSWALK_COLUMN,)
 
@@ -522,7 +526,7 @@ order by {", ".join(REGION_YEAR_KEYS)}
 """
 
 
-PEER_KEYS = ("unit_type", "year", "admin_level", "organ_kind", "department_type")
+PEER_KEYS = ("unit_type", "year", "admin_level", "organ_kind", "department_type", "is_synthetic")
 
 
 def render_rankings_sql() -> str:
@@ -530,13 +534,14 @@ def render_rankings_sql() -> str:
     for m in schema.MEASURES:
         unions.append(
             f"    select unit_type, unit_key, report_id, region_code, year, admin_level, organ_kind,"
-            f" department_type, '{m.key}' as measure, {m.key}_numerator as numerator,"
+            f" department_type, is_synthetic, '{m.key}' as measure, {m.key}_numerator as numerator,"
             f" {m.key}_denominator as denominator, {m.key} as value from units")
     peers = ", ".join(PEER_KEYS) + ", measure"
     mn = schema.MIN_RANK_DENOMINATOR
     return f"""-- {HEADER}
 -- Rank and percentile of each organ (counted report) and each region-year row on each measure,
--- among its peers: same unit type, year, admin level, organ kind and department type. Only a
+-- among its peers: same unit type, year, admin level, organ kind and department type (and
+-- synthetic with synthetic only). Only a
 -- unit whose measure denominator is at least {mn} (schema.MIN_RANK_DENOMINATOR) is ranked;
 -- the rest are listed with rank_status too_small (or not_assessable when a term is missing).
 -- rank 1 = the highest value (for denial_rate that is the least open); percentile = share of
@@ -544,13 +549,13 @@ def render_rankings_sql() -> str:
 {{{{ config(materialized='table') }}}}
 with units as (
     select 'organ' as unit_type, coalesce(organ_key, 'report:' || report_id) as unit_key,
-        report_id, region_code, year, admin_level, organ_kind, department_type,
+        report_id, region_code, year, admin_level, organ_kind, department_type, is_synthetic,
         {", ".join(f"{m.key}_numerator, {m.key}_denominator, {m.key}" for m in schema.MEASURES)}
     from {_ref('report_comparison')}
     where is_counted and year is not null
     union all
     select 'region' as unit_type, region_year_id as unit_key,
-        null as report_id, region_code, year, admin_level, organ_kind, department_type,
+        null as report_id, region_code, year, admin_level, organ_kind, department_type, is_synthetic,
         {", ".join(f"{m.key}_numerator, {m.key}_denominator, {m.key}" for m in schema.MEASURES)}
     from {_ref('region_year')}
 ),
@@ -575,7 +580,7 @@ select
     c.unit_type || '|' || c.unit_key || '|' || cast(c.year as varchar) || '|' || c.measure
         as ranking_id,
     c.unit_type, c.unit_key, c.report_id, c.region_code, c.year, c.admin_level, c.organ_kind,
-    c.department_type, c.measure, c.numerator, c.denominator, c.value, c.rank_status,
+    c.department_type, c.is_synthetic, c.measure, c.numerator, c.denominator, c.value, c.rank_status,
     r.rank, r.n_ranked, case when r.n_ranked > 1 then r.pr end as percentile
 from classed c
 left join ranked r using (unit_type, unit_key, year, measure)
@@ -612,12 +617,13 @@ def render_trends_sql() -> str:
 {{{{ config(materialized='table') }}}}
 with organ_wide as (
     select 'organ' as unit_type, coalesce(organ_key, 'report:' || report_id) as unit_key,
-        year, era, 1 as n_reports, {cols}
+        year, era, is_synthetic, 1 as n_reports, {cols}
     from {_ref('report_comparison')}
     where is_counted and year is not null
 ),
 region_wide as (
-    select 'region' as unit_type, region_year_id as unit_key, year, era, n_reports, {cols}
+    select 'region' as unit_type, region_year_id as unit_key, year, era, is_synthetic, n_reports,
+        {cols}
     from {_ref('region_year')}
 ),
 wide as (
@@ -630,7 +636,7 @@ long as (
 ),
 ad as (
     select 'organ' as unit_type, coalesce(r.organ_key, 'report:' || r.report_id) as unit_key,
-        r.year, r.era, 1 as n_reports,
+        r.year, r.era, r.is_synthetic, 1 as n_reports,
         'active_disclosure.' || c."row" || '.' || c.col as quantity, c.value_used as value
     from {_ref('int_cells')} c
     join {_ref('int_reports')} r using (report_id)
@@ -638,17 +644,18 @@ ad as (
       and c.value_used is not null
 ),
 all_values as (
-    select unit_type, unit_key, year, era, n_reports, quantity, value,
+    select unit_type, unit_key, year, era, is_synthetic, n_reports, quantity, value,
         case when quantity in ({_sql_list(same_era)}) then 'same_era' else 'all_eras' end
             as comparability
     from long
     union all
-    select unit_type, unit_key, year, era, n_reports, quantity, value, 'same_era' from ad
+    select unit_type, unit_key, year, era, is_synthetic, n_reports, quantity, value, 'same_era'
+    from ad
 )
 select
     cur.unit_type || '|' || cur.unit_key || '|' || cur.quantity || '|' || cast(cur.year as varchar)
         as trend_id,
-    cur.unit_type, cur.unit_key, cur.quantity, cur.comparability,
+    cur.unit_type, cur.unit_key, cur.is_synthetic, cur.quantity, cur.comparability,
     cur.year, prev.year as prev_year, cur.era, prev.era as prev_era,
     cur.value, prev.value as prev_value, cur.value - prev.value as change,
     (cur.value - prev.value) / nullif(prev.value, 0) as relative_change,
@@ -673,7 +680,8 @@ def render_consistency_sql() -> str:
 -- {cy.severity}) or not_assessable (a value is missing or blank).
 {{{{ config(materialized='table') }}}}
 with v as (
-    select r.organ_key, r.organ, r.region_code, r.year, r.report_id, c."row", c.col, c.value_used
+    select r.organ_key, r.organ, r.region_code, r.is_synthetic, r.year, r.report_id, c."row", c.col,
+        c.value_used
     from {_ref('int_cells')} c
     join {_ref('int_reports')} r using (report_id)
     where r.is_counted and r.organ_key is not null and r.year is not null
@@ -682,7 +690,7 @@ with v as (
 select
     cur.organ_key || '|' || cast(cur.year as varchar) || '|' || cur.col as consistency_id,
     '{cy.check}' as "check", '{cy.severity}' as severity,
-    cur.organ_key, cur.organ, cur.region_code, cur.year, prev.year as prev_year,
+    cur.organ_key, cur.organ, cur.region_code, cur.is_synthetic, cur.year, prev.year as prev_year,
     cur.report_id, prev.report_id as prev_report_id, cur.col,
     cur.value_used as {cy.row_t}, prev.value_used as prev_{cy.row_prev},
     cur.value_used - prev.value_used as difference,
@@ -707,7 +715,7 @@ def render_quality_sql() -> str:
 {{{{ config(materialized='table') }}}}
 with r as (select * from {_ref('int_reports')}),
 g as (
-    select region_code, year,
+    select region_code, year, is_synthetic,
         any_value(province_code) as province_code,
         count(*) as n_found,
         count(*) filter (where is_counted) as n_counted,
@@ -723,16 +731,16 @@ g as (
         count(*) filter (where is_counted and published_on_time) as n_on_time,
         count(*) filter (where is_counted and not published_on_time) as n_late
     from r
-    group by region_code, year
+    group by region_code, year, is_synthetic
 )
 select
     coalesce(region_code, 'unknown') || '|' || coalesce(cast(year as varchar), 'unknown')
-        as quality_id,
+        || case when is_synthetic then '|synthetic' else '' end as quality_id,
     g.*,
     n_identity_pass / nullif(n_identity_assessed, 0) as identity_pass_rate,
     n_on_time / nullif(n_dated, 0) as on_time_rate
 from g
-order by region_code nulls last, year nulls last
+order by region_code nulls last, year nulls last, is_synthetic
 """
 
 
@@ -775,7 +783,8 @@ MART_COLUMN_DOCS: dict[str, str] = {
                       "if a term is missing.",
     "rankable": f"total_handled >= {schema.MIN_RANK_DENOMINATOR}: rates over fewer handled "
                 "requests are noise and are not ranked.",
-    "region_year_id": "Key: region_code|year|admin_level|organ_kind|department_type ('-' = null).",
+    "region_year_id": "Key: region_code|year|admin_level|organ_kind|department_type|"
+                      "is_synthetic ('-' = null).",
     "n_reports": "Number of counted reports behind the row.",
     "n_reports_warning": "Of those, reports with status warning.",
     "n_reports_blank_zero": "Of those, reports that rely on blanks_as_zero evidence.",
@@ -815,7 +824,8 @@ MART_COLUMN_DOCS: dict[str, str] = {
     "carried_over": "carried_over of year t (requests).",
     "prev_carried_forward": "carried_forward of year t-1, same organ and column.",
     "difference": "carried_over(t) - carried_forward(t-1).",
-    "quality_id": "Key: region_code|year ('unknown' for null).",
+    "quality_id": "Key: region_code|year ('unknown' for null), '|synthetic' for synthetic "
+                  "reports.",
     "n_found": "Report files found (all statuses, duplicates included).",
     "n_counted": "Reports counted (is_counted).",
     "n_duplicates": "Readable reports not counted: duplicates of a counted one.",
@@ -958,7 +968,8 @@ def render_marts_yml() -> str:
               "year": ["not_null"], "n_reports": ["not_null"],
               **{k: v for k, v in _META_ACCEPTED.items() if k in ry_cols}})}
     rk_cols = ("ranking_id", "unit_type", "unit_key", "report_id", "region_code", "year",
-               "admin_level", "organ_kind", "department_type", "measure", "numerator",
+               "admin_level", "organ_kind", "department_type", "is_synthetic", "measure",
+               "numerator",
                "denominator", "value", "rank_status", "rank", "n_ranked", "percentile")
     rk = {"name": "rankings",
           "description": f"Rank and percentile of organs and region-year rows on each measure "
@@ -970,7 +981,7 @@ def render_marts_yml() -> str:
               "measure": ["not_null", _accepted([m.key for m in schema.MEASURES])],
               "rank_status": ["not_null", _accepted(["ranked", "too_small", "not_assessable"])],
               "report_id": [_rel("report_comparison", "report_id")]})}
-    tr_cols = ("trend_id", "unit_type", "unit_key", "quantity", "comparability", "year",
+    tr_cols = ("trend_id", "unit_type", "unit_key", "is_synthetic", "quantity", "comparability", "year",
                "prev_year", "era", "prev_era", "value", "prev_value", "change",
                "relative_change", "n_reports", "prev_n_reports", "crosses_era", "uses_crosswalk")
     tr = {"name": "trends",
@@ -981,7 +992,8 @@ def render_marts_yml() -> str:
               "unit_type": ["not_null", _accepted(["organ", "region"])],
               "comparability": ["not_null", _accepted(["all_eras", "same_era"])]})}
     cy = schema.CROSS_YEAR_IDENTITIES[0]
-    cy_cols = ("consistency_id", "check", "severity", "organ_key", "organ", "region_code", "year",
+    cy_cols = ("consistency_id", "check", "severity", "organ_key", "organ", "region_code",
+               "is_synthetic", "year",
                "prev_year", "report_id", "prev_report_id", "col", cy.row_t,
                f"prev_{cy.row_prev}", "difference", "status")
     cyy = {"name": "cross_year_consistency",
@@ -991,7 +1003,7 @@ def render_marts_yml() -> str:
                "status": ["not_null", _accepted(["holds", "differs", "not_assessable"])],
                "report_id": ["not_null", _rel("report_comparison", "report_id")],
                "prev_report_id": ["not_null", _rel("report_comparison", "report_id")]})}
-    dq_cols = ("quality_id", "region_code", "year", "province_code", "n_found", "n_counted",
+    dq_cols = ("quality_id", "region_code", "year", "is_synthetic", "province_code", "n_found", "n_counted",
                "n_duplicates", "n_ok", "n_warning", "n_rejected", "n_synthetic", "n_blank_zero",
                "n_identity_assessed", "n_identity_pass", "n_dated", "n_on_time", "n_late",
                "identity_pass_rate", "on_time_rate")

@@ -4,7 +4,8 @@
 -- warning) or not_assessable (a value is missing or blank).
 {{ config(materialized='table') }}
 with v as (
-    select r.organ_key, r.organ, r.region_code, r.year, r.report_id, c."row", c.col, c.value_used
+    select r.organ_key, r.organ, r.region_code, r.is_synthetic, r.year, r.report_id, c."row", c.col,
+        c.value_used
     from {{ ref('int_cells') }} c
     join {{ ref('int_reports') }} r using (report_id)
     where r.is_counted and r.organ_key is not null and r.year is not null
@@ -13,7 +14,7 @@ with v as (
 select
     cur.organ_key || '|' || cast(cur.year as varchar) || '|' || cur.col as consistency_id,
     'requests.carry_consistency' as "check", 'warning' as severity,
-    cur.organ_key, cur.organ, cur.region_code, cur.year, prev.year as prev_year,
+    cur.organ_key, cur.organ, cur.region_code, cur.is_synthetic, cur.year, prev.year as prev_year,
     cur.report_id, prev.report_id as prev_report_id, cur.col,
     cur.value_used as carried_over, prev.value_used as prev_carried_forward,
     cur.value_used - prev.value_used as difference,

@@ -7,7 +7,7 @@
 {{ config(materialized='table') }}
 with r as (select * from {{ ref('int_reports') }}),
 g as (
-    select region_code, year,
+    select region_code, year, is_synthetic,
         any_value(province_code) as province_code,
         count(*) as n_found,
         count(*) filter (where is_counted) as n_counted,
@@ -23,13 +23,13 @@ g as (
         count(*) filter (where is_counted and published_on_time) as n_on_time,
         count(*) filter (where is_counted and not published_on_time) as n_late
     from r
-    group by region_code, year
+    group by region_code, year, is_synthetic
 )
 select
     coalesce(region_code, 'unknown') || '|' || coalesce(cast(year as varchar), 'unknown')
-        as quality_id,
+        || case when is_synthetic then '|synthetic' else '' end as quality_id,
     g.*,
     n_identity_pass / nullif(n_identity_assessed, 0) as identity_pass_rate,
     n_on_time / nullif(n_dated, 0) as on_time_rate
 from g
-order by region_code nulls last, year nulls last
+order by region_code nulls last, year nulls last, is_synthetic

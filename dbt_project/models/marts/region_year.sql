@@ -14,6 +14,7 @@ with g as (
     admin_level,
     organ_kind,
     department_type,
+    is_synthetic,
     any_value(province_code) as province_code,
     any_value(prefecture_code) as prefecture_code,
     case when count(distinct era) = 1 then any_value(era) end as era,
@@ -102,10 +103,10 @@ with g as (
     count(*) filter (where organisation_share_numerator is not null and organisation_share_denominator is not null) as organisation_share_n_reports
     from {{ ref('report_comparison') }}
     where is_counted and region_code is not null and year is not null
-    group by region_code, year, admin_level, organ_kind, department_type
+    group by region_code, year, admin_level, organ_kind, department_type, is_synthetic
 )
 select
-    coalesce(cast(region_code as varchar), '-') || '|' || coalesce(cast(year as varchar), '-') || '|' || coalesce(cast(admin_level as varchar), '-') || '|' || coalesce(cast(organ_kind as varchar), '-') || '|' || coalesce(cast(department_type as varchar), '-') as region_year_id,
+    coalesce(cast(region_code as varchar), '-') || '|' || coalesce(cast(year as varchar), '-') || '|' || coalesce(cast(admin_level as varchar), '-') || '|' || coalesce(cast(organ_kind as varchar), '-') || '|' || coalesce(cast(department_type as varchar), '-') || '|' || coalesce(cast(is_synthetic as varchar), '-') as region_year_id,
     g.*,
     grant_rate_numerator / nullif(grant_rate_denominator, 0) as grant_rate,
     full_grant_rate_numerator / nullif(full_grant_rate_denominator, 0) as full_grant_rate,
@@ -120,4 +121,4 @@ select
     organisation_share_numerator / nullif(organisation_share_denominator, 0) as organisation_share,
     coalesce(total_handled >= 30, false) as rankable
 from g
-order by region_code, year, admin_level, organ_kind, department_type
+order by region_code, year, admin_level, organ_kind, department_type, is_synthetic
