@@ -1,9 +1,33 @@
 """The Dagster code location: `dagster dev` / `dagster asset materialize -m gip_pipeline.definitions`."""
 
-from dagster import Definitions, in_process_executor
+from dagster import (AssetSelection, DefaultSensorStatus, Definitions, RunRequest,
+                     SensorEvaluationContext, SkipReason, define_asset_job, sensor)
 
-from gip_pipeline.assets import ALL_ASSETS, default_resources
+from gip_pipeline.assets import ALL_ASSETS, GipPaths, default_resources
+from gip_pipeline.raw import listing_digest
+from gip_pipeline.scale_out import executor_from_env
 
-# In-process: the steps share one DuckDB file (one writer at a time) and are small;
-# a subprocess per step would only add start-up time.
-defs = Definitions(assets=ALL_ASSETS, resources=default_resources(), executor=in_process_executor)
+# Everything: extraction is cached by content, so a run after one new file parses that file only.
+refresh_job = define_asset_job("refresh_all", selection=AssetSelection.all(),
+                               description="Materialise every asset (cached extraction).")
+
+
+@sensor(job=refresh_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING,
+        description="Watches the input folder; when a file is added, changed or removed (the "
+        "digest of names, sizes and modification times changes), launches refresh_all.")
+def input_folder_sensor(context: SensorEvaluationContext, paths: GipPaths):
+    try:
+        digest = listing_digest(paths.raw())
+    except FileNotFoundError as e:
+        return SkipReason(str(e))
+    if digest == context.cursor:
+        return SkipReason("the input folder has not changed")
+    context.update_cursor(digest)
+    # run_key: one run per distinct listing, even if the cursor were lost.
+    return RunRequest(run_key=f"input-{digest[:16]}", tags={"gip/listing_digest": digest})
+
+
+# In-process by default: the steps share one DuckDB file (one writer at a time); extraction
+# steps start their own worker processes. GIP_EXECUTOR picks another (scale_out.py).
+defs = Definitions(assets=ALL_ASSETS, jobs=[refresh_job], sensors=[input_folder_sensor],
+                   resources=default_resources(), executor=executor_from_env())

@@ -3,7 +3,7 @@
 import pytest
 
 import gip_pipeline.extraction.parse as parse_mod
-from gip_pipeline.assets.core import EXTRACTOR_ERROR_CHECK, check_name, parse_one
+from gip_pipeline.assets.core import check_name, extract_raw_files, shard_of
 from gip_pipeline.assets.preview import counts, markdown_table
 from gip_pipeline.assets.resources import GipPaths
 from gip_pipeline.raw import discover
@@ -11,45 +11,55 @@ from gip_pipeline.tidy import build_tidy
 from gip_pipeline_tests.pipeline_fixtures import make_result
 
 
+def _paths(tmp_path, raw):
+    return GipPaths(data_dir=str(tmp_path / "data"), raw_dir=str(raw), extract_workers=0)
+
+
 def test_unknown_format_is_rejected_without_parsing(tmp_path, monkeypatch):
-    (tmp_path / "notes.json").write_text("{}")
-    monkeypatch.setattr(parse_mod, "parse_file", lambda p: pytest.fail("parser called"))
-    [raw] = discover(tmp_path)
-    r = parse_one(raw, GipPaths(raw_dir=str(tmp_path)))
+    raw = tmp_path / "in"
+    raw.mkdir()
+    (raw / "notes.json").write_text("{}")
+    monkeypatch.setattr(parse_mod, "parse_bytes", lambda *a: pytest.fail("parser called"))
+    [r] = extract_raw_files(discover(raw), _paths(tmp_path, raw)).results
     assert r.status == "rejected" and ".json" in r.reason and r.format is None and not r.cells
     rep = build_tidy([r]).reports.row(0, named=True)
     assert rep["status"] == "rejected" and rep["format"] is None
 
 
-def test_an_extractor_crash_becomes_a_rejected_report(tmp_path, monkeypatch):
-    (tmp_path / "r.txt").write_text("x")
+def test_results_keep_listing_order_and_relative_names(tmp_path):
+    raw = tmp_path / "in"
+    (raw / "sub").mkdir(parents=True)
+    (raw / "sub" / "r.txt").write_text("not a report at all")
+    (raw / "a.csv").write_text("x")
+    (raw / "b.txt").write_text("")
+    files = discover(raw)
+    got = extract_raw_files(files, _paths(tmp_path, raw)).results
+    assert [r.file for r in got] == ["a.csv", "b.txt", "sub/r.txt"]
+    assert [r.sha256 for r in got] == [f.sha256 for f in files]
+    assert all(r.status == "rejected" and r.reason for r in got)
 
-    def boom(path):
-        raise ValueError("cannot read")
 
-    monkeypatch.setattr(parse_mod, "parse_file", boom)
-    [raw] = discover(tmp_path)
-    r = parse_one(raw, GipPaths(raw_dir=str(tmp_path)))
-    assert r.status == "rejected" and "ValueError: cannot read" in r.reason
-    assert [f.check for f in r.findings] == [EXTRACTOR_ERROR_CHECK]
-
-
-def test_parse_result_file_is_relative_and_hash_checked(tmp_path, monkeypatch):
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "r.txt").write_text("report")
-    [raw] = discover(tmp_path)
-    monkeypatch.setattr(parse_mod, "parse_file", lambda p: make_result(str(p), content="report"))
-    assert parse_one(raw, GipPaths(raw_dir=str(tmp_path))).file == "sub/r.txt"
-    monkeypatch.setattr(parse_mod, "parse_file", lambda p: make_result(str(p), content="other"))
-    with pytest.raises(RuntimeError, match="changed while the pipeline ran"):
-        parse_one(raw, GipPaths(raw_dir=str(tmp_path)))
+def test_shards_are_by_content_and_cover_every_file(tmp_path):
+    raw = tmp_path / "in"
+    raw.mkdir()
+    for i in range(40):
+        (raw / f"{i}.txt").write_text(str(i))
+    files = discover(raw)
+    shards = [shard_of(f, 4) for f in files]
+    assert set(shards) == {0, 1, 2, 3}
+    (raw / "0.txt").rename(raw / "renamed.txt")  # the same bytes keep their shard
+    moved = {f.sha256: shard_of(f, 4) for f in discover(raw)}
+    assert all(moved[f.sha256] == s for f, s in zip(files, shards))
 
 
 def test_paths_resource(tmp_path, monkeypatch):
     monkeypatch.setenv("GIP_DATA_DIR", str(tmp_path / "d"))
     p = GipPaths()
     assert p.raw() == tmp_path / "d" / "raw"
-    assert p.warehouse() == tmp_path / "d" / "warehouse" / "gip.duckdb"
+    assert p.published() == tmp_path / "d" / "warehouse" / "gip.duckdb"
+    assert p.warehouse() == tmp_path / "d" / "warehouse" / "work" / "gip.duckdb"
+    assert p.cache() == tmp_path / "d" / "cache" / "extraction"
+    assert GipPaths(raw_dir="memory://in").raw() == "memory://in"
     assert p.exports() == tmp_path / "d" / "exports"
     assert GipPaths(data_dir=str(tmp_path / "e"), raw_dir=str(tmp_path / "in")).raw() == tmp_path / "in"
 

@@ -1,13 +1,14 @@
-"""Dagster assets, named by layer: raw_* → core_* → warehouse_load → dbt models → out_*."""
+"""Dagster assets, named by layer: raw_* → core_* → warehouse_load → dbt models →
+warehouse_snapshot, out_*."""
 
 from gip_pipeline.assets.core import core_parsed_reports, core_tables, raw_report_files
 from gip_pipeline.assets.dbt import dbt_resource, gip_dbt_models
 from gip_pipeline.assets.exports import export_assets
 from gip_pipeline.assets.resources import GipPaths
-from gip_pipeline.assets.warehouse import warehouse_load
+from gip_pipeline.assets.warehouse import warehouse_load, warehouse_snapshot
 
 ALL_ASSETS = [raw_report_files, core_parsed_reports, core_tables, warehouse_load, gip_dbt_models,
-              *export_assets]
+              warehouse_snapshot, *export_assets]
 
 
 def default_resources(paths: GipPaths | None = None) -> dict:

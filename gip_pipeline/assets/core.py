@@ -1,22 +1,26 @@
 """raw → extraction → tidy: find the files, parse each, build the tidy tables."""
 
-
-import traceback
+import os
 from pathlib import Path
 
 import polars as pl
 from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext,
-                     AssetOut, MetadataValue, Output, asset, multi_asset)
+                     AssetOut, MetadataValue, OpExecutionContext,
+                     Output, asset, graph_asset, multi_asset, op)
 
 from gip_pipeline import schema
 from gip_pipeline.assets.preview import counts, markdown_table
 from gip_pipeline.assets.resources import GipPaths
-from gip_pipeline.extraction.result import Finding, ParseResult
-from gip_pipeline.raw import EXTENSION_FORMATS, RawFile, discover
+from gip_pipeline.extraction.batch import EXTRACTOR_VERSION, Batch, extract_files
+from gip_pipeline.extraction.result import ParseResult
+from gip_pipeline.raw import EXTENSION_FORMATS, RawFile, discover, jobs_for
+from gip_pipeline.raw.accounting import link_duplicates, rejected_files, report_files
 from gip_pipeline.tidy import build_tidy
 from gip_pipeline.tidy.identities import evaluate, identity_checks, summarise
 
-EXTRACTOR_ERROR_CHECK = "pipeline.extractor_error"
+# Extraction fans out over a fixed number of steps (every executor, dask included, can plan
+# them up front); read at definition load, so every worker must see the same value.
+EXTRACT_SHARDS = max(1, int(os.environ.get("GIP_EXTRACT_SHARDS", "4")))
 
 
 def check_name(identity_check: str) -> str:
@@ -24,8 +28,8 @@ def check_name(identity_check: str) -> str:
     return identity_check.replace(".", "__")
 
 
-@asset(group_name="raw", description="The report files in the input folder (path, sha256, size, "
-       "format guess, synthetic mark), sorted by path.")
+@asset(group_name="raw", description="The report files in the input folder (a path or fsspec URL): "
+       "path, sha256, size, format guess, synthetic mark; sorted by path.")
 def raw_report_files(context: AssetExecutionContext, paths: GipPaths) -> Output[list[RawFile]]:
     files = discover(paths.raw())
     by_format: dict[str, int] = {}
@@ -33,48 +37,81 @@ def raw_report_files(context: AssetExecutionContext, paths: GipPaths) -> Output[
         by_format[str(f.format)] = by_format.get(str(f.format), 0) + 1
     return Output(files, metadata={
         "input_dir": str(paths.raw()), "n_files": len(files), "formats": by_format,
+        "n_distinct_contents": len({f.sha256 for f in files}),
         "n_synthetic": sum(f.synthetic for f in files),
     })
 
 
-def parse_one(raw: RawFile, paths: GipPaths) -> ParseResult:
-    """parse_file on one file; a crash becomes a visible rejected report, not a dead run."""
-    from gip_pipeline.extraction.parse import parse_file  # the extraction layer's entry point
-
-    if raw.format is None:
-        # Not a report format (a .json, .csv, .zip left in the folder): listed, never parsed.
-        ext = Path(raw.path).suffix or "(none)"
-        return ParseResult(file=raw.path, sha256=raw.sha256, format=None, status="rejected",
-                           reason=f"not a report file: extension {ext} is not one of "
-                                  f"{', '.join(sorted(EXTENSION_FORMATS))}")
-    try:
-        result = parse_file(raw.absolute(paths.raw()))
-    except Exception as e:  # noqa: BLE001 - any extractor failure is recorded per file
-        reason = f"extractor error: {type(e).__name__}: {e}"
-        return ParseResult(file=raw.path, sha256=raw.sha256, format=raw.format,
-                           status="rejected", reason=reason,
-                           findings=[Finding(EXTRACTOR_ERROR_CHECK, "error", None,
-                                             reason + "\n" + traceback.format_exc(limit=3))])
-    if result.sha256.lower() != raw.sha256:
-        raise RuntimeError(f"{raw.path} changed while the pipeline ran (sha256 differs); rerun")
-    result.file = raw.path  # relative to the input folder, the same on every machine
-    return result
+def not_a_report(raw: RawFile) -> ParseResult:
+    """A file of no report format (a .json, .csv, .zip left in the folder): listed, never parsed."""
+    ext = Path(raw.path).suffix or "(none)"
+    return ParseResult(file=raw.path, sha256=raw.sha256, format=None, status="rejected",
+                       reason=f"not a report file: extension {ext} is not one of "
+                              f"{', '.join(sorted(EXTENSION_FORMATS))}")
 
 
-@asset(group_name="extraction", description="gip_pipeline.extraction.parse.parse_file on every "
-       "raw file: cells, metadata, findings, status.")
-def core_parsed_reports(context: AssetExecutionContext, paths: GipPaths,
-                        raw_report_files: list[RawFile]) -> Output[list[ParseResult]]:
-    results = [parse_one(f, paths) for f in raw_report_files]
+def extract_raw_files(files: list[RawFile], paths: GipPaths) -> Batch:
+    """Every file's ParseResult, in the order given: cached ones read back, the rest parsed
+    in worker processes; a crash, hang or oversized file is a rejected result, never an error."""
+    todo = [f for f in files if f.format is not None]
+    done = extract_files(jobs_for(todo, paths.raw()), cache_dir=paths.cache(),
+                         workers=paths.workers(), timeout=paths.file_timeout_s,
+                         max_bytes=int(paths.max_file_mb * 2 ** 20))
+    by_name = {r.file: r for r in done.results}
+    done.results = [by_name[f.path] if f.format is not None else not_a_report(f) for f in files]
+    done.rejected = [(r.file, r.reason or "") for r in done.results if r.status == "rejected"]
+    return done
+
+
+def shard_of(raw: RawFile, n: int | None = None) -> int:
+    """By content: a file keeps its shard when others come and go."""
+    return int(raw.sha256[:8], 16) % (n or EXTRACT_SHARDS)
+
+
+def _shard_op(k: int):
+    @op(name=f"extract_shard_{k}", description=f"Extract the files of shard {k} of "
+        f"{EXTRACT_SHARDS} (by content hash): cached by content and extractor version, parsed "
+        "in worker processes, each file bounded in time and memory.")
+    def _extract(context: OpExecutionContext, paths: GipPaths,
+                 raw_report_files: list[RawFile]) -> list[ParseResult]:
+        mine = [f for f in raw_report_files if shard_of(f) == k]
+        done = extract_raw_files(mine, paths)
+        context.log.info(f"shard {k}: {len(mine)} files, {done.n_cached} from cache, "
+                         f"{done.n_extracted} parsed ({done.n_timeouts} timed out, "
+                         f"{done.n_crashes} crashed)")
+        return done.results
+
+    return _extract
+
+
+SHARD_OPS = [_shard_op(k) for k in range(EXTRACT_SHARDS)]
+
+
+def rejected_markdown(results: list[ParseResult]) -> str:
+    rows = [f"| `{r.file}` | {r.format} | {r.reason} |" for r in results if r.status == "rejected"]
+    return "\n".join(["| file | format | reason |", "|---|---|---|", *rows]) if rows else "_none_"
+
+
+@op(description="All shards' results, sorted by file path (independent of finish order).")
+def merge_extraction_shards(shards: list[list[ParseResult]]) -> Output[list[ParseResult]]:
+    results = sorted((r for b in shards for r in b), key=lambda r: r.file)
     statuses: dict[str, int] = {}
     for r in results:
         statuses[r.status] = statuses.get(r.status, 0) + 1
-    rejected = [f"- `{r.file}`: {r.reason}" for r in results if r.status == "rejected"]
     return Output(results, metadata={
         "n_reports": len(results), "status_counts": statuses,
         "n_cells": sum(len(r.cells) for r in results),
-        "rejected": MetadataValue.md("\n".join(rejected) or "_none_"),
+        "n_rejected": statuses.get("rejected", 0),
+        "rejected": MetadataValue.md(rejected_markdown(results)),
+        "extractor_version": EXTRACTOR_VERSION,
     })
+
+
+@graph_asset(group_name="extraction", description="gip_pipeline.extraction.parse on every raw "
+             "file, in shards by content hash (cached by content + extractor version; timeouts, crashes and "
+             "oversized files become rejected results): cells, metadata, findings, status.")
+def core_parsed_reports(raw_report_files):
+    return merge_extraction_shards([extract(raw_report_files) for extract in SHARD_OPS])
 
 
 _IDENTITY_CHECKS = identity_checks()
@@ -87,6 +124,10 @@ _IDENTITY_CHECKS = identity_checks()
         "core_reports": AssetOut(description="One row per distinct report file: metadata, "
                                  "status, counts."),
         "core_findings": AssetOut(description="One row per finding of the checks."),
+        "core_report_files": AssetOut(description="One row per input file name: the report it "
+                                      "holds (identical bytes under two names: one report)."),
+        "core_rejected_files": AssetOut(description="One row per rejected input file, with the "
+                                        "one-sentence reason."),
     },
     check_specs=[AssetCheckSpec(
         check_name(c), asset="core_cells",
@@ -100,6 +141,9 @@ def core_tables(context: AssetExecutionContext, raw_report_files: list[RawFile],
     tidy = build_tidy(core_parsed_reports, synthetic=synthetic)
     if tidy.duplicates:
         context.log.warning(f"identical files loaded once: {tidy.duplicates}")
+    tidy.reports = link_duplicates(tidy.reports)
+    files = report_files(raw_report_files, tidy.reports)
+    rejected = rejected_files(files, tidy.reports)
     yield Output(tidy.cells, output_name="core_cells", metadata={
         "dagster/row_count": tidy.cells.height,
         "n_null_values": tidy.cells["value"].null_count(),
@@ -110,6 +154,7 @@ def core_tables(context: AssetExecutionContext, raw_report_files: list[RawFile],
         "dagster/row_count": tidy.reports.height,
         "status_counts": counts(tidy.reports, "status"),
         "duplicate_files": tidy.duplicates,
+        "n_duplicate_reports": tidy.reports["duplicate_of"].is_not_null().sum(),
         "preview": MetadataValue.md(markdown_table(tidy.reports.select(
             "report_id", "organ", "year", "era", "format", "status", "n_cells", "n_findings"))),
     })
@@ -118,6 +163,13 @@ def core_tables(context: AssetExecutionContext, raw_report_files: list[RawFile],
         "by_check": counts(tidy.findings, "check"),
         "preview": MetadataValue.md(markdown_table(tidy.findings, max_chars=80)),
     })
+    yield Output(files, output_name="core_report_files", metadata={
+        "dagster/row_count": files.height, "n_reports": files["report_id"].n_unique(),
+        "preview": MetadataValue.md(markdown_table(files))})
+    yield Output(rejected, output_name="core_rejected_files", metadata={
+        "dagster/row_count": rejected.height,
+        "rejected": MetadataValue.md(markdown_table(rejected.select("path", "format", "reason"),
+                                                    limit=50, max_chars=120))})
     for c in _IDENTITY_CHECKS:
         result = evaluate(tidy.cells, tidy.reports, c)
         s = summarise(result, c)

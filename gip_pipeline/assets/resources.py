@@ -1,30 +1,55 @@
-"""Dagster resources: where the pipeline reads and writes."""
+"""Dagster resources: where the pipeline reads and writes, and how extraction is bounded."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from dagster import ConfigurableResource
 
+from gip_pipeline.extraction import batch
 from gip_pipeline.warehouse import paths
 
 DUCKDB_POOL = "duckdb"  # every step that opens the warehouse file runs in this pool
 
 
 class GipPaths(ConfigurableResource):
-    """The data dir (default $GIP_DATA_DIR, else the repo's data/) and the input folder in it."""
+    """The data dir (default $GIP_DATA_DIR, else the repo's data/) and the input folder.
+
+    raw_dir may be an fsspec URL (file://, memory://, s3://...): object storage replaces the
+    local folder by configuration. Extraction limits default to the batch module's.
+    """
 
     data_dir: str | None = None
     raw_dir: str | None = None  # default: <data_dir>/raw
+    extract_workers: int | None = None  # default: $GIP_EXTRACT_WORKERS, else every core
+    file_timeout_s: float = batch.FILE_TIMEOUT_S
+    max_file_mb: float = batch.MAX_FILE_BYTES / 2 ** 20
 
     def data(self) -> Path:
         return paths.data_dir(self.data_dir)
 
-    def raw(self) -> Path:
+    def raw(self) -> Path | str:
+        if self.raw_dir and "://" in self.raw_dir:
+            return self.raw_dir
         return Path(self.raw_dir).resolve() if self.raw_dir else paths.raw_dir(self.data_dir)
 
     def warehouse(self) -> Path:
+        """The working copy every writer step (load, dbt) uses; see publish_snapshot."""
+        return paths.working_warehouse_path(self.data_dir)
+
+    def published(self) -> Path:
+        """The read-only snapshot researchers open."""
         return paths.warehouse_path(self.data_dir)
 
     def exports(self) -> Path:
         return paths.exports_dir(self.data_dir)
+
+    def cache(self) -> Path:
+        return paths.cache_dir(self.data_dir)
+
+    def workers(self) -> int:
+        if self.extract_workers is not None:
+            return self.extract_workers
+        env = os.environ.get("GIP_EXTRACT_WORKERS")
+        return int(env) if env else (os.cpu_count() or 1)

@@ -1,27 +1,56 @@
-"""tidy → warehouse: the single writer step that loads the tidy tables into DuckDB."""
+"""tidy → warehouse: the single writer step that loads the tidy tables into DuckDB, and the
+snapshot step that publishes the finished warehouse for readers."""
 
+import duckdb
 import polars as pl
-from dagster import AssetExecutionContext, AssetIn, AssetSpec, MaterializeResult, multi_asset
+from dagster import (AssetExecutionContext, AssetIn, AssetSpec, MaterializeResult, asset,
+                     multi_asset)
 
+from gip_pipeline.assets.dbt import gip_dbt_models
 from gip_pipeline.assets.resources import DUCKDB_POOL, GipPaths
+from gip_pipeline.raw.accounting import ACCOUNTING_TABLES
 from gip_pipeline.tidy import TIDY_TABLES
 from gip_pipeline.warehouse.dbt_gen import load_asset_key
-from gip_pipeline.warehouse.load import RAW_SCHEMA, load_tables
+from gip_pipeline.warehouse.load import RAW_SCHEMA, load_tables, publish_snapshot
+
+LOADED_TABLES = (*TIDY_TABLES, *ACCOUNTING_TABLES)
+_DESCRIPTIONS = {"report_files": "every input file name and the report it holds",
+                 "rejected_files": "every rejected input file with its one-sentence reason"}
 
 
 @multi_asset(
     name="warehouse_load", group_name="warehouse", pool=DUCKDB_POOL,
-    ins={f"core_{t}": AssetIn(f"core_{t}") for t in TIDY_TABLES},
+    ins={f"core_{t}": AssetIn(f"core_{t}") for t in LOADED_TABLES},
     specs=[AssetSpec(load_asset_key(t), kinds={"duckdb"}, deps=[f"core_{t}"],
-                     description=f"{RAW_SCHEMA}.{t} in the DuckDB warehouse (a dbt source).")
-           for t in TIDY_TABLES],
+                     description=f"{RAW_SCHEMA}.{t} in the DuckDB warehouse"
+                     + (" (a dbt source)." if t in TIDY_TABLES else f": {_DESCRIPTIONS[t]}."))
+           for t in LOADED_TABLES],
 )
 def warehouse_load(context: AssetExecutionContext, paths: GipPaths, core_cells: pl.DataFrame,
-                   core_reports: pl.DataFrame, core_findings: pl.DataFrame):
-    """Replace the three tables in one transaction: readers see all old or all new."""
+                   core_reports: pl.DataFrame, core_findings: pl.DataFrame,
+                   core_report_files: pl.DataFrame, core_rejected_files: pl.DataFrame):
+    """Replace the tables in one transaction, under the writer lock: all old or all new."""
     db = paths.warehouse()
     rows = load_tables(db, {"cells": core_cells, "reports": core_reports,
-                            "findings": core_findings})
-    for t in TIDY_TABLES:
+                            "findings": core_findings, "report_files": core_report_files,
+                            "rejected_files": core_rejected_files})
+    for t in LOADED_TABLES:
         yield MaterializeResult(asset_key=load_asset_key(t), metadata={
             "path": str(db), "table": f"{RAW_SCHEMA}.{t}", "dagster/row_count": rows[t]})
+
+
+@asset(group_name="warehouse", pool=DUCKDB_POOL, kinds={"duckdb"}, deps=[gip_dbt_models],
+       description="The read-only snapshot researchers open (warehouse/gip.duckdb): the working "
+       "warehouse copied after dbt built it, then renamed over the previous snapshot, so an open "
+       "connection keeps its consistent old copy and never blocks the pipeline.")
+def warehouse_snapshot(context: AssetExecutionContext, paths: GipPaths) -> MaterializeResult:
+    path = publish_snapshot(paths.warehouse(), paths.published())
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = {f"{s}.{t}": n for s, t, n in con.sql(
+            "select schema_name, table_name, estimated_size from duckdb_tables() "
+            "order by all").fetchall()}
+    finally:
+        con.close()
+    return MaterializeResult(metadata={"path": str(path), "tables": tables,
+                                       "bytes": path.stat().st_size})

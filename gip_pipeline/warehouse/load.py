@@ -1,14 +1,99 @@
-"""Load the tidy tables into DuckDB: one writer, one transaction, bulk from Arrow."""
+"""Load the tidy tables into DuckDB: one writer, one transaction, bulk from Arrow.
+
+DuckDB admits one writing process per file, and a reader in another process blocks it too.
+So the pipeline writes a working copy (warehouse/work/gip.duckdb) under a file lock that
+every writer takes (`writer_lock`), and `publish_snapshot` copies the finished warehouse
+over warehouse/gip.duckdb by rename: researchers open that file, and a connection held open
+on it keeps seeing the old snapshot, never a lock error nor a half-built one.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import shutil
+import tempfile
+import threading
+import time
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 import duckdb
 import polars as pl
 
 RAW_SCHEMA = "core"  # the loaded tidy tables; dbt's sources read them from here
+LOCK_TIMEOUT_S = 1800.0  # a writer waits this long for another to finish, then fails clearly
+
+_held: dict[str, int] = {}  # lock path -> depth, so one process can nest writer_lock
+_held_guard = threading.Lock()
+
+
+def lock_path(db_path: str | Path) -> Path:
+    p = Path(db_path)
+    return p.with_name(p.name + ".writer.lock")
+
+
+@contextlib.contextmanager
+def writer_lock(db_path: str | Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Exclusive across processes (flock on <db>.writer.lock); re-entrant within a process.
+
+    The kernel drops the lock when its holder dies, so a killed run never leaves it stuck.
+    """
+    lp = lock_path(db_path)
+    key = str(lp.resolve()) if lp.exists() else str(lp.absolute())
+    with _held_guard:
+        if _held.get(key):
+            _held[key] += 1
+            nested = True
+        else:
+            nested = False
+    if nested:
+        try:
+            yield
+        finally:
+            with _held_guard:
+                _held[key] -= 1
+        return
+    lp.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lp, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"another writer has held {lp} for over {timeout:g} s")
+                time.sleep(0.05)
+        with _held_guard:
+            _held[key] = 1
+        try:
+            yield
+        finally:
+            with _held_guard:
+                _held.pop(key, None)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _is_lock_error(e: Exception) -> bool:
+    return "lock" in str(e).lower()
+
+
+def connect_writer(db_path: str | Path, timeout: float = LOCK_TIMEOUT_S) -> duckdb.DuckDBPyConnection:
+    """A read-write connection, waiting out a process that holds DuckDB's own file lock
+    without taking ours (e.g. a researcher who opened the working copy read-write)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return duckdb.connect(str(db_path))
+        except duckdb.IOException as e:
+            if not _is_lock_error(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def load_tables(db_path: str | Path, tables: Mapping[str, pl.DataFrame],
@@ -21,7 +106,12 @@ def load_tables(db_path: str | Path, tables: Mapping[str, pl.DataFrame],
     """
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db_path))
+    with writer_lock(db_path):
+        return _load(db_path, tables, schema_name)
+
+
+def _load(db_path: Path, tables: Mapping[str, pl.DataFrame], schema_name: str) -> dict[str, int]:
+    con = connect_writer(db_path)
     try:
         con.execute("BEGIN TRANSACTION")
         try:
@@ -49,3 +139,32 @@ def read_table(db_path: str | Path, qualified_name: str) -> pl.DataFrame:
         return pl.from_arrow(con.sql(f"SELECT * FROM {qualified_name}").to_arrow_table())
     finally:
         con.close()
+
+
+def publish_snapshot(work_db: str | Path, published_db: str | Path) -> Path:
+    """Copy the working warehouse over the published one by rename (readers see old or new).
+
+    Taken under the writer lock, after a CHECKPOINT, so the copy is a closed, complete file.
+    The snapshot is made read-only: it is replaced, never written, by the pipeline.
+    """
+    work_db, published_db = Path(work_db), Path(published_db)
+    with writer_lock(work_db):
+        con = connect_writer(work_db)
+        try:
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        published_db.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{published_db.name}.", suffix=".tmp",
+                                   dir=published_db.parent)
+        os.close(fd)
+        try:
+            shutil.copyfile(work_db, tmp)
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, published_db)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return published_db

@@ -23,7 +23,18 @@ def raw_dir(data: str | Path | None = None) -> Path:
 
 
 def warehouse_path(data: str | Path | None = None) -> Path:
+    """The published snapshot: what researchers and read-only tools open (replaced by rename)."""
     return data_dir(data) / "warehouse" / WAREHOUSE_FILE
+
+
+def working_warehouse_path(data: str | Path | None = None) -> Path:
+    """The pipeline's own copy: the load and dbt write here, one writer at a time."""
+    return data_dir(data) / "warehouse" / "work" / WAREHOUSE_FILE
+
+
+def cache_dir(data: str | Path | None = None) -> Path:
+    """Extraction results cached by file content and extractor version."""
+    return data_dir(data) / "cache" / "extraction"
 
 
 def exports_dir(data: str | Path | None = None) -> Path:
