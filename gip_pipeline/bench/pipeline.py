@@ -1,0 +1,413 @@
+"""Whole-pipeline benchmarks (issue 7): `python -m gip_pipeline.bench.pipeline [which ...]`.
+
+  full         N mixed generated documents (20% PDF) through the real Dagster run (`dagster asset
+               materialize --select '*'`: discovery, extraction, tidy, load, dbt, exports) on a
+               cold extraction cache; wall time, time per step (from the run's event log) and the
+               peak memory of the whole process tree (the run and its extraction workers), sampled.
+  incremental  one new file added to that N-report warehouse, to updated marts: the same Dagster
+               run again (the cache holds every other file); time until the dbt step is done and
+               until the run is done.
+  load100k     warehouse load + `dbt build` at 100,000 reports. The tidy tables are not parsed at
+               that scale: the parsed tables of the `full` corpus are replicated with new report
+               ids (and a numbered organ name, so every copy is a distinct organ-year) up to
+               100,000 reports, then bulk-loaded from Arrow (load_tables) and built by dbt.
+  throughput   `gip bench throughput` on a sample of the corpus (medians of --runs).
+
+Each writes data/bench/<which>.json (git-ignored); `python -m gip_pipeline.bench.report` writes
+BENCHMARKS.md from those files. The corpus is generated once into data/bench/corpus<N>/ and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from gip_pipeline.warehouse.paths import REPO
+
+BENCH_DIR = REPO / "data" / "bench"
+# 20% PDF: forms are drawn uniformly from this list (the generator accepts repeats).
+MIX = ("pdf", "pdf", "html", "html", "docx", "md", "md", "txt", "txt", "pipe")
+SEED = 1000
+
+
+# ---------------------------------------------------------------------------------------------
+# Corpus
+
+def _gen_part(out: str, n: int, seed: int) -> None:
+    from gip_pipeline.synth.generate import generate
+
+    generate(Path(out), n, seed, MIX, ("2019", "2021"), (2019, 2025))
+
+
+def corpus_dir(n: int) -> Path:
+    return BENCH_DIR / f"corpus{n // 1000}k" if n % 1000 == 0 else BENCH_DIR / f"corpus{n}"
+
+
+def ensure_corpus(n: int, parts: int = 2) -> Path:
+    """data/bench/corpus<N>/synth/part<k>/ (reports + truth), generated in `parts` processes
+    (seeds SEED+k), and raw/ holding hard links to the report files only."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    root = corpus_dir(n)
+    sizes = [n // parts + (k < n % parts) for k in range(parts)]
+    todo = [(str(root / "synth" / f"part{k + 1}"), sizes[k], SEED + k + 1) for k in range(parts)
+            if not (root / "synth" / f"part{k + 1}" / "manifest.json").is_file()]
+    if todo:
+        with ProcessPoolExecutor(len(todo)) as ex:
+            list(ex.map(_gen_part, *zip(*todo)))
+    raw = root / "raw"
+    if not raw.is_dir():
+        tmp = root / "raw.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        for part in sorted((root / "synth").iterdir()):
+            (tmp / part.name).mkdir(parents=True)
+            for p in part.iterdir():
+                if not p.name.endswith(".json"):
+                    os.link(p, tmp / part.name / p.name)
+        tmp.rename(raw)
+    return root
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring a process tree
+
+class TreeMemory:
+    """Peak summed RSS of a process and all its descendants, sampled every `every` seconds."""
+
+    def __init__(self, pid: int, every: float = 0.2):
+        import psutil
+
+        self.proc, self.every, self.peak = psutil.Process(pid), every, 0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> int:
+        import psutil
+
+        total = 0
+        try:
+            procs = [self.proc, *self.proc.children(recursive=True)]
+        except psutil.Error:
+            return 0
+        for p in procs:
+            try:
+                total += p.memory_info().rss
+            except psutil.Error:
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._sample())
+            self._stop.wait(self.every)
+
+    def __enter__(self):
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._t.join()
+
+    @property
+    def peak_mb(self) -> float:
+        return round(self.peak / 2 ** 20, 1)
+
+
+def _bin(name: str) -> str:
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else (shutil.which(name) or name)
+
+
+def dagster_run(data_dir: Path, dagster_home: Path, log: Path, env_extra: dict | None = None) -> dict:
+    """One `dagster asset materialize --select '*'` over data_dir: seconds, peak tree memory,
+    and each step's seconds from the run's event log."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "GIP_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(dagster_home),
+           **(env_extra or {})}
+    log.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    with open(log, "w") as f:
+        p = subprocess.Popen([_bin("dagster"), "asset", "materialize", "--select", "*",
+                              "-m", "gip_pipeline.definitions"], env=env, stdout=f,
+                             stderr=subprocess.STDOUT, cwd=REPO)
+        with TreeMemory(p.pid) as mem:
+            rc = p.wait()
+    secs = time.perf_counter() - t0
+    out = {"seconds": round(secs, 2), "peak_tree_rss_mb": mem.peak_mb, "exit_code": rc,
+           "log": str(log)}
+    out.update(step_times(dagster_home))
+    return out
+
+
+def step_times(dagster_home: Path) -> dict:
+    """The latest run's status and per-step seconds (start to success/failure)."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    prev = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    try:
+        with DagsterInstance.get() as inst:
+            runs = inst.get_runs(limit=1)
+            if not runs:
+                return {"status": None, "steps": {}}
+            run = runs[0]
+            start, end = {}, {}
+            for rec in inst.all_logs(run.run_id):
+                ev = rec.dagster_event
+                if ev is None or not rec.step_key:
+                    continue
+                if ev.event_type == DagsterEventType.STEP_START:
+                    start[rec.step_key] = rec.timestamp
+                elif ev.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+                    end[rec.step_key] = rec.timestamp
+            steps = {k: round(end[k] - start[k], 2) for k in sorted(start) if k in end}
+            return {"status": run.status.value, "run_id": run.run_id, "steps": steps}
+    finally:
+        if prev is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = prev
+
+
+def stage_totals(steps: dict[str, float]) -> dict[str, float]:
+    """Step seconds grouped into the pipeline's stages (extraction shards summed: work, not wall)."""
+    def stage(key: str) -> str:
+        if key.startswith("raw_"):
+            return "discovery"
+        if key.startswith("core_parsed_reports"):
+            return "extraction"
+        if key.startswith("core_tables"):
+            return "tidy"
+        if key.startswith("warehouse") or key.startswith("publish"):
+            return "load"
+        if "dbt" in key:
+            return "dbt"
+        if key.startswith("out_"):
+            return "exports"
+        return "other"
+    out: dict[str, float] = {}
+    for k, v in steps.items():
+        out[stage(k)] = round(out.get(stage(k), 0.0) + v, 2)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Benchmarks
+
+def machine() -> dict:
+    import psutil
+
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2 ** 30, 1),
+            "os": platform.platform(), "python": platform.python_version()}
+
+
+def _write(name: str, result: dict) -> Path:
+    result = {"benchmark": name, "machine": machine(),
+              "when": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **result}
+    path = BENCH_DIR / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    sys.stderr.write(f"wrote {path}\n")
+    return path
+
+
+def bench_full(n: int) -> dict:
+    root = ensure_corpus(n)
+    data = root / "run"
+    shutil.rmtree(data, ignore_errors=True)  # cold: no cache, no warehouse
+    data.mkdir(parents=True)
+    (data / "raw").symlink_to(root / "raw", target_is_directory=True)
+    n_files = sum(1 for p in (root / "raw").rglob("*") if p.is_file())
+    n_pdf = sum(1 for p in (root / "raw").rglob("*.pdf"))
+    r = dagster_run(data, root / "dagster_home", root / "logs" / "full.log")
+    r["stages"] = stage_totals(r["steps"])
+    return {"documents": n_files, "pdf_documents": n_pdf, "runs": [r],
+            "seconds": r["seconds"], "peak_tree_rss_mb": r["peak_tree_rss_mb"],
+            "status": r["status"], "targets": {"seconds": 600, "peak_tree_rss_mb": 2048}}
+
+
+def bench_incremental(n: int, runs: int = 3) -> dict:
+    """Add one new generated file to the `full` run's data dir, run, remove it; `runs` times."""
+    root = corpus_dir(n)
+    data = root / "run"
+    if not (data / "warehouse").is_dir():
+        raise SystemExit("run the `full` benchmark first (it builds the warehouse this one extends)")
+    raw = root / "raw"
+    out = []
+    for k in range(runs):
+        extra = root / f"extra{k}"
+        shutil.rmtree(extra, ignore_errors=True)
+        _gen_part(str(extra), 1, SEED + 100 + k)
+        new = next(p for p in extra.iterdir() if not p.name.endswith(".json"))
+        target = raw / "incremental" / new.name
+        target.parent.mkdir(exist_ok=True)
+        shutil.copy(new, target)
+        try:
+            r = dagster_run(data, root / "dagster_home", root / "logs" / f"incremental{k}.log")
+        finally:
+            target.unlink()
+        dbt_done = _seconds_until(r, "dbt")
+        r["stages"] = stage_totals(r["steps"])
+        r["seconds_to_marts"] = dbt_done
+        r["new_file"] = new.name
+        out.append(r)
+    # Leave the warehouse as the corpus makes it (without the extra file).
+    r = dagster_run(data, root / "dagster_home", root / "logs" / "incremental_restore.log")
+    return {"base_documents": sum(1 for p in raw.rglob("*") if p.is_file()), "runs": out,
+            "seconds_to_marts_median": statistics.median(x["seconds_to_marts"] for x in out),
+            "seconds_median": statistics.median(x["seconds"] for x in out),
+            "status": [x["status"] for x in out], "targets": {"seconds_to_marts": 30}}
+
+
+def _seconds_until(r: dict, stage: str) -> float:
+    """Run start to the end of the last step of `stage`, from step durations in run order
+    (steps of this pipeline run one after another in-process, so a sum is the elapsed time
+    up to that step, plus the run's start-up which the wall time minus the steps holds)."""
+    steps = r["steps"]
+    before = sum(v for k, v in steps.items() if not k.startswith("out_"))
+    overhead = max(0.0, r["seconds"] - sum(steps.values()))
+    return round(before + overhead, 2)
+
+
+def replicate_tables(tables: dict, target_reports: int) -> dict:
+    """Copies of the parsed tidy tables with new report ids until `target_reports` reports."""
+    import polars as pl
+
+    reports = tables["reports"]
+    n0 = reports.height
+    copies = -(-target_reports // n0)
+    out = {name: [] for name in tables}
+    for k in range(copies):
+        take = min(n0, target_reports - k * n0)
+        ids = reports["report_id"].head(take)
+        new_id = (pl.col("report_id") + pl.lit(f"{k:04x}")).str.slice(0, 12) + pl.lit(f"{k:04x}")
+        for name, frame in tables.items():
+            if "report_id" not in frame.columns:
+                continue
+            f = frame.filter(pl.col("report_id").is_in(ids.implode())) if take < n0 else frame
+            f = f.with_columns(new_id.alias("report_id"))
+            if name == "reports":
+                f = f.with_columns((pl.col("organ") + pl.lit(f"·{k:03d}")).alias("organ"))
+            if "source_file" in f.columns:
+                f = f.with_columns((pl.lit(f"copy{k:03d}/") + pl.col("source_file")).alias("source_file"))
+            out[name].append(f)
+    return {name: pl.concat(frames) for name, frames in out.items() if frames}
+
+
+def bench_load100k(n: int, target: int = 100_000, runs: int = 3) -> dict:
+    import duckdb
+
+    from gip_pipeline.warehouse.load import load_tables
+
+    from gip_pipeline.assets.dbt import dbt_executable
+    from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
+
+    root = corpus_dir(n)
+    src = _published_warehouse(root / "run")
+    con = duckdb.connect(str(src), read_only=True)
+    try:
+        import polars as pl
+
+        names = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema='core'").fetchall()]
+        base = {t: pl.from_arrow(con.sql(f'SELECT * FROM core."{t}"').to_arrow_table()) for t in names}
+    finally:
+        con.close()
+    t0 = time.perf_counter()
+    tables = replicate_tables(base, target)
+    t_rep = time.perf_counter() - t0
+    # Tables without report ids (none today) are loaded as they are.
+    tables.update({k: v for k, v in base.items() if k not in tables})
+    out = []
+    for k in range(runs):
+        db = root / "load100k" / "gip.duckdb"
+        shutil.rmtree(db.parent, ignore_errors=True)
+        t0 = time.perf_counter()
+        rows = load_tables(db, tables)
+        t_load = time.perf_counter() - t0
+        env = {**os.environ, "GIP_DUCKDB_PATH": str(db)}
+        t0 = time.perf_counter()
+        proc = subprocess.run([dbt_executable(), "build", "--profiles-dir", ".", "--quiet"],
+                              cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+        t_dbt = time.perf_counter() - t0
+        out.append({"load_s": round(t_load, 2), "dbt_build_s": round(t_dbt, 2),
+                    "total_s": round(t_load + t_dbt, 2), "dbt_exit_code": proc.returncode,
+                    "dbt_tail": (proc.stdout + proc.stderr)[-800:] if proc.returncode else ""})
+    return {"reports": rows.get("reports"), "rows": rows, "base_reports": base["reports"].height,
+            "replicate_s": round(t_rep, 2), "runs": out,
+            "load_s_median": statistics.median(r["load_s"] for r in out),
+            "dbt_build_s_median": statistics.median(r["dbt_build_s"] for r in out),
+            "total_s_median": statistics.median(r["total_s"] for r in out),
+            "targets": {"total_s": 120}}
+
+
+def _published_warehouse(data: Path) -> Path:
+    for p in (data / "warehouse" / "gip.duckdb", data / "warehouse" / "work" / "gip.duckdb"):
+        if p.is_file():
+            return p
+    raise SystemExit(f"no warehouse under {data}: run the `full` benchmark first")
+
+
+def bench_throughput(n: int, sample: int, runs: int) -> dict:
+    """gip bench throughput on every k-th file of the corpus (all forms, same share)."""
+    from gip_pipeline.bench.throughput import run_benchmark
+
+    root = ensure_corpus(n)
+    files = sorted(p for p in (root / "raw").rglob("*") if p.is_file())
+    step = max(1, len(files) // sample)
+    pick = root / "throughput_sample"
+    shutil.rmtree(pick, ignore_errors=True)
+    pick.mkdir()
+    for p in files[::step][:sample]:
+        os.link(p, pick / f"{p.parent.name}_{p.name}")
+    res = run_benchmark(pick, runs=runs)
+    res["runs"] = runs
+    res["targets"] = {"pdf_ms_per_page": 50, "html_docs_per_s": 200, "md_docs_per_s": 200,
+                      "txt_docs_per_s": 200, "docx_docs_per_s": 50}
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m gip_pipeline.bench.pipeline")
+    p.add_argument("which", nargs="*", default=["throughput", "full", "incremental", "load100k"],
+                   choices=["corpus", "throughput", "full", "incremental", "load100k"])
+    p.add_argument("--n", type=int, default=10_000, help="generated documents (default 10,000)")
+    p.add_argument("--runs", type=int, default=3, help="repeats for medians")
+    p.add_argument("--sample", type=int, default=600, help="files for the throughput benchmark")
+    p.add_argument("--reports", type=int, default=100_000, help="reports for load100k")
+    a = p.parse_args(argv)
+    for which in a.which:
+        if which == "corpus":
+            sys.stderr.write(f"corpus at {ensure_corpus(a.n)}\n")
+        elif which == "throughput":
+            _write("throughput", bench_throughput(a.n, a.sample, a.runs))
+        elif which == "full":
+            _write("full", bench_full(a.n))
+        elif which == "incremental":
+            _write("incremental", bench_incremental(a.n, a.runs))
+        elif which == "load100k":
+            _write("load100k", bench_load100k(a.n, a.reports, a.runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
