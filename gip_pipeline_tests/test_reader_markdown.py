@@ -333,3 +333,52 @@ def test_damaged_conversion_end_to_end(tmp_path):
     assert ad[("administrative_fees", "fee_amount_10k_yuan")] == 0.5
     assert ad[("normative_documents", "in_force")] == 20
     assert res.status == "ok", [f for f in res.findings if f.severity != "info"]
+
+
+# ---------------------------------------------------------------- blanks and stray labels (wave 2)
+
+
+def test_label_before_the_first_fragment_joins_the_table():
+    doc = md("二、主动公开政府信息情况\n信息内容本年制发件数本年废止件数现行有效件数\n规章\n"
+             "| 0 | 0 | 0 |\n|---|---|---|\n| 行政规范性文件 | 9 | 2 | 20 |\n")
+    assert grid(only_table(doc)) == [["规章"], ["0", "0", "0"], ["行政规范性文件", "9", "2", "20"]]
+    assert "规章" not in [p.text for p in doc.blocks if isinstance(p, Paragraph)]
+
+
+def test_a_stray_row_label_is_not_glued_to_the_header_line_above():
+    doc = md("| 行政许可 | 43 |\n|---|---|\n第二十条第（六）项\n信息内容本年处理决定数量\n行政处罚\n"
+             "| 0 |\n|---|\n| 行政强制 | 1 |\n")
+    rows = grid(only_table(doc))
+    assert ["行政处罚"] in rows and rows[rows.index(["行政处罚"]) + 1] == ["0"]
+
+
+def test_label_less_row_of_blanks_is_kept_at_the_table_width():
+    doc = md("| 4.无正当理由大量反复申请 | 1 |  |  |  |  |  | 1 |\n|---|---|---|---|---|---|---|---|\n"
+             "5.要求行政机关确认或\n重新出具已获取信息\n|  |  |  |  |  |  |  |\n"
+             "| （七）总计 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |\n")
+    rows = grid(only_table(doc))
+    assert rows[1] == ["5.要求行政机关确认或重新出具已获取信息"]
+    assert rows[2] == [""] * 7
+
+
+def test_section_four_row_keeps_trailing_blanks_under_its_headings():
+    head = "| 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |" * 3
+    head = head.replace("||", "|")
+    sep = "|" + "---|" * 15
+    doc = md(f"{head}\n{sep}\n|  |  |  |  |  |  |  |  | 1 | 1 |  |  |  |  |  |\n")
+    assert grid(only_table(doc))[-1] == [""] * 8 + ["1", "1"] + [""] * 5
+    doc = md(f"{head}\n{sep}\n" + "|  " * 15 + "|\n")
+    assert grid(only_table(doc))[-1] == [""] * 15
+
+
+def test_wider_row_than_its_header_fragment_is_not_padding():
+    doc = md("| 结果 | 审结 | 计 | 维持 | 纠正 | 结果 | 审结 | 计 |\n|---|---|---|---|---|---|---|---|\n"
+             "|  | 1 |  |  | 1 |  |  |  |  |  |  |  |  |  |  |\n")
+    assert len(grid(only_table(doc))[-1]) == 15
+
+
+def test_generic_label_of_a_blank_row_is_read_with_its_group():
+    doc = md("| 三、本年度办理结果 | （六）其他处理 | 2.申请人逾期未按收费通知要求缴纳费用 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n"
+             "|---|---|---|---|---|---|---|---|---|---|\n"
+             "| 三、本年度办理结果 | （六）其他处理 | 3.其他 |  |  |  |  |  |  |  |\n")
+    assert grid(only_table(doc))[-1] == ["三、本年度办理结果", "（六）其他处理", "3.其他"] + [""] * 7

@@ -259,7 +259,9 @@ def _join_labels(lines: list[_Line]) -> list[str]:
     (`（三）`, `3.`, `三、`) continues the previous one."""
     out: list[str] = []
     for l in lines:
-        if out and not _LABEL_START.match(l.text):
+        # A line that is itself a row label (`行政处罚` after `信息内容本年处理决定数量`)
+        # starts a new one: glued to the header line above, the row would lose its label.
+        if out and not _LABEL_START.match(l.text) and not _names_row(l.text):
             out[-1] += l.text
         else:
             out.append(l.text)
@@ -283,13 +285,28 @@ def _blocks(lines: list[_Line], stray: StrayMode) -> list:
     pos = 0
     for group in groups:
         start, end = group[0][0], group[-1][1]
-        blocks.extend(_paragraphs(lines[pos:start]))
-        rows: list[list[Cell]] = []
+        lead = _leading_label(lines, pos, start) if stray == "rows" else None
+        blocks.extend(_paragraphs([l for l in lines[pos:start] if l is not lead]))
+        rows: list[list[Cell]] = [[Cell(lead.text)]] if lead is not None else []
         after: list[_Line] = []
-        widths = _value_widths([l.cells for a, b in group for l in lines[a:b] if l.kind == "row"])
+        group_rows = [l.cells for a, b in group for l in lines[a:b] if l.kind == "row"]
+        widths = _value_widths(group_rows)
+        # Columns some line of the table prints text in: a blank under a heading is a cell.
+        used = max((max((i + 1 for i, c in enumerate(r) if c), default=0) for r in group_rows),
+                   default=0)
         for n, (a, b) in enumerate(group):
-            for l in lines[a:b]:
-                cells = _row_cells(l.cells, widths) if l.kind == "row" else []
+            for k, l in enumerate(lines[a:b]):
+                if l.kind != "row":
+                    continue
+                # The widest other line of the table (separators included): padding never
+                # makes a row wider than that, so cells beyond it are printed cells.
+                others = [len(x.cells or ()) if x.kind == "row" else x.text.count("|") - 1
+                          for x in lines[a:b] if x is not l]
+                cells = _row_cells(l.cells, widths, max(others, default=0), used)
+                if not cells and rows and _is_header_row([c.text for c in rows[-1]]) and len(l.cells) > 1:
+                    # A row of only blanks right under the column headings is a value row
+                    # whose zeros were printed empty (section 四's one row), not padding.
+                    cells = list(l.cells)
                 if cells:
                     rows.append([Cell(c) for c in cells])
             if n + 1 < len(group):
@@ -325,17 +342,44 @@ def _value_widths(rows: list[list[str]]) -> int | None:
     return max(counts, key=lambda n: (counts[n], n)) if counts else None
 
 
-def _row_cells(cells: list[str], width: int | None) -> list[str]:
+def _leading_label(lines: list[_Line], pos: int, start: int) -> _Line | None:
+    """A row label printed just before a table's first fragment whose first row has no label
+    (`规章` then `| 0 | 0 | 0 |`): the converter pushed it out of the table."""
+    k = start - 1
+    while k >= pos and lines[k].kind == "blank":
+        k -= 1
+    if k < pos or lines[k].kind != "text" or _is_boundary(lines[k]) or not _names_row(lines[k].text):
+        return None
+    first = next((l for l in lines[start:] if l.kind == "row"), None)
+    if first is None or any(c and not looks_like_value(c) for c in first.cells or ()):
+        return None
+    return lines[k]
+
+
+def _row_cells(cells: list[str], width: int | None, pad_width: int | None = None,
+               used: int | None = None) -> list[str]:
     """Trailing empty cells are padding and dropped, except those a row prints short of the
     table's usual value count: there the empty cell is a blank value (`| 1 | 0 |  |` where the
-    total was left empty), and dropping it would leave the row too short to place."""
+    total was left empty), and dropping it would leave the row too short to place.
+
+    A row with more cells than any other line of its table (`pad_width`) is not padded: all
+    its cells are printed (section 四's one row of 15 under an 8-cell header fragment). A
+    label-less row of only blanks as wide as the table's value count is a row of zeros
+    printed empty."""
     t = _trim(cells)
-    if width is None or not t:
+    if pad_width and len(cells) > pad_width and len(cells) > 1:
+        return list(cells)
+    if used and t and all(looks_like_value(c) for c in t if c):
+        # A row of only values (section 四's) keeps its trailing blanks under printed headings.
+        t = cells[:max(len(t), min(len(cells), used))]
+    if not t:
+        return list(cells) if width is not None and len(cells) == width and width > 1 else t
+    if width is None:
         return t
     # A row of only blanks after its label (zeros printed empty) keeps its blanks when the
     # label names a canonical row; header and group rows (`信息内容 | 本年处理决定数量`) do not.
     if not any(c and looks_like_value(c) for c in t) and (
-            sum(1 for c in t if c) > 3 or not _names_row(t[-1])):
+            sum(1 for c in t if c) > 3 or not _names_row(t[-1], t[:-1])):
         return t
     short = width - _value_count(t)
     if short > 0:
@@ -343,12 +387,27 @@ def _row_cells(cells: list[str], width: int | None) -> list[str]:
     return t
 
 
-def _names_row(label: str) -> bool:
+def _is_header_row(texts: list[str]) -> bool:
+    """Column headings: at least three texts, none a value, mostly not row labels (`总计`
+    heads a column and also ends a row label)."""
+    filled = [t for t in texts if t]
+    return (len(filled) >= 3 and not any(looks_like_value(t) for t in filled)
+            and 2 * sum(1 for t in filled if _names_row(t)) < len(filled))
+
+
+def _names_row(label: str, before: list[str] = ()) -> bool:
+    """The label names a canonical row; `before` are the row's cells to its left, whose group
+    label (`（六）其他处理`) a generic label (`3.其他`) needs."""
     from gip_pipeline.extraction.labels import match_group, match_row
 
     # Section 四's row names are printed as column headers; its one data row has no label.
-    return any(match_row(label, t.key) and not match_group(label, t.key)
-               for t in TABLES if t.key != "review_litigation")
+    for t in TABLES:
+        if t.key == "review_litigation" or match_group(label, t.key):
+            continue
+        groups = [g for g in (match_group(b, t.key) for b in before if b) if g] or [None]
+        if any(match_row(label, t.key, context_group=g) for g in groups):
+            return True
+    return False
 
 
 def _paragraphs(lines: list[_Line]) -> list[Paragraph]:
