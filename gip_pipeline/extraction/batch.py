@@ -42,9 +42,9 @@ TIMEOUT_CHECK = "pipeline.timeout"
 CRASH_CHECK = "pipeline.crash"
 
 
-def _source_digest() -> str:
+def _source_digest(pkg: Path | None = None) -> str:
     """Hash of the extraction package's source: any change to extraction changes the version."""
-    pkg = Path(__file__).resolve().parent
+    pkg = pkg or Path(__file__).resolve().parent
     h = hashlib.sha256()
     for p in sorted(pkg.rglob("*.py")):
         h.update(p.relative_to(pkg).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
@@ -130,10 +130,21 @@ def _fmt_guess(name: str) -> str:
     return _EXT.get(Path(name).suffix.lower(), "txt")
 
 
-def extract_one(name: str, data: bytes, timeout: float = FILE_TIMEOUT_S) -> ParseResult:
-    """parse_bytes under a soft deadline (SIGALRM; main thread of a process only)."""
-    from gip_pipeline.extraction.parse import parse_bytes
+PARSER = "gip_pipeline.extraction.parse:parse_bytes"
 
+
+def _parser(ref: str):
+    import importlib
+
+    module, func = ref.split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def extract_one(name: str, data: bytes, timeout: float = FILE_TIMEOUT_S,
+                parser: str = PARSER) -> ParseResult:
+    """parse_bytes (or `parser`, "module:function") under a soft deadline (SIGALRM; main
+    thread of a process only)."""
+    parse_bytes = _parser(parser)
     sha = hashlib.sha256(data).hexdigest()
     old = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
@@ -150,7 +161,7 @@ def extract_one(name: str, data: bytes, timeout: float = FILE_TIMEOUT_S) -> Pars
         signal.signal(signal.SIGALRM, old)
 
 
-def _worker_main(conn, memory_limit: int | None, timeout: float) -> None:
+def _worker_main(conn, memory_limit: int | None, timeout: float, parser: str) -> None:
     import resource
 
     if memory_limit:
@@ -169,14 +180,13 @@ def _worker_main(conn, memory_limit: int | None, timeout: float) -> None:
                 if data is None:
                     with open(local_path, "rb") as f:
                         data = f.read()
-                res = extract_one(name, data, timeout)
+                res = extract_one(name, data, timeout, parser)
                 payload = res.to_dict()
             except Exception as e:  # noqa: BLE001 - reported per file
                 payload = _rejected(name, "", f"the file could not be read ({type(e).__name__}: "
                                     f"{e}).", CRASH_CHECK).to_dict()
             data = None
             conn.send(("done", idx, payload))
-        conn.send(("idle",))
 
 
 # ---------------------------------------------------------------- parent side
@@ -199,7 +209,8 @@ def _context():
 def extract_files(jobs: Sequence[Job], *, cache_dir: str | Path, workers: int | None = None,
                   timeout: float = FILE_TIMEOUT_S, max_bytes: int = MAX_FILE_BYTES,
                   memory_limit: int | None = WORKER_MEMORY_BYTES, chunk_size: int = CHUNK_SIZE,
-                  version: str = EXTRACTOR_VERSION, hard_grace: float = HARD_GRACE_S) -> Batch:
+                  version: str = EXTRACTOR_VERSION, hard_grace: float = HARD_GRACE_S,
+                  parser: str = PARSER) -> Batch:
     """ParseResults for `jobs`, in the same order; never raises because of a file's content.
 
     workers=0 parses in this process (no crash isolation; for debugging); default: all cores.
@@ -239,10 +250,10 @@ def extract_files(jobs: Sequence[Job], *, cache_dir: str | Path, workers: int | 
         for i in todo:
             job = jobs[i]
             data = job.read() if job.read else Path(job.local_path).read_bytes()
-            finish(i, extract_one(job.name, data, timeout))
+            finish(i, extract_one(job.name, data, timeout, parser))
     elif todo:
         _run_pool(jobs, todo, finish, batch, workers or os.cpu_count() or 1, timeout,
-                  memory_limit, chunk_size, hard_grace)
+                  memory_limit, chunk_size, hard_grace, parser)
     batch.results = [r for r in results if r is not None]
     assert len(batch.results) == len(jobs)
     batch.rejected = [(r.file, r.reason or "") for r in batch.results if r.status == "rejected"]
@@ -250,7 +261,7 @@ def extract_files(jobs: Sequence[Job], *, cache_dir: str | Path, workers: int | 
 
 
 def _run_pool(jobs, todo, finish, batch, n_workers, timeout, memory_limit, chunk_size,
-              hard_grace) -> None:
+              hard_grace, parser) -> None:
     ctx = _context()
     # Small batches: split so that both cores get work.
     size = max(1, min(chunk_size, -(-len(todo) // n_workers)))
@@ -260,7 +271,8 @@ def _run_pool(jobs, todo, finish, batch, n_workers, timeout, memory_limit, chunk
 
     def start() -> _Worker:
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker_main, args=(child, memory_limit, timeout), daemon=True)
+        proc = ctx.Process(target=_worker_main, args=(child, memory_limit, timeout, parser),
+                           daemon=True)
         proc.start()
         child.close()
         batch.n_workers_started += 1
@@ -281,8 +293,6 @@ def _run_pool(jobs, todo, finish, batch, n_workers, timeout, memory_limit, chunk
             finish(msg[1], ParseResult.from_dict(msg[2]))
             w.chunk.remove(msg[1])
             w.current = None
-        elif msg[0] == "idle":
-            w.chunk, w.current = [], None
 
     def retire(w: _Worker, reason: str, check: str) -> None:
         """The worker overran or died: its current file is rejected, the rest go back."""
