@@ -66,20 +66,38 @@ def test_cell_key_seed_lists_every_printed_cell():
 
 
 def test_every_identity_has_a_dbt_test():
-    files = dbt_gen.render_files()
+    """One generic test (tests/generic/identity_holds.sql), one named instance per identity."""
+    models = {m["name"]: m for m in _yml("models/staging/_schema.yml")["models"]}
+    entries = [t["identity_holds"] for t in models["stg_cells"]["data_tests"]
+               if "identity_holds" in t]
     for ident in schema.IDENTITIES:
-        matching = [f for rel, f in files.items() if rel.startswith("tests/identity_")
-                    and f"-- {ident.check} ({', '.join(ident.eras)})" in f]
+        matching = [e for e in entries if e["arguments"]["left"] == list(ident.left)
+                    and e["arguments"]["right"] == list(ident.right)
+                    and e["arguments"]["eras"] == list(ident.eras)]
         assert len(matching) == 1, ident.check
-        sql = matching[0]
-        for term in ident.left + ident.right:
-            assert f"'{term}'" in sql
+        assert matching[0]["arguments"]["over"] == ident.over
+        assert matching[0]["name"].startswith("identity_" + ident.check.replace(".", "__"))
+    assert len(entries) == len(schema.IDENTITIES)
+    assert not any(rel.startswith("tests/identity_") for rel in dbt_gen.render_files())
+    assert "{% test identity_holds" in dbt_gen.render_files()["tests/generic/identity_holds.sql"]
+
+
+def test_marts_use_the_generic_sum_to_total_test():
+    marts = {m["name"]: m for m in _yml("models/marts/_marts.yml")["models"]}
+    for name in ("report_comparison", "region_year"):
+        tests = [t["sum_to_total"] for t in marts[name]["data_tests"] if "sum_to_total" in t]
+        by_total = {json.dumps(t["arguments"]["total"]): t["arguments"]["parts"] for t in tests}
+        assert by_total['"total_handled"'] == list(dbt_gen.OUTCOME_PARTS)
+        assert by_total['["new_received", "carried_over"]'] == ["total_handled", "carried_forward"]
+        assert by_total['"denied"'] == list(schema.DENIED_ROWS)
 
 
 def test_mart_sql_has_every_measure_and_total():
     sql = dbt_gen.render_mart_sql()
     for name in dbt_gen.COMPARISON_TOTALS:
-        assert f" as {name}," in sql
+        assert f") as {name}," in sql
+    for row in schema.all_row_keys("requests"):
+        assert f"v.{row}," in sql
     for m in schema.MEASURES:
         for suffix in ("", "_numerator", "_denominator"):
             assert f" as {m.key}{suffix}" in sql

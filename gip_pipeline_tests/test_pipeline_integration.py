@@ -94,11 +94,15 @@ def test_mart_matches_measures_computed_from_the_truth(pipeline_run, seed_truth)
 
 def test_parquet_exports_equal_the_warehouse(pipeline_run):
     _, data, _ = pipeline_run
-    for name, rel in (("cells", "core.cells"), ("reports", "core.reports"),
-                      ("findings", "core.findings"), ("report_comparison", "marts.report_comparison")):
+    from gip_pipeline.exports import EXPORTS, ORDER_KEYS
+
+    for name, rel in EXPORTS.items():
         exported = pl.read_parquet(data / "exports" / f"{name}.parquet")
-        assert exported.equals(_query(data, f"select * from {rel}")), name
-        assert exported.height > 0 or name == "findings"
+        keys = ", ".join(f'"{k}"' for k in ORDER_KEYS[name])
+        assert exported.equals(_query(data, f"select * from {rel} order by {keys}")), name
+        assert exported.height > 0 or name in ("findings", "trends", "cross_year_consistency")
+    for f in ("datapackage.json", "provenance.json", "CODEBOOK.md", "report.html"):
+        assert (data / "exports" / f).is_file(), f
 
 
 def test_broken_report_loads_with_warning_and_checks_flag_it(pipeline_run):

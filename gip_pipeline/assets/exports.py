@@ -1,38 +1,62 @@
-"""marts → exports: one Parquet file per tidy table and mart, read from the warehouse."""
+"""marts → exports: the researcher's download folder (data/exports), one step.
+
+Parquet for every tidy table and mart (CSV with csv=true), provenance.json, CODEBOOK.md,
+report.html and datapackage.json, written by gip_pipeline.exports.export_all. Synthetic
+reports are left out unless the run config sets include_synthetic (default false).
+"""
 
 
-import duckdb
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
-
+import polars as pl
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, MaterializeResult, \
+    MetadataValue, multi_asset
 from dagster_dbt import get_asset_key_for_model
 
 from gip_pipeline.assets.dbt import gip_dbt_models
 from gip_pipeline.assets.preview import markdown_table
 from gip_pipeline.assets.resources import DUCKDB_POOL, GipPaths
-from gip_pipeline.exports import EXPORTS, export_one
+from gip_pipeline.exports import CODEBOOK_FILE, EXPORTS, HTML_FILE, MARTS, export_all
+from gip_pipeline.exports.datapackage import DATAPACKAGE_FILE
+from gip_pipeline.exports.provenance import PROVENANCE_FILE
 
 # The dbt model that vouches for each export (its tests ran): the export waits for it.
 UPSTREAM = {"cells": "stg_cells", "reports": "stg_reports", "findings": "stg_findings",
-            "report_comparison": "report_comparison"}
+            **{m: m for m in MARTS}}
+PACKAGE_FILES = {"datapackage": DATAPACKAGE_FILE, "provenance": PROVENANCE_FILE,
+                 "codebook": CODEBOOK_FILE, "report_html": HTML_FILE}
 
 
-def _make_export(name: str):
-    @asset(name=f"out_{name}", group_name="exports", pool=DUCKDB_POOL, kinds={"parquet"},
-           deps=[get_asset_key_for_model([gip_dbt_models], UPSTREAM[name])],
-           description=f"{EXPORTS[name]} as exports/{name}.parquet (temp file, then rename).")
-    def _export(context: AssetExecutionContext, paths: GipPaths) -> MaterializeResult:
-        con = duckdb.connect(str(paths.warehouse()), read_only=True)
-        try:
-            path, rows = export_one(con, name, paths.exports())
-            import polars as pl
-            preview = pl.read_parquet(path, n_rows=10)
-        finally:
-            con.close()
-        return MaterializeResult(metadata={
+class ExportConfig(Config):
+    include_synthetic: bool = False  # keep synthetic reports (the demo sets it)
+    csv: bool = False  # also write CSV files
+
+
+def _key(name: str) -> AssetKey:
+    return AssetKey(f"out_{name}")
+
+
+_upstream = [get_asset_key_for_model([gip_dbt_models], m) for m in sorted(set(UPSTREAM.values()))]
+
+
+@multi_asset(
+    name="exports", group_name="exports", pool=DUCKDB_POOL,
+    specs=[AssetSpec(_key(n), kinds={"parquet"}, deps=[get_asset_key_for_model(
+               [gip_dbt_models], UPSTREAM[n])],
+               description=f"{EXPORTS[n]} as exports/{n}.parquet (temp file, then rename).")
+           for n in EXPORTS]
+    + [AssetSpec(_key(n), deps=_upstream, description=f"exports/{f}")
+       for n, f in PACKAGE_FILES.items()],
+)
+def export_assets_step(context: AssetExecutionContext, config: ExportConfig, paths: GipPaths):
+    res = export_all(paths.warehouse(), paths.exports(), csv=config.csv,
+                     include_synthetic=config.include_synthetic, raw_dir=paths.raw())
+    for name, (path, rows) in res.tables.items():
+        yield MaterializeResult(asset_key=_key(name), metadata={
             "path": str(path), "dagster/row_count": rows,
-            "preview": MetadataValue.md(markdown_table(preview))})
+            "include_synthetic": config.include_synthetic,
+            "preview": MetadataValue.md(markdown_table(pl.read_parquet(path, n_rows=10)))})
+    for name, f in PACKAGE_FILES.items():
+        yield MaterializeResult(asset_key=_key(name),
+                                metadata={"path": str(res.out_dir / f)})
 
-    return _export
 
-
-export_assets = [_make_export(n) for n in EXPORTS]
+export_assets = [export_assets_step]

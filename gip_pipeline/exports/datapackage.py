@@ -142,7 +142,56 @@ def _build_field_docs() -> dict[str, FieldDoc]:
         "可排名", f"True when total_handled >= {schema.MIN_RANK_DENOMINATOR}: rates over smaller "
         "denominators are noise and are not ranked.",
         f"办理总数不少于 {schema.MIN_RANK_DENOMINATOR} 件方可排名")
+    # -- tidy columns added for regions, duplicates and blank-zero evidence
+    for name, zh in (("province_code", "省级行政区划代码"), ("prefecture_code", "地级行政区划代码"),
+                     ("department_type", "部门类型"), ("duplicate_of", "重复报告"),
+                     ("cells", "涉及单元格")):
+        d[name] = FieldDoc(zh, _tidy_doc(name))
+    # -- the other marts: English from the dbt docs (generated from the schema), Chinese here
+    from gip_pipeline.warehouse import dbt_gen
+
+    for name, zh in _MART_ZH.items():
+        d.setdefault(name, FieldDoc(zh, dbt_gen.column_description(name)))
+    for r, c in dbt_gen.REVIEW_CELLS:
+        row, col = schema.REVIEW_LITIGATION.row(r), schema.REVIEW_LITIGATION.column(c)
+        d[dbt_gen.wide_name("review_litigation", r, c)] = FieldDoc(
+            f"{row.group or ''}{row.label} {col.label}".strip(),
+            dbt_gen.column_description(dbt_gen.wide_name("review_litigation", r, c)), unit="count")
+    d[dbt_gen.wide_name("requests", "new_received", "natural_person")] = FieldDoc(
+        "本年新收申请 自然人", "requests.new_received.natural_person.", unit="count")
+    for m in schema.MEASURES:
+        d[f"{m.key}_n_reports"] = FieldDoc(f"{m.zh}报告数", f"{m.en}: reports pooled (all terms "
+                                           "present).", unit="count")
     return d
+
+
+def _tidy_doc(name: str) -> str:
+    from gip_pipeline.tidy import COLUMN_DOCS
+
+    return next(docs[name] for docs in COLUMN_DOCS.values() if name in docs)
+
+
+_MART_ZH: dict[str, str] = {
+    "organ_key": "机关标识", "n_error_findings": "错误数", "n_warning_findings": "警告数",
+    "n_identity_breaks": "勾稽不符数", "is_counted": "计入汇总", "counted_report_id": "计入的报告",
+    "uses_blank_zero_evidence": "空白按零（有据）", "n_blank_zero_cells": "空白按零单元格数",
+    "publication_deadline": "法定发布期限", "published_on_time": "按期发布",
+    "other_handling_total": "（六）其他处理（跨版本）", "region_year_id": "地区-年度键",
+    "n_reports": "报告数", "n_reports_warning": "警告报告数", "n_reports_blank_zero": "空白按零报告数",
+    "unit_type": "单位类型", "unit_key": "单位键", "measure": "指标", "numerator": "分子",
+    "denominator": "分母", "rank_status": "排名状态", "rank": "名次", "n_ranked": "参与排名数",
+    "percentile": "百分位", "ranking_id": "排名键", "trend_id": "趋势键", "quantity": "统计项",
+    "comparability": "可比性", "prev_year": "上一年度", "prev_era": "上一年度格式版本",
+    "prev_value": "上一年度数值", "change": "变化", "relative_change": "相对变化",
+    "prev_n_reports": "上一年度报告数", "crosses_era": "跨格式版本", "uses_crosswalk": "使用口径对照",
+    "consistency_id": "一致性键", "prev_report_id": "上一年度报告", "difference": "差额",
+    "prev_carried_forward": "上年结转下年度", "quality_id": "质量键", "n_found": "发现文件数",
+    "n_counted": "计入报告数", "n_duplicates": "重复报告数", "n_ok": "正常", "n_warning": "警告",
+    "n_rejected": "拒收", "n_synthetic": "合成数据数", "n_blank_zero": "空白按零报告数",
+    "n_identity_assessed": "勾稽已核报告数", "n_identity_pass": "勾稽通过报告数",
+    "identity_pass_rate": "勾稽通过率", "n_dated": "有发布日期数", "n_on_time": "按期数",
+    "n_late": "逾期数", "on_time_rate": "按期率", "value": "数值", "col": "列",
+}
 
 
 FIELD_DOCS: dict[str, FieldDoc] = _build_field_docs()
