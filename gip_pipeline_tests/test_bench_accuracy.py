@@ -28,8 +28,9 @@ def result(cells, status="ok", findings=(), report=None, fmt="txt"):
             "report": rep,
             "cells": [{"table": t, "row": r, "col": c, "value": v, "raw": raw, "page": None}
                       for (t, r, c, v, raw) in cells],
-            "findings": [{"check": ch, "severity": sev, "table": tb, "message": ""}
-                         for (ch, sev, tb) in findings]}
+            "findings": [{"check": f[0], "severity": f[1], "table": f[2], "message": "",
+                          **({"cells": f[3]} if len(f) > 3 else {})}
+                         for f in findings]}
 
 
 def write_truth(path: Path, cells: dict, report=None, **extra) -> Path:
@@ -124,18 +125,47 @@ def test_blank_is_not_zero_without_the_blanks_as_zero_finding(truth_of):
              ("requests", "carried_over", "natural_person", None, "—")]
     plain = score(result(cells), t)
     assert plain.right == 0 and len(plain.wrong) == 2 and plain.silent_error
-    ev = score(result(cells, findings=[("requests.blanks_as_zero", "info", "requests")]), t)
+    both = ["carried_over.total", "carried_over.natural_person"]
+    ev = score(result(cells, findings=[("requests.blanks_as_zero", "info", "requests", both)]), t)
     # The blank counts by evidence; the dash never does (a dash is not a blank).
     assert (ev.right, ev.right_blank_zero, len(ev.wrong)) == (1, 1, 1)
     assert ev.wrong[0].raw == "—"
-    other_table = score(result(cells, findings=[("x.blanks_as_zero", "info", "review_litigation")]), t)
+    other_table = score(result(cells, findings=[("x.blanks_as_zero", "info", "review_litigation",
+                                                 both)]), t)
     assert other_table.right == 0
+
+
+def test_blank_is_zero_only_where_the_finding_names_the_cell(truth_of):
+    t = truth_of({"requests": {"carried_over": {"total": 0, "natural_person": 0}}})
+    cells = [("requests", "carried_over", "total", None, ""),
+             ("requests", "carried_over", "natural_person", None, "")]
+    one = score(result(cells, findings=[("requests.blanks_as_zero", "info", "requests",
+                                         ["carried_over.total"])]), t)
+    assert (one.right, one.right_blank_zero, [w.key for w in one.wrong]) == \
+        (1, 1, ["requests.carried_over.natural_person"])
+    # A finding that names no cell proves none (the whole-table reading is gone).
+    bare = score(result(cells, findings=[("requests.blanks_as_zero", "info", "requests")]), t)
+    assert bare.right == 0 and len(bare.wrong) == 2
+
+
+def test_synthetic_blank_cells_are_right_as_null_never_as_a_number(tmp_path):
+    p = write_truth(tmp_path / "s.md.truth.json",
+                    {"requests": {"carried_over": {"total": 0, "natural_person": 0, "other_org": 0}}},
+                    blank_cells=[["requests", "carried_over", "total"],
+                                 ["requests", "carried_over", "natural_person"]])
+    t = load_truth(p)
+    s = score(result([("requests", "carried_over", "total", None, ""),
+                      ("requests", "carried_over", "natural_person", 5, "5"),
+                      ("requests", "carried_over", "other_org", None, "")]), t)
+    assert (s.right, s.right_blank_null) == (1, 1)
+    assert sorted(w.key for w in s.wrong) == ["requests.carried_over.natural_person",
+                                              "requests.carried_over.other_org"]
 
 
 def test_blank_against_nonzero_truth_is_wrong_even_with_evidence(truth_of):
     t = truth_of({"requests": {"carried_over": {"total": 5}}})
     s = score(result([("requests", "carried_over", "total", None, "")],
-                     findings=[("requests.blanks_as_zero", "info", None)]), t)
+                     findings=[("requests.blanks_as_zero", "info", "requests", ["carried_over.total"])]), t)
     assert len(s.wrong) == 1 and s.right == 0
 
 

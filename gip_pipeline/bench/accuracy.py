@@ -83,6 +83,7 @@ class Tally:
     right: int = 0
     right_blank_zero: int = 0
     right_ambiguous_null: int = 0
+    right_blank_null: int = 0
     wrong: int = 0
     wrong_numbers: int = 0
     missing: int = 0
@@ -101,6 +102,7 @@ class Tally:
         self.right += s.right
         self.right_blank_zero += s.right_blank_zero
         self.right_ambiguous_null += s.right_ambiguous_null
+        self.right_blank_null += s.right_blank_null
         self.wrong += len(s.wrong)
         self.wrong_numbers += s.wrong_numbers
         self.missing += len(s.missing)
@@ -242,6 +244,7 @@ class _TextWriter:
         self.w(f"{name}\tfiles {t.files} (passed {t.passed}, failed {t.files - t.passed}, crashed {t.crashed})"
                f"\tcells {t.cells_scored}: right {t.right} ({acc}; by blank-zero evidence {t.right_blank_zero}"
                + (f"; ambiguous, null {t.right_ambiguous_null}" if t.right_ambiguous_null else "")
+               + (f"; printed blank, null {t.right_blank_null}" if t.right_blank_null else "")
                + f"), wrong {t.wrong} (numbers {t.wrong_numbers}), missing {t.missing}"
                f"\tmetadata right {t.meta_right} wrong {t.meta_wrong}"
                f"\tsilent errors {t.silent_errors}\tstatus mismatches {t.status_mismatches}"

@@ -8,10 +8,15 @@ Synthetic truth may add `"ambiguous_cells"` ([table, row, col] printed so that n
 can split them): there null is right, a different number wrong; and `"layout"` (/`"form"`),
 which the bench breaks results down by.
 
+Synthetic truth may also list `"blank_cells"` ([table, row, col] printed empty, whose truth
+value is the 0 the generator meant): a correct reader returns those as null with a blank raw
+text, never as a number it did not see, so null-and-blank is right there (counted apart).
+
 Scoring is strict: a cell is right only when the value printed by `gip parse` equals the
 truth value. A blank cell (value null, raw blank) is never taken as 0, except where the
-report itself carries the finding that its identities hold with blanks read as zero
-(a check name containing `blanks_as_zero`); those are counted apart.
+report itself proves it: a `<table>.blanks_as_zero` finding whose `cells` ("row.col") name
+that cell (the identities force it to be zero); those are counted apart. A blanks_as_zero
+finding without a `cells` list proves no cell.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ class Truth:
     expected_findings: list[str] | None = None
     ambiguous: frozenset[CellKey] = frozenset()
     layout: str | None = None
+    blank: frozenset[CellKey] = frozenset()  # synthetic: printed empty
 
     @property
     def era(self) -> str | None:
@@ -101,10 +107,14 @@ def load_truth(path: Path) -> Truth:
     ambiguous = d.get("ambiguous_cells") or []
     if not (isinstance(ambiguous, list) and all(isinstance(k, list) and len(k) == 3 for k in ambiguous)):
         raise TruthError(f"{path}: 'ambiguous_cells' is not a list of [table, row, col]")
+    blank = d.get("blank_cells") or []
+    if not (isinstance(blank, list) and all(isinstance(k, list) and len(k) == 3 for k in blank)):
+        raise TruthError(f"{path}: 'blank_cells' is not a list of [table, row, col]")
     layout = "/".join(str(d[k]) for k in ("form", "layout") if d.get(k)) or None
     return Truth(path=path, file=d.get("file"), report=dict(d.get("report") or {}), cells=cells,
                  expected_status=d.get("expected_status"), expected_findings=findings,
-                 ambiguous=frozenset(tuple(k) for k in ambiguous), layout=layout)
+                 ambiguous=frozenset(tuple(k) for k in ambiguous), layout=layout,
+                 blank=frozenset(tuple(k) for k in blank))
 
 
 # ---------------------------------------------------------------- scoring
@@ -137,6 +147,7 @@ class FileScore:
     right: int = 0
     right_blank_zero: int = 0  # of `right`: blank cells right only by the blanks-as-zero finding
     right_ambiguous_null: int = 0  # of `right`: null where the truth says no reader can split the cell
+    right_blank_null: int = 0  # of `right`: null for a cell printed empty (synthetic blank_cells)
     wrong: list[CellIssue] = field(default_factory=list)
     missing: list[CellIssue] = field(default_factory=list)
     meta_right: int = 0
@@ -172,6 +183,7 @@ class FileScore:
             "cells_scored": self.cells_scored, "right": self.right,
             "right_blank_zero": self.right_blank_zero,
             "right_ambiguous_null": self.right_ambiguous_null,
+            "right_blank_null": self.right_blank_null,
             "wrong_numbers": self.wrong_numbers, "layout": self.layout,
             "wrong": [{"cell": i.key, "expected": i.expected, "got": i.got, "raw": i.raw}
                       for i in self.wrong],
@@ -219,9 +231,7 @@ def score(result: dict[str, Any], truth: Truth, ms: float = 0.0) -> FileScore:
         ms=ms,
         layout=truth.layout,
     )
-    # Tables whose identities the report says hold with blanks read as zero (None: all tables).
-    blank_zero_tables = {f.get("table") for f in findings
-                         if BLANK_ZERO_CHECK in str(f.get("check", ""))}
+    proven_zero = proven_zero_cells(findings)
 
     got: dict[CellKey, list[dict[str, Any]]] = {}
     for c in result.get("cells") or []:
@@ -241,9 +251,11 @@ def score(result: dict[str, Any], truth: Truth, ms: float = 0.0) -> FileScore:
                 verdicts.append("right")
             elif value is None and key in truth.ambiguous:
                 verdicts.append("ambiguous_null")
-            elif (value is None and _is_blank(raw) and _is_number(expected) and expected == 0
-                  and (None in blank_zero_tables or key[0] in blank_zero_tables)):
+            elif value is None and _is_blank(raw) and _is_number(expected) and expected == 0 \
+                    and key in proven_zero:
                 verdicts.append("blank_zero")
+            elif value is None and _is_blank(raw) and key in truth.blank:
+                verdicts.append("blank_null")
             else:
                 verdicts.append("wrong")
                 s.wrong.append(CellIssue(*key, expected=expected, got=value, raw=raw))
@@ -255,6 +267,8 @@ def score(result: dict[str, Any], truth: Truth, ms: float = 0.0) -> FileScore:
             s.right_blank_zero += 1
         elif "ambiguous_null" in verdicts:
             s.right_ambiguous_null += 1
+        elif "blank_null" in verdicts:
+            s.right_blank_null += 1
 
     for k, expected in truth.report.items():
         if k not in META_KEYS:
@@ -268,6 +282,20 @@ def score(result: dict[str, Any], truth: Truth, ms: float = 0.0) -> FileScore:
         checks = {str(f.get("check")) for f in findings}
         s.findings_missing = [c for c in truth.expected_findings if c not in checks]
     return s
+
+
+def proven_zero_cells(findings: list[dict[str, Any]]) -> set[CellKey]:
+    """(table, row, col) of the blank cells a report's `<table>.blanks_as_zero` findings prove
+    zero, from each finding's `cells` ("row.col"); a finding without the list proves none."""
+    out: set[CellKey] = set()
+    for f in findings:
+        if BLANK_ZERO_CHECK not in str(f.get("check", "")) or not f.get("table"):
+            continue
+        for rc in f.get("cells") or ():
+            row, _, col = str(rc).partition(".")
+            if row and col:
+                out.add((f["table"], row, col))
+    return out
 
 
 def crashed(file: str, truth: Truth, error: str, fmt: str | None, ms: float) -> FileScore:
