@@ -114,6 +114,17 @@ def core_parsed_reports(raw_report_files):
     return merge_extraction_shards([extract(raw_report_files) for extract in SHARD_OPS])
 
 
+def core_frames(raw_files: list[RawFile], results: list[ParseResult]) -> dict[str, pl.DataFrame]:
+    """The five core tables from the listing and the parse results (no Dagster needed):
+    the tidy tables with duplicate reports linked, every file name, every rejected file."""
+    synthetic = [f.path for f in raw_files if f.synthetic]
+    tidy = build_tidy(results, synthetic=synthetic)
+    reports = link_duplicates(tidy.reports)
+    files = report_files(raw_files, reports)
+    return {"cells": tidy.cells, "reports": reports, "findings": tidy.findings,
+            "report_files": files, "rejected_files": rejected_files(files, reports)}
+
+
 _IDENTITY_CHECKS = identity_checks()
 
 
@@ -137,31 +148,30 @@ _IDENTITY_CHECKS = identity_checks()
 )
 def core_tables(context: AssetExecutionContext, raw_report_files: list[RawFile],
                 core_parsed_reports: list[ParseResult]):
-    synthetic = [f.path for f in raw_report_files if f.synthetic]
-    tidy = build_tidy(core_parsed_reports, synthetic=synthetic)
-    if tidy.duplicates:
-        context.log.warning(f"identical files loaded once: {tidy.duplicates}")
-    tidy.reports = link_duplicates(tidy.reports)
-    files = report_files(raw_report_files, tidy.reports)
-    rejected = rejected_files(files, tidy.reports)
-    yield Output(tidy.cells, output_name="core_cells", metadata={
-        "dagster/row_count": tidy.cells.height,
-        "n_null_values": tidy.cells["value"].null_count(),
-        "by_table": counts(tidy.cells, "table"),
-        "preview": MetadataValue.md(markdown_table(tidy.cells)),
+    frames = core_frames(raw_report_files, core_parsed_reports)
+    files, rejected = frames["report_files"], frames["rejected_files"]
+    cells, reports, findings = frames["cells"], frames["reports"], frames["findings"]
+    duplicates = files.filter(~pl.col("is_primary"))["path"].to_list()
+    if duplicates:
+        context.log.warning(f"identical files loaded once: {duplicates}")
+    yield Output(cells, output_name="core_cells", metadata={
+        "dagster/row_count": cells.height,
+        "n_null_values": cells["value"].null_count(),
+        "by_table": counts(cells, "table"),
+        "preview": MetadataValue.md(markdown_table(cells)),
     })
-    yield Output(tidy.reports, output_name="core_reports", metadata={
-        "dagster/row_count": tidy.reports.height,
-        "status_counts": counts(tidy.reports, "status"),
-        "duplicate_files": tidy.duplicates,
-        "n_duplicate_reports": tidy.reports["duplicate_of"].is_not_null().sum(),
-        "preview": MetadataValue.md(markdown_table(tidy.reports.select(
+    yield Output(reports, output_name="core_reports", metadata={
+        "dagster/row_count": reports.height,
+        "status_counts": counts(reports, "status"),
+        "duplicate_files": duplicates,
+        "n_duplicate_reports": int(reports["duplicate_of"].is_not_null().sum()),
+        "preview": MetadataValue.md(markdown_table(reports.select(
             "report_id", "organ", "year", "era", "format", "status", "n_cells", "n_findings"))),
     })
-    yield Output(tidy.findings, output_name="core_findings", metadata={
-        "dagster/row_count": tidy.findings.height,
-        "by_check": counts(tidy.findings, "check"),
-        "preview": MetadataValue.md(markdown_table(tidy.findings, max_chars=80)),
+    yield Output(findings, output_name="core_findings", metadata={
+        "dagster/row_count": findings.height,
+        "by_check": counts(findings, "check"),
+        "preview": MetadataValue.md(markdown_table(findings, max_chars=80)),
     })
     yield Output(files, output_name="core_report_files", metadata={
         "dagster/row_count": files.height, "n_reports": files["report_id"].n_unique(),
@@ -171,7 +181,7 @@ def core_tables(context: AssetExecutionContext, raw_report_files: list[RawFile],
         "rejected": MetadataValue.md(markdown_table(rejected.select("path", "format", "reason"),
                                                     limit=50, max_chars=120))})
     for c in _IDENTITY_CHECKS:
-        result = evaluate(tidy.cells, tidy.reports, c)
+        result = evaluate(cells, reports, c)
         s = summarise(result, c)
         broken = result.filter(pl.col("status") == "broken")
         yield AssetCheckResult(
