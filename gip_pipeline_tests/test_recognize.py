@@ -207,3 +207,73 @@ def test_two_numbers_in_one_cell_left_null_with_finding():
     c = cells_of(rec)[("requests", "granted", "total")]
     assert c.value is None and c.raw == "3 1"
     assert any(f.check == "requests.value_multiple" for f in rec.findings)
+
+
+# ------------------------------------------------ alignment on printed header positions
+
+def flat_rl_rows(values: list[str]) -> list[list[str]]:
+    """Section 四 as a Word table without merges: a label only in the first cell of its span."""
+    return [["行政复议", "", "", "", "", "行政诉讼"] + [""] * 9,
+            ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "", "", "", "",
+             "复议后起诉", "", "", "", ""],
+            [""] * 5 + ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2,
+            values]
+
+
+def test_flat_section_four_with_blank_zeros_keeps_every_value_in_its_column():
+    # Blanks for zeros: the heading rows' empty span cells must not count as values, and the
+    # data row must not be squeezed left (was: direct total read as 1, after-review 1, 2).
+    vals = [""] * 7 + ["1", "1", "2"] + [""] * 5
+    rec = recognize(Document("docx", [table(flat_rl_rows(vals))]), 2023)
+    got = cells_of(rec)
+    assert got[("review_litigation", "litigation_direct", "other")].value == 1
+    assert got[("review_litigation", "litigation_direct", "pending")].value == 1
+    assert got[("review_litigation", "litigation_direct", "total")].value == 2
+    assert got[("review_litigation", "litigation_after_reconsideration", "upheld")].value is None
+    assert got[("review_litigation", "reconsideration", "total")].raw == ""
+    assert not [f for f in rec.findings if f.table == "review_litigation" and f.severity != "info"]
+
+
+def flat_requests_rows(values: dict[str, list[str]], trailing_blank: bool = False) -> list[list[str]]:
+    """Section 三 as a flat grid: 3 label columns, 7 value columns, optional empty column at the right."""
+    pad = [""] if trailing_blank else []
+    out = [["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "", "", "申请人情况"] + [""] * 6 + pad,
+           ["", "", "", "自然人", "法人或其他组织", "", "", "", "", "总计"] + pad,
+           ["", "", "", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""] + pad]
+    for r in schema.REQUESTS.rows_for("2021"):
+        out.append([r.label, "", ""] + list(values[r.key]) + pad)
+    return out
+
+
+def test_flat_requests_with_an_extra_empty_column_do_not_shift_left():
+    # natural_person blank (a zero printed empty) and an empty column at the table's right edge:
+    # dropping the leading blank would move every number one column left.
+    vals = default_requests()
+    vals["granted"] = ["", "1", "0", "0", "0", "0", "1"]
+    vals["partially_granted"] = ["3", "0", "0", "0", "0", "0", "3"]
+    vals["new_received"] = ["", "1", "0", "0", "0", "0", "1"]
+    rec = recognize(Document("docx", [table(flat_requests_rows(vals, trailing_blank=True))]), 2023)
+    got = cells_of(rec)
+    assert got[("requests", "granted", "natural_person")].raw == ""
+    assert got[("requests", "granted", "commercial_enterprise")].value == 1
+    assert got[("requests", "granted", "total")].value == 1
+    assert got[("requests", "new_received", "total")].value == 1
+
+
+def test_fit_never_guesses_between_two_shifts():
+    from gip_pipeline.extraction.recognize import _fit, _sum_check, _VCell
+
+    def cells(*raws):
+        return [_VCell(r, None) for r in raws]
+
+    check = _sum_check(6, (0, 1, 2, 3, 4, 5))
+    row = cells("", "3", "0", "0", "0", "0", "3", "")  # 8 cells for 7 columns, blank at both ends
+    assert _fit(row, 7) is None  # no way to tell which blank is padding
+    assert _fit(row, 7, check) is None  # both printings can hold (blank total; blank first cell)
+    # the row total rules one out: ["", "2", "1", 0, 0, 0, "1"] cannot hold (1 < 2 + 1)
+    row = cells("", "2", "1", "0", "0", "0", "1", "")
+    assert _fit(row, 7) is None
+    assert [c.raw for c in _fit(row, 7, check)] == ["2", "1", "0", "0", "0", "1", ""]
+    assert [c.raw for c in _fit(cells("", "", "1", "2"), 2)] == ["1", "2"]
+    assert [c.raw for c in _fit(cells("", "", ""), 2)] == ["", ""]
+    assert _fit(cells("1", "2", "3"), 2) is None

@@ -59,6 +59,7 @@ class Recognition:
 class _VCell:
     raw: str
     page: int | None
+    pos: int | None = None  # grid column within its Table block
 
 
 @dataclass
@@ -91,32 +92,69 @@ def detect_era(doc: Document, year: int | None = None) -> tuple[str | None, str 
 
 
 def _split(row, table_page):
-    """(labels, values) of one grid row: values are the cells after the last label cell."""
+    """(labels, values, label positions) of one grid row: values are the cells after the last
+    label cell; label positions are (grid column, text) of every label cell, copies included."""
     last_label = -1
     for i, c in enumerate(row):
         if c.text and c.text.strip() and not looks_like_value(c.text):
             last_label = i
     labels: list[str] = []
-    for c in row[: last_label + 1]:
+    label_pos: list[tuple[int, str]] = []
+    for i, c in enumerate(row[: last_label + 1]):
         t = c.text.strip()
+        if t:
+            label_pos.append((i, t))
         if t and (not labels or normalize_text(labels[-1]) != normalize_text(t)):
             labels.append(t)
     # Spanned copies of a value cell are not extra values.
-    values = [_VCell(c.text.strip(), c.page if c.page is not None else table_page)
-              for c in row[last_label + 1:] if not c.spanned]
-    return labels, values
+    values = [_VCell(c.text.strip(), c.page if c.page is not None else table_page, i)
+              for i, c in enumerate(row) if i > last_label and not c.spanned]
+    return labels, values, label_pos
 
 
-def _fit(values: list[_VCell], n: int) -> list[_VCell] | None:
-    """Exactly n values, dropping only blank padding at either end; None when impossible."""
+def _fit(values: list[_VCell], n: int, check=None) -> list[_VCell] | None:
+    """Exactly n values, dropping only blank padding at either end; None when impossible.
+
+    When blanks at both ends could be the padding, the choice moves every value by
+    a column: `check` (a row identity on the candidate) must rule out all but one
+    printing; where it cannot, None: a row left out beats shifted numbers.
+    """
     if len(values) == n:
         return values
-    v = list(values)
-    while len(v) > n and v and not v[0].raw:
-        v.pop(0)
-    while len(v) > n and v and not v[-1].raw:
-        v.pop()
-    return v if len(v) == n else None
+    extra = len(values) - n
+    if extra < 0:
+        return None
+    cands = []
+    for lead in range(extra + 1):
+        trail = extra - lead
+        if all(not v.raw for v in values[:lead]) and all(not v.raw for v in values[len(values) - trail:]):
+            cands.append(values[lead:len(values) - trail])
+    if not cands:
+        return None
+    distinct = {tuple(v.raw for v in c) for c in cands}
+    if len(distinct) == 1:
+        return cands[0]
+    if check is not None:
+        ok = [c for c in cands if check(c)]
+        if len({tuple(v.raw for v in c) for c in ok}) == 1:
+            return ok[0]
+    return None
+
+
+def _sum_check(total_idx: int, part_idx: tuple[int, ...], dtype: str = "int"):
+    """A row identity on a candidate alignment, cells that are not numbers read as unknown
+    non-negative numbers: False where no such numbers can make it hold, else True."""
+    def check(vals: list[_VCell]) -> bool:
+        nums = [parse_value(v.raw, dtype) for v in vals]
+        total = nums[total_idx].value if nums[total_idx].kind == "number" else None
+        parts = [nums[i].value if nums[i].kind == "number" else None for i in part_idx]
+        if total is None:
+            return True
+        known = sum(p for p in parts if p is not None)
+        if any(p is None for p in parts):
+            return known <= total + 1e-6
+        return abs(total - known) < 1e-6
+    return check
 
 
 class _Scanner:
@@ -135,9 +173,65 @@ class _Scanner:
         self.seen_requests = False
         self.findings: list[Finding] = []
         self.label_only_rows: set[tuple[str, str]] = set()
+        # Column positions printed by the header rows of the current Table block:
+        # table -> {grid column: column key}. Values are aligned on them where they cover a row.
+        self.colpos: dict[str, dict[int, str]] = {}
+
+    def new_block(self) -> None:
+        self.colpos = {}
+
+    def _note_positions(self, label_pos: list[tuple[int, str]]) -> None:
+        for t in schema.TABLES:
+            hits = {}
+            for i, text in label_pos:
+                m = match_column(text, t.key)
+                if m:
+                    hits[i] = m.key
+            if len(hits) >= 2 or (len(hits) == 1 and t.key == AD):
+                if t.key == AD:  # each section 二 sub-table prints its own header: it replaces
+                    self.colpos[AD] = {}
+                pos = self.colpos.setdefault(t.key, {})
+                for i, k in hits.items():
+                    # a later header row's label at a position wins (stacked headers)
+                    pos[i] = k
+
+    def _by_position(self, table: str, cols: list[str], values: list[_VCell]) -> list[_VCell] | None:
+        """Values aligned on the printed header positions; None unless every column is placed
+        and nothing printed falls outside them."""
+        pos = self.colpos.get(table)
+        if not pos or any(v.pos is None for v in values):
+            return None
+        if table == RL:
+            return None  # section 四 has its own 15-position block (see _rl_by_position)
+        at = {k: [i for i, c in pos.items() if c == k] for k in cols}
+        if any(len(v) != 1 for v in at.values()):
+            return None
+        by_pos = {v.pos: v for v in values}
+        wanted = {at[k][0] for k in cols}
+        if any(v.raw and v.pos not in wanted for v in values):
+            return None
+        if not all(p in by_pos for p in wanted):
+            return None
+        return [by_pos[at[k][0]] for k in cols]
+
+    def _rl_by_position(self, values: list[_VCell]) -> list[_VCell] | None:
+        """Section 四's 15 values on the positions of its stacked header's outcome labels."""
+        pos = self.colpos.get(RL)
+        if not pos or any(v.pos is None for v in values):
+            return None
+        order = sorted(pos)
+        labels = [pos[i] for i in order]
+        if len(order) != _RL_WIDTH or labels != list(_RL_COLS) * len(_RL_ROWS):
+            return None
+        by_pos = {v.pos: v for v in values}
+        if any(v.raw and v.pos not in pos for v in values) or not all(p in by_pos for p in order):
+            return None
+        return [by_pos[p] for p in order]
 
     # ------------------------------------------------------------ header rows
-    def header(self, labels: list[str]) -> bool:
+    def header(self, labels: list[str], label_pos: list[tuple[int, str]] | None = None) -> bool:
+        if label_pos:
+            self._note_positions(label_pos)
         best_table, best_cols = None, []
         for t in schema.TABLES:
             cols = []
@@ -172,9 +266,23 @@ class _Scanner:
             self.context = RL
 
     # ------------------------------------------------------------ rows
-    def row(self, labels: list[str], values: list[_VCell]) -> None:
+    def _header_like(self, labels: list[str]) -> bool:
+        """Two or more column labels or section 四 heading words: a header row, whatever blank
+        cells follow it (flat layouts print a merged label once and leave its span empty)."""
+        n = 0
+        for lab in labels:
+            if any(match_column(lab, t.key) for t in schema.TABLES) or label_key(lab) in HEADER_WORDS:
+                n += 1
+            elif label_key(lab) in _RL_WORD_KEYS or match_row(lab, RL, self.era):
+                n += 1
+        return n >= 2
+
+    def row(self, labels: list[str], values: list[_VCell],
+            label_pos: list[tuple[int, str]] | None = None) -> None:
+        if values and all(not v.raw for v in values) and self._header_like(labels):
+            values = []
         if not values:
-            if labels and not self.header(labels):
+            if labels and not self.header(labels, label_pos):
                 g = match_group(labels[-1], REQ) or match_group(" ".join(labels), REQ)
                 if g:
                     self.group = g
@@ -235,12 +343,16 @@ class _Scanner:
         label = " ".join(labels or self.pending)
         # Section 四's one data row of 15 numbers (possibly split over rows).
         if not self.rl_done and (self.context == RL or (self.seen_requests and not label)):
+            placed = self._rl_by_position(values) if not self.rl_values else None
+            if placed is not None:
+                self.rl_values = []
+                self._rl_values(placed)
+                return
             if len(values) == _RL_WIDTH or self.context == RL:
                 if self._rl_values(values):
                     return
         if self.context == REQ or (self.context is None and self.seen_requests):
-            n = self._req_width()
-            fitted = _fit(values, n)
+            fitted = self._fit_req(values)
             if fitted is not None:
                 self.req_entries.append(_Entry(None, fitted, label))
                 return
@@ -249,6 +361,19 @@ class _Scanner:
             self.findings.append(Finding(
                 "recognize.unplaced_row", "info", self.context,
                 f"a row of {len(values)} values{where} was not placed in any table"))
+
+    def _req_cols(self) -> list[str]:
+        return [c for c in schema.all_col_keys(REQ)
+                if c != "legal_person_subtotal" or "legal_person_subtotal" in self.req_cols]
+
+    def _fit_req(self, values: list[_VCell]) -> list[_VCell] | None:
+        cols = self._req_cols()
+        placed = self._by_position(REQ, cols, values)
+        if placed is not None:
+            return placed
+        idx = {c: i for i, c in enumerate(cols)}
+        check = _sum_check(idx["total"], tuple(idx[c] for c in schema.REQUEST_APPLICANT_COLUMNS))
+        return _fit(values, len(cols), check)
 
     def _req_width(self) -> int:
         return len(schema.row_columns(REQ, self.era or "2021", "new_received")) + (
@@ -282,7 +407,7 @@ class _Scanner:
             self.seen_requests = True
             self.group = group
             n = self._req_width()
-            fitted = _fit(values, n)
+            fitted = self._fit_req(values)
             if fitted is None:
                 self.findings.append(Finding(
                     "requests.row_width", "warning", REQ,
@@ -291,7 +416,7 @@ class _Scanner:
             self.req_entries.append(_Entry(key, fitted, label, soft))
         elif table == AD:
             cols = self._ad_cols(key)
-            fitted = _fit(values, len(cols)) if cols else None
+            fitted = (self._by_position(AD, cols, values) or _fit(values, len(cols))) if cols else None
             if fitted is None:
                 self.findings.append(Finding(
                     "active_disclosure.row_width", "warning", AD,
@@ -303,7 +428,7 @@ class _Scanner:
                 return
             self.ad_rows[key] = (cols, fitted)
         elif table == RL:
-            fitted = _fit(values, len(_RL_COLS))
+            fitted = _fit(values, len(_RL_COLS), _sum_check(4, (0, 1, 2, 3)))
             if fitted is None or key in self.rl_rows:
                 self.findings.append(Finding(
                     "review_litigation.row_width", "warning", RL,
@@ -456,9 +581,10 @@ def recognize(doc: Document, year: int | None = None) -> Recognition:
             sc.paragraph(b.text)
             continue
         assert isinstance(b, Table)
+        sc.new_block()
         for row in b.rows:
-            labels, values = _split(row, b.page)
-            sc.row(labels, values)
+            labels, values, label_pos = _split(row, b.page)
+            sc.row(labels, values, label_pos)
     rec.findings.extend(sc.findings)
     rec.label_only_rows = sc.label_only_rows
 
