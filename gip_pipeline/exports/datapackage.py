@@ -191,6 +191,7 @@ _MART_ZH: dict[str, str] = {
     "n_identity_assessed": "勾稽已核报告数", "n_identity_pass": "勾稽通过报告数",
     "identity_pass_rate": "勾稽通过率", "n_dated": "有发布日期数", "n_on_time": "按期数",
     "n_late": "逾期数", "on_time_rate": "按期率", "value": "数值", "col": "列",
+    "result": "核对结果", "region_key": "地区键",
 }
 
 

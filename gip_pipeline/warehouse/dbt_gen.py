@@ -483,6 +483,8 @@ SUM_COLUMNS: tuple[str, ...] = tuple(c for c in WIDE_COLUMNS) + tuple(COMPARISON
 
 def render_region_year_sql() -> str:
     key = " || '|' || ".join(f"coalesce(cast({k} as varchar), '-')" for k in REGION_YEAR_KEYS)
+    region_key = " || '|' || ".join(f"coalesce(cast({k} as varchar), '-')"
+                                    for k in REGION_YEAR_KEYS if k != "year")
     cols = [f"    {k}" for k in REGION_YEAR_KEYS]
     cols += ["    any_value(province_code) as province_code",
              "    any_value(prefecture_code) as prefecture_code",
@@ -518,6 +520,7 @@ with g as (
 )
 select
     {key} as region_year_id,
+    {region_key} as region_key,
     g.*,
 {(","+chr(10)).join(measures)},
     coalesce(total_handled >= {schema.MIN_RANK_DENOMINATOR}, false) as rankable
@@ -554,7 +557,7 @@ with units as (
     from {_ref('report_comparison')}
     where is_counted and year is not null
     union all
-    select 'region' as unit_type, region_year_id as unit_key,
+    select 'region' as unit_type, region_key as unit_key,
         null as report_id, region_code, year, admin_level, organ_kind, department_type, is_synthetic,
         {", ".join(f"{m.key}_numerator, {m.key}_denominator, {m.key}" for m in schema.MEASURES)}
     from {_ref('region_year')}
@@ -622,7 +625,7 @@ with organ_wide as (
     where is_counted and year is not null
 ),
 region_wide as (
-    select 'region' as unit_type, region_year_id as unit_key, year, era, is_synthetic, n_reports,
+    select 'region' as unit_type, region_key as unit_key, year, era, is_synthetic, n_reports,
         {cols}
     from {_ref('region_year')}
 ),
@@ -676,7 +679,7 @@ def render_consistency_sql() -> str:
     cy = schema.CROSS_YEAR_IDENTITIES[0]
     return f"""-- {HEADER}
 -- {cy.check}: {cy.description}. One row per organ (organ_key), year t and requests column
--- where both years' counted reports exist; status holds, differs (a finding, severity
+-- where both years' counted reports exist; result holds, differs (a finding, severity
 -- {cy.severity}) or not_assessable (a value is missing or blank).
 {{{{ config(materialized='table') }}}}
 with v as (
@@ -696,7 +699,7 @@ select
     cur.value_used - prev.value_used as difference,
     case when cur.value_used is null or prev.value_used is null then 'not_assessable'
          when abs(cur.value_used - prev.value_used) > 1e-6 then 'differs'
-         else 'holds' end as status
+         else 'holds' end as result
 from v cur
 join v prev
   on prev.organ_key = cur.organ_key and prev.year = cur.year - 1 and prev.col = cur.col
@@ -789,7 +792,7 @@ MART_COLUMN_DOCS: dict[str, str] = {
     "n_reports_warning": "Of those, reports with status warning.",
     "n_reports_blank_zero": "Of those, reports that rely on blanks_as_zero evidence.",
     "unit_type": "organ (one counted report of an organ) or region (a region_year row).",
-    "unit_key": "organ_key for organs, region_year_id for regions.",
+    "unit_key": "organ_key for organs, region_key for regions (both without the year).",
     "measure": "Measure key (schema.MEASURES).",
     "numerator": "The measure's numerator for the unit.",
     "denominator": "The measure's denominator for the unit.",
@@ -824,6 +827,9 @@ MART_COLUMN_DOCS: dict[str, str] = {
     "carried_over": "carried_over of year t (requests).",
     "prev_carried_forward": "carried_forward of year t-1, same organ and column.",
     "difference": "carried_over(t) - carried_forward(t-1).",
+    "result": "holds; differs (a finding); not_assessable (a value missing or blank).",
+    "region_key": "The region row's key without the year: region_code|admin_level|organ_kind|"
+                  "department_type|is_synthetic ('-' = null); the unit of trends and rankings.",
     "quality_id": "Key: region_code|year ('unknown' for null), '|synthetic' for synthetic "
                   "reports.",
     "n_found": "Report files found (all statuses, duplicates included).",
@@ -952,7 +958,7 @@ def render_marts_yml() -> str:
               "status": ["not_null", _accepted(schema.STATUSES)],
               "is_counted": ["not_null"],
               **_META_ACCEPTED})}
-    ry_cols = ("region_year_id",) + REGION_YEAR_KEYS + (
+    ry_cols = ("region_year_id", "region_key") + REGION_YEAR_KEYS + (
         "province_code", "prefecture_code", "era", "n_reports", "n_reports_warning",
         "n_reports_blank_zero", "uses_blank_zero_evidence") + SUM_COLUMNS + tuple(
         f"{m.key}{s}" for m in schema.MEASURES for s in ("_numerator", "_denominator",
@@ -995,12 +1001,12 @@ def render_marts_yml() -> str:
     cy_cols = ("consistency_id", "check", "severity", "organ_key", "organ", "region_code",
                "is_synthetic", "year",
                "prev_year", "report_id", "prev_report_id", "col", cy.row_t,
-               f"prev_{cy.row_prev}", "difference", "status")
+               f"prev_{cy.row_prev}", "difference", "result")
     cyy = {"name": "cross_year_consistency",
-           "description": f"{cy.check}: {cy.description}; status differs is a finding.",
+           "description": f"{cy.check}: {cy.description}; result differs is a finding.",
            "columns": _cols(cy_cols, {
                "consistency_id": ["unique", "not_null"],
-               "status": ["not_null", _accepted(["holds", "differs", "not_assessable"])],
+               "result": ["not_null", _accepted(["holds", "differs", "not_assessable"])],
                "report_id": ["not_null", _rel("report_comparison", "report_id")],
                "prev_report_id": ["not_null", _rel("report_comparison", "report_id")]})}
     dq_cols = ("quality_id", "region_code", "year", "is_synthetic", "province_code", "n_found", "n_counted",

@@ -14,7 +14,7 @@ with units as (
     from {{ ref('report_comparison') }}
     where is_counted and year is not null
     union all
-    select 'region' as unit_type, region_year_id as unit_key,
+    select 'region' as unit_type, region_key as unit_key,
         null as report_id, region_code, year, admin_level, organ_kind, department_type, is_synthetic,
         grant_rate_numerator, grant_rate_denominator, grant_rate, full_grant_rate_numerator, full_grant_rate_denominator, full_grant_rate, denial_rate_numerator, denial_rate_denominator, denial_rate, unable_rate_numerator, unable_rate_denominator, unable_rate, not_held_share_numerator, not_held_share_denominator, not_held_share, not_processed_rate_numerator, not_processed_rate_denominator, not_processed_rate, carry_forward_rate_numerator, carry_forward_rate_denominator, carry_forward_rate, reconsideration_correction_rate_numerator, reconsideration_correction_rate_denominator, reconsideration_correction_rate, litigation_correction_rate_numerator, litigation_correction_rate_denominator, litigation_correction_rate, dispute_rate_numerator, dispute_rate_denominator, dispute_rate, organisation_share_numerator, organisation_share_denominator, organisation_share
     from {{ ref('region_year') }}

@@ -107,6 +107,7 @@ with g as (
 )
 select
     coalesce(cast(region_code as varchar), '-') || '|' || coalesce(cast(year as varchar), '-') || '|' || coalesce(cast(admin_level as varchar), '-') || '|' || coalesce(cast(organ_kind as varchar), '-') || '|' || coalesce(cast(department_type as varchar), '-') || '|' || coalesce(cast(is_synthetic as varchar), '-') as region_year_id,
+    coalesce(cast(region_code as varchar), '-') || '|' || coalesce(cast(admin_level as varchar), '-') || '|' || coalesce(cast(organ_kind as varchar), '-') || '|' || coalesce(cast(department_type as varchar), '-') || '|' || coalesce(cast(is_synthetic as varchar), '-') as region_key,
     g.*,
     grant_rate_numerator / nullif(grant_rate_denominator, 0) as grant_rate,
     full_grant_rate_numerator / nullif(full_grant_rate_denominator, 0) as full_grant_rate,

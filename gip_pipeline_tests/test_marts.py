@@ -1,0 +1,470 @@
+"""The dbt marts and the researcher export on a small multi-region corpus built here.
+
+Every number a mart holds is checked against a value computed in this file, independently,
+from the tidy tables (polars), with the counting rules written out again: one report per
+organ and year (not rejected, not a duplicate; ok first, then most cells), a blank read as
+zero only where a blanks_as_zero finding lists the cell, governments never pooled with
+departments, synthetic reports apart.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import frictionless
+import polars as pl
+import pytest
+
+from gip_pipeline import schema
+from gip_pipeline.extraction.result import CellValue, Finding, ParseResult
+from gip_pipeline.exports.cli import main as export_main
+from gip_pipeline.tidy import build_tidy
+from gip_pipeline.warehouse.load import load_tables
+from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
+
+MIN = schema.MIN_RANK_DENOMINATOR
+
+
+# ------------------------------------------------------------------ the corpus
+
+def _requests(era: str, new: int, carried: int, granted: int, not_held: int, forward: int,
+              org_new: int = 0, blank: tuple[str, ...] = ()) -> list[CellValue]:
+    """A requests table whose identities hold when new + carried == granted + not_held + forward;
+    org_new of the new requests come from commercial enterprises. `blank` rows print blank."""
+    vals = {"new_received": new, "carried_over": carried, "granted": granted,
+            "unable_not_held": not_held, "total_handled": granted + not_held,
+            "carried_forward": forward}
+    cells = []
+    for row in schema.REQUESTS.rows_for(era):
+        for col in schema.row_columns("requests", era, row.key):
+            total = vals.get(row.key, 0)
+            org = org_new if row.key in ("new_received", "granted", "total_handled") else 0
+            v = {"natural_person": total - org, "commercial_enterprise": org,
+                 "total": total}.get(col, 0)
+            if row.key in blank:
+                cells.append(CellValue("requests", row.key, col, None, "", None))
+            else:
+                cells.append(CellValue("requests", row.key, col, v, str(v), None))
+    return cells
+
+
+def _review(upheld: int, corrected: int, pending: int) -> list[CellValue]:
+    out = []
+    for r in schema.all_row_keys("review_litigation"):
+        vals = {"upheld": upheld, "corrected": corrected, "other": 0, "pending": pending}
+        if r != "reconsideration":
+            vals = {"upheld": 1, "corrected": 0, "other": 0, "pending": 0}
+        vals["total"] = sum(vals.values())
+        out += [CellValue("review_litigation", r, c, v, str(v), None) for c, v in vals.items()]
+    return out
+
+
+def _ad(era: str, decisions: int) -> list[CellValue]:
+    col = "decisions"
+    return [CellValue("active_disclosure", "administrative_licensing", col, decisions,
+                      str(decisions), None)]
+
+
+def _report(name, organ, region, level, kind, year, published, cells, status="ok",
+            findings=()) -> ParseResult:
+    era = schema.era_for_year(year)
+    return ParseResult(
+        file=name, sha256=hashlib.sha256(name.encode()).hexdigest(), format="txt", status=status,
+        report={"organ": organ, "year": year, "published": published, "index_number": None,
+                "era": era, "region_code": region, "admin_level": level, "organ_kind": kind},
+        cells=cells, findings=list(findings))
+
+
+def _blank_zero(rows: tuple[str, ...], era: str) -> Finding:
+    f = Finding("requests.blanks_as_zero", "info", "requests", "blank cells proved zero")
+    f.cells = [f"{r}.{c}" for r in rows for c in schema.row_columns("requests", era, r)]
+    return f
+
+
+def corpus() -> tuple[list[ParseResult], list[str]]:
+    nj_gov, nj_psb = "南京市人民政府", "南京市公安局"
+    R = []
+    # Nanjing government: 2020 (era 2019) -> 2021 (era 2021), carry consistent.
+    R.append(_report("nj_gov_2020.txt", nj_gov, "320100", "prefecture", "government", 2020,
+                     "2021-03-20", _requests("2019", 120, 10, 90, 20, 20, org_new=30)
+                     + _review(3, 1, 1) + _ad("2019", 7)))
+    R.append(_report("nj_gov_2021.txt", nj_gov, "320100", "prefecture", "government", 2021,
+                     "2022-03-15", _requests("2021", 200, 20, 150, 40, 30, org_new=50)
+                     + _review(5, 2, 1) + _ad("2021", 9)))
+    # Nanjing PSB: 2020 forward 5, 2021 carried_over 4: a cross-year difference; published late.
+    R.append(_report("nj_psb_2020.txt", nj_psb, "320100", "prefecture", "department", 2020,
+                     "2021-01-20", _requests("2019", 60, 0, 40, 15, 5) + _review(1, 0, 0)))
+    R.append(_report("nj_psb_2021.txt", nj_psb, "320100", "prefecture", "department", 2021,
+                     "2022-02-10", _requests("2021", 50, 4, 30, 20, 4) + _review(2, 1, 0)))
+    # The same 2021 PSB report again in another form, read worse: counted once (the ok one).
+    R.append(_report("nj_psb_2021_copy.txt", nj_psb, "320100", "prefecture", "department", 2021,
+                     "2022-02-10", _requests("2021", 51, 4, 30, 20, 4) + _review(2, 1, 0),
+                     status="warning", findings=[Finding("requests.balance", "error",
+                                                         "requests", "51 + 4 != 50 + 4")]))
+    # Nanjing education bureau: a different department type, same region and year.
+    R.append(_report("nj_edu_2021.txt", "南京市教育局", "320100", "prefecture", "department",
+                     2021, "2022-01-25", _requests("2021", 40, 0, 35, 5, 0) + _review(0, 0, 0)))
+    # Suzhou PSB: large; Hangzhou PSB: under the ranking minimum.
+    R.append(_report("sz_psb_2021.txt", "苏州市公安局", "320500", "prefecture", "department",
+                     2021, "2022-01-28", _requests("2021", 300, 10, 200, 100, 10, org_new=60)
+                     + _review(10, 4, 2)))
+    R.append(_report("hz_psb_2021.txt", "杭州市公安局", "330100", "prefecture", "department",
+                     2021, "2022-01-30", _requests("2021", 20, 0, 18, 2, 0) + _review(0, 0, 0)))
+    # Wuxi PSB: partially_granted printed blank, proved zero by the extraction -> value 0.
+    R.append(_report("wx_psb_2021.txt", "无锡市公安局", "320200", "prefecture", "department",
+                     2021, "2022-01-29", _requests("2021", 80, 0, 60, 20, 0,
+                                                   blank=("partially_granted",))
+                     + _review(0, 0, 0), findings=[_blank_zero(("partially_granted",), "2021")]))
+    # Ningbo PSB: the same blank without evidence -> stays null, its grant rate unknown.
+    R.append(_report("nb_psb_2021.txt", "宁波市公安局", "330200", "prefecture", "department",
+                     2021, "2022-01-29", _requests("2021", 90, 0, 70, 20, 0,
+                                                   blank=("partially_granted",))
+                     + _review(0, 0, 0)))
+    # Synthetic Hefei PSB and a rejected file.
+    R.append(_report("synth_hf_psb_2021.txt", "合肥市公安局", "340100", "prefecture",
+                     "department", 2021, "2022-01-20", _requests("2021", 500, 0, 400, 100, 0)
+                     + _review(1, 1, 0)))
+    rej = ParseResult(file="broken.pdf", sha256=hashlib.sha256(b"broken").hexdigest(),
+                      format="pdf", status="rejected", reason="not a GIP report")
+    R.append(rej)
+    return R, ["synth_hf_psb_2021.txt"]
+
+
+# ------------------------------------------------------------------ building the warehouse
+
+def run_dbt(db: Path, target: Path) -> dict:
+    dbt = Path(sys.executable).parent / "dbt"
+    env = dict(os.environ, GIP_DUCKDB_PATH=str(db))
+    proc = subprocess.run(
+        [str(dbt), "build", "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir",
+         str(DBT_PROJECT_DIR), "--target-path", str(target), "--log-path", str(target / "logs")],
+        env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+    return {r["unique_id"].split(".")[2]: r["status"] for r in results["results"]}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("marts")
+    results, synthetic = corpus()
+    tidy = build_tidy(results, synthetic=synthetic)
+    db = root / "gip.duckdb"
+    load_tables(db, tidy.as_dict())
+    statuses = run_dbt(db, root / "target")
+    return db, tidy, statuses, root
+
+
+def q(db: Path, sql: str) -> pl.DataFrame:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return pl.from_arrow(con.sql(sql).to_arrow_table())
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------ independent computation
+
+def counted_reports(tidy) -> dict[str, dict]:
+    """report_id -> report row, for the reports the marts should count (rules restated)."""
+    reps = [r for r in tidy.reports.to_dicts() if r["status"] != "rejected"]
+    best: dict[tuple, dict] = {}
+    for r in sorted(reps, key=lambda r: (r["status"] != "ok", -r["n_cells"], r["report_id"])):
+        best.setdefault((r["is_synthetic"], r["region_code"], r["organ"], r["year"]), r)
+    return {r["report_id"]: r for r in best.values()}
+
+
+def values_used(tidy) -> dict[str, dict[tuple[str, str, str], float | None]]:
+    evidence = set()
+    for f in tidy.findings.filter(pl.col("check") == "requests.blanks_as_zero").to_dicts():
+        for cell in (f["cells"] or "").split():
+            r, c = cell.split(".")
+            evidence.add((f["report_id"], f["table"], r, c))
+    out: dict[str, dict] = {}
+    for c in tidy.cells.to_dicts():
+        v = c["value"]
+        if v is None and (c["report_id"], c["table"], c["row"], c["col"]) in evidence:
+            v = 0.0
+        out.setdefault(c["report_id"], {})[(c["table"], c["row"], c["col"])] = v
+    return out
+
+
+def _terms(vals: dict, terms) -> float | None:
+    total = 0.0
+    for t in terms:
+        for r in t.rows:
+            for c in t.cols:
+                v = vals.get((t.table, r, c))
+                if v is None:
+                    return None
+                total += v
+    return total
+
+
+def measure_terms(vals: dict, m: schema.Measure) -> tuple[float | None, float | None]:
+    num, den = _terms(vals, m.numerator), _terms(vals, m.denominator)
+    if m.numerator_minus:
+        minus = _terms(vals, m.numerator_minus)
+        num = None if num is None or minus is None else num - minus
+    if m.denominator_minus:
+        minus = _terms(vals, m.denominator_minus)
+        den = None if den is None or minus is None else den - minus
+    return num, den
+
+
+def department_type_of(organ: str) -> str | None:
+    from gip_pipeline.regions import code_organ
+
+    return code_organ(organ).department_type
+
+
+def _rid(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
+# ------------------------------------------------------------------ tests: marts
+
+def test_dbt_tests_pass_and_the_planted_error_warns(built):
+    _, _, statuses, _ = built
+    assert statuses["identity_requests__balance"] == "warn"  # the badly read copy
+    for name in ("region_year_denied_sums_its_rows", "report_comparison_denied_sums_its_rows",
+                 "data_quality_statuses_sum_to_found", "region_year_balance",
+                 "region_year_outcomes_sum_to_total_handled"):
+        assert statuses[name] == "pass", name
+    assert statuses["report_comparison_balance"] == "warn"  # the copy is in report_comparison
+    assert not [k for k, s in statuses.items() if s in ("error", "fail")]
+
+
+def test_report_comparison_measures(built):
+    db, tidy, _, _ = built
+    vals = values_used(tidy)
+    rc = {r["report_id"]: r for r in q(db, "select * from marts.report_comparison").to_dicts()}
+    assert set(rc) == set(tidy.reports["report_id"])
+    counted = counted_reports(tidy)
+    checked = 0
+    for rid, v in vals.items():
+        row = rc[rid]
+        assert row["is_counted"] is (rid in counted)
+        for m in schema.MEASURES:
+            num, den = measure_terms(v, m)
+            assert row[f"{m.key}_numerator"] == num and row[f"{m.key}_denominator"] == den, m.key
+            want = None if num is None or den in (None, 0) else num / den
+            assert row[m.key] == pytest.approx(want) if want is not None else row[m.key] is None
+            checked += 1
+        assert row["denied"] == sum(v[("requests", r, "total")] for r in schema.DENIED_ROWS)
+    assert checked == len(vals) * len(schema.MEASURES) > 0
+    copy_row = rc[_rid("nj_psb_2021_copy.txt")]
+    assert copy_row["counted_report_id"] == _rid("nj_psb_2021.txt")
+    assert copy_row["n_findings"] == 1 and copy_row["status"] == "warning"
+    assert rc[hashlib.sha256(b"broken").hexdigest()[:16]]["is_counted"] is False
+
+
+def test_blank_zero_only_with_evidence(built):
+    db, _, _, _ = built
+    rc = {r["report_id"]: r for r in q(db, "select * from marts.report_comparison").to_dicts()}
+    wx, nb = rc[_rid("wx_psb_2021.txt")], rc[_rid("nb_psb_2021.txt")]
+    n_cols = len(schema.row_columns("requests", "2021", "partially_granted"))
+    assert wx["uses_blank_zero_evidence"] is True and wx["n_blank_zero_cells"] == n_cols
+    assert wx["partially_granted"] == 0 and wx["grant_rate"] == pytest.approx(60 / 80)
+    assert nb["uses_blank_zero_evidence"] is False
+    assert nb["partially_granted"] is None and nb["grant_rate"] is None  # never read as zero
+    ry = q(db, "select * from marts.region_year where region_code = '320200'").row(0, named=True)
+    assert ry["uses_blank_zero_evidence"] is True and ry["n_reports_blank_zero"] == 1
+
+
+def test_region_year_sums_and_pooled_measures(built):
+    db, tidy, _, _ = built
+    vals = values_used(tidy)
+    counted = counted_reports(tidy)
+    groups: dict[tuple, list[str]] = {}
+    for rid, r in counted.items():
+        dtype = department_type_of(r["organ"]) if r["organ_kind"] == "department" else None
+        key = (r["region_code"], r["year"], r["admin_level"], r["organ_kind"], dtype,
+               r["is_synthetic"])
+        groups.setdefault(key, []).append(rid)
+    ry = q(db, "select * from marts.region_year").to_dicts()
+    got = {(r["region_code"], r["year"], r["admin_level"], r["organ_kind"], r["department_type"],
+            r["is_synthetic"]): r for r in ry}
+    assert set(got) == set(groups)
+    for key, rids in groups.items():
+        row = got[key]
+        assert row["n_reports"] == len(rids)
+        for rowkey in schema.all_row_keys("requests"):
+            vs = [vals[i].get(("requests", rowkey, "total")) for i in rids]
+            want = None if any(v is None for v in vs) else sum(vs)
+            assert row[rowkey] == want, (key, rowkey)
+        for m in schema.MEASURES:
+            pairs = [measure_terms(vals[i], m) for i in rids]
+            pairs = [(n, d) for n, d in pairs if n is not None and d is not None]
+            num = sum(n for n, _ in pairs) if pairs else None
+            den = sum(d for _, d in pairs) if pairs else None
+            assert row[f"{m.key}_numerator"] == num and row[f"{m.key}_denominator"] == den
+            assert row[f"{m.key}_n_reports"] == len(pairs)
+            if num is not None and den:
+                assert row[m.key] == pytest.approx(num / den)
+            else:
+                assert row[m.key] is None
+
+
+def test_region_year_never_adds_a_government_to_its_departments(built):
+    db, _, _, _ = built
+    rows = q(db, "select organ_kind, department_type, n_reports, total_handled from "
+             "marts.region_year where region_code = '320100' and year = 2021 "
+             "order by organ_kind, department_type").rows()
+    assert rows == [("department", "education", 1, 40.0),
+                    ("department", "public_security", 1, 50.0),  # the duplicate counted once
+                    ("government", None, 1, 190.0)]
+
+
+def test_rankings_only_above_the_minimum(built):
+    db, _, _, _ = built
+    rk = q(db, "select * from marts.rankings where unit_type = 'organ' and measure = 'grant_rate'"
+              " and year = 2021 and organ_kind = 'department' and department_type = "
+              "'public_security' and not is_synthetic")
+    by = {r["report_id"]: r for r in rk.to_dicts()}
+    # independent: grant rates of the counted 2021 PSB reports with a denominator >= MIN
+    rates = {_rid("nj_psb_2021.txt"): (30, 50), _rid("sz_psb_2021.txt"): (200, 300),
+             _rid("wx_psb_2021.txt"): (60, 80), _rid("hz_psb_2021.txt"): (18, 20),
+             _rid("nb_psb_2021.txt"): (None, 90)}
+    assert set(by) == set(rates)
+    ranked = sorted((n / d, rid) for rid, (n, d) in rates.items() if n is not None and d >= MIN)
+    ranked.reverse()
+    for i, (rate, rid) in enumerate(ranked, start=1):
+        assert by[rid]["rank_status"] == "ranked" and by[rid]["rank"] == i
+        assert by[rid]["value"] == pytest.approx(rate) and by[rid]["n_ranked"] == len(ranked)
+    assert by[ranked[0][1]]["percentile"] == 1.0 and by[ranked[-1][1]]["percentile"] == 0.0
+    assert by[_rid("hz_psb_2021.txt")]["rank_status"] == "too_small"
+    assert by[_rid("hz_psb_2021.txt")]["rank"] is None
+    assert by[_rid("nb_psb_2021.txt")]["rank_status"] == "not_assessable"
+    # the synthetic Hefei PSB (500 handled) is not anyone's peer
+    syn = q(db, "select * from marts.rankings where is_synthetic and measure = 'grant_rate' "
+                "and unit_type = 'organ'")
+    assert syn["n_ranked"].to_list() == [1] and syn["percentile"].to_list() == [None]
+
+
+def test_trends_cross_the_era_change_with_the_crosswalk_only(built):
+    db, _, _, _ = built
+    t = q(db, "select * from marts.trends where unit_type = 'organ' and unit_key like "
+              "'320100:南京市人民政府'")
+    by = {r["quantity"]: r for r in t.to_dicts()}
+    g = by["total_handled"]
+    assert (g["year"], g["prev_year"], g["value"], g["prev_value"]) == (2021, 2020, 190, 110)
+    assert g["crosses_era"] is True and g["change"] == 80
+    assert by["other_handling_total"]["uses_crosswalk"] is True
+    assert by["other_handling_total"]["value"] == 0 and by["other_handling_total"]["prev_value"] == 0
+    assert by["grant_rate"]["value"] == pytest.approx(150 / 190)
+    assert by["grant_rate"]["prev_value"] == pytest.approx(90 / 110)
+    # section 二 and the era-specific （六） rows are not joined across eras
+    assert not [q_ for q_ in by if q_.startswith("active_disclosure.")]
+    assert "other_handling" not in by and "other_other" not in by
+    reg = q(db, "select * from marts.trends where unit_type = 'region' and quantity = "
+                "'new_received' and unit_key like '320100|prefecture|government|%'")
+    assert reg.select("value", "prev_value").rows() == [(200.0, 120.0)]
+
+
+def test_cross_year_consistency(built):
+    db, _, _, _ = built
+    c = q(db, "select * from marts.cross_year_consistency where col = 'total'")
+    by = {r["organ"]: r for r in c.to_dicts()}
+    assert by["南京市人民政府"]["result"] == "holds"
+    assert (by["南京市人民政府"]["carried_over"], by["南京市人民政府"]["prev_carried_forward"]) == (20, 20)
+    psb = by["南京市公安局"]
+    assert psb["result"] == "differs" and psb["difference"] == -1
+    assert psb["report_id"] == _rid("nj_psb_2021.txt")  # the counted report, not the copy
+    assert psb["check"] == schema.CROSS_YEAR_IDENTITIES[0].check
+
+
+def test_data_quality_and_timeliness(built):
+    db, _, _, _ = built
+    dq = {r["quality_id"]: r for r in q(db, "select * from marts.data_quality").to_dicts()}
+    nj = dq["320100|2021"]
+    assert (nj["n_found"], nj["n_counted"], nj["n_duplicates"]) == (4, 3, 1)
+    assert (nj["n_ok"], nj["n_warning"], nj["n_rejected"]) == (3, 1, 0)
+    # government 2022-03-15 (deadline 03-31) on time; PSB 02-10 late; education 01-25 on time
+    assert (nj["n_dated"], nj["n_on_time"], nj["n_late"]) == (3, 2, 1)
+    assert nj["identity_pass_rate"] == 1.0  # the broken copy is not counted
+    assert dq["unknown|unknown"]["n_rejected"] == 1
+    assert dq["340100|2021|synthetic"]["n_synthetic"] == 1
+
+
+# ------------------------------------------------------------------ tests: export
+
+@pytest.fixture(scope="module")
+def exported(built):
+    db, _, _, root = built
+    outs = {}
+    env = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = "1735689600"  # 2025-01-01
+    try:
+        for name, args in (("default", []), ("again", []), ("synthetic", ["--include-synthetic"]),
+                           ("csv", ["--csv"])):
+            out = root / f"exp_{name}"
+            assert export_main(["--out", str(out), "--warehouse", str(db), *args]) == 0
+            outs[name] = out
+    finally:
+        if env is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = env
+    return outs
+
+
+def test_export_writes_everything(exported):
+    from gip_pipeline.exports import EXPORTS
+
+    names = {p.name for p in exported["default"].iterdir()}
+    assert names == {f"{n}.parquet" for n in EXPORTS} | {
+        "datapackage.json", "provenance.json", "CODEBOOK.md", "report.html"}
+    assert {p.name for p in exported["csv"].iterdir()} >= {f"{n}.csv" for n in EXPORTS}
+    prov = json.loads((exported["default"] / "provenance.json").read_text(encoding="utf-8"))
+    assert prov["run_time"] == "2025-01-01T00:00:00Z"
+
+
+def test_synthetic_rows_absent_by_default(exported):
+    from gip_pipeline.exports import EXPORTS
+
+    syn_id = _rid("synth_hf_psb_2021.txt")
+    for name in EXPORTS:
+        default = pl.read_parquet(exported["default"] / f"{name}.parquet")
+        full = pl.read_parquet(exported["synthetic"] / f"{name}.parquet")
+        if "report_id" in default.columns:
+            assert syn_id not in default["report_id"].to_list(), name
+        if "is_synthetic" in default.columns:
+            assert not default["is_synthetic"].any(), name
+        if name not in ("trends", "cross_year_consistency", "findings"):  # none synthetic
+            assert full.height > default.height, name
+    prov = json.loads((exported["default"] / "provenance.json").read_text(encoding="utf-8"))
+    assert "synth_hf_psb_2021.txt" not in {f["path"] for f in prov["source_files"]}
+
+
+def test_reexport_is_byte_identical(exported):
+    a, b = exported["default"], exported["again"]
+    for p in sorted(a.iterdir()):
+        assert p.read_bytes() == (b / p.name).read_bytes(), p.name
+
+
+def test_export_validates_against_its_datapackage(exported, tmp_path):
+    out = exported["csv"]
+    pkg = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    report = frictionless.Package.validate_descriptor(copy.deepcopy(pkg))
+    assert report.valid, report.flatten(["type", "note"])
+    assert {r["path"] for r in pkg["resources"]} == {
+        p.name for p in out.iterdir() if p.suffix in (".parquet", ".csv")}
+    for r in pkg["resources"]:
+        if r["format"] == "csv":  # CSV: bytes, hash, types, enums, primary key as they are
+            rep = frictionless.Resource(copy.deepcopy(r), basepath=str(out)).validate()
+        else:  # frictionless reads Parquet only through pandas: check its rows as CSV
+            csv = tmp_path / f"{r['name']}.check.csv"
+            pl.read_parquet(out / r["path"]).write_csv(csv)
+            d = {k: v for k, v in copy.deepcopy(r).items() if k not in ("bytes", "hash", "rows")}
+            d.update(path=csv.name, format="csv", mediatype="text/csv", encoding="utf-8")
+            rep = frictionless.Resource(d, basepath=str(tmp_path)).validate()
+            assert r["rows"] == pl.read_parquet(out / r["path"]).height
+        assert rep.valid, (r["name"], rep.flatten(["rowNumber", "fieldName", "type", "note"])[:5])
