@@ -173,12 +173,15 @@ def grid_active(doc: SynthDoc) -> Grid:
 
 def grid_requests(doc: SynthDoc) -> Grid:
     t = "requests"
-    app_cols = [c for c in REQUESTS.columns if c.key != "legal_person_subtotal"]
+    # Some local variants print a 小计 column after the five organisation columns.
+    subtotal = bool(doc.knobs.get("subtotal"))
+    app_cols = [c for c in REQUESTS.columns if subtotal or c.key != "legal_person_subtotal"]
     orgs = app_cols[1:-1]
     rows: list[list[GCell]] = [
-        [GCell(REQ_NOTE, rowspan=3, colspan=3, kind="header"), GCell(APPLICANT_HEAD, colspan=7, kind="header")],
+        [GCell(REQ_NOTE, rowspan=3, colspan=3, kind="header"),
+         GCell(APPLICANT_HEAD, colspan=len(app_cols), kind="header")],
         [GCell(app_cols[0].label, rowspan=2, kind="header"),
-         GCell(LEGAL_PERSON_GROUP_LABEL, colspan=5, kind="header"),
+         GCell(LEGAL_PERSON_GROUP_LABEL, colspan=len(orgs), kind="header"),
          GCell(app_cols[-1].label, rowspan=2, kind="header")],
         [GCell(c.label, kind="header") for c in orgs],
     ]
@@ -203,7 +206,7 @@ def grid_requests(doc: SynthDoc) -> Grid:
                 cells.append(GCell(doc.labels[r]))
         cells.extend(_v(doc, t, r, c) for c in vals)
         rows.append(cells)
-    return Grid(t, 10, rows, header_rows=3)
+    return Grid(t, 3 + len(app_cols), rows, header_rows=3)
 
 
 def grid_review(doc: SynthDoc) -> Grid:

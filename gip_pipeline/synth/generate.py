@@ -16,7 +16,7 @@ from gip_pipeline.synth import render_docx, render_html, render_md, render_pdf, 
 from gip_pipeline.synth.doc import SynthDoc, build_blocks, build_grids, choose_labels, print_cells
 from gip_pipeline.synth.organs import Organ, make_organs
 from gip_pipeline.synth.truth import build_truth, truth_cell_keys
-from gip_pipeline.synth.values import OrganState, gen_report_cells, merge_other_rows, plant_error
+from gip_pipeline.synth.values import OrganState, add_subtotal, gen_report_cells, merge_other_rows, plant_error
 
 RENDERERS = {"html": render_html, "pdf": render_pdf, "docx": render_docx, "md": render_md,
              "txt": render_text, "pipe": render_pipe}
@@ -37,17 +37,28 @@ class Options:
     single_other_rate: float = 0.10  # 2021 reports printing one （六）其他处理 row
     gbk_rate: float = 0.30  # HTML pages encoded GBK
     alt_title_rate: float = 0.20
+    subtotal_rate: float = 0.08  # requests tables printing the optional 小计 column
+    late_rate: float = 0.08  # published after the legal deadline (31 Jan / 31 Mar)
+    lying_charset_rate: float = 0.15  # HTML pages whose <meta charset> names the wrong encoding
 
 
-def _published(rng: random.Random, organ: Organ, year: int) -> str:
-    last = 90 if organ.organ_kind == "government" else 31
-    day = rng.randint(5, last)
+def _published(rng: random.Random, organ: Organ, year: int, late: bool = False) -> str:
+    # Art. 49-50: departments by 31 January, a government's summary report by 31 March.
+    deadline = dt.date(year + 1, 3, 31) if organ.organ_kind == "government" else dt.date(year + 1, 1, 31)
+    if late:
+        return (deadline + dt.timedelta(days=rng.randint(1, 120))).isoformat()
+    day = rng.randint(5, (deadline - dt.date(year + 1, 1, 1)).days + 1)
     return (dt.date(year + 1, 1, 1) + dt.timedelta(days=day - 1)).isoformat()
 
 
 def _index_number(organ: Organ, year: int, rng: random.Random) -> str:
     org9 = int(hashlib.sha256(organ.name.encode()).hexdigest(), 16) % 10**9
     return f"{org9:09d}/{year + 1}-{rng.randint(1, 99999):05d}"
+
+
+def blank_cells(doc: SynthDoc) -> list[list[str]]:
+    """[table, row, col] of the value cells printed empty (zeros left blank)."""
+    return [list(k) for k, text in doc.texts.items() if text == ""]
 
 
 def plan(rng: random.Random, organs: list[Organ], n: int, years: list[int]) -> list[tuple[Organ, list[int]]]:
@@ -99,11 +110,21 @@ def make_doc(rng: random.Random, name: str, organ: Organ, year: int, cells: dict
         knobs["headings"] = rng.choice(("lost", "renumbered"))
     if form == "html" and rng.random() < opts.gbk_rate:
         knobs["gbk"] = True
+    if form == "html" and rng.random() < opts.lying_charset_rate:
+        knobs["lying_charset"] = True
+    if form != "pipe" and rng.random() < opts.subtotal_rate:
+        knobs["subtotal"] = True
+        add_subtotal(cells["requests"])
+        notes.append("requests print the optional 法人或其他组织 小计 column")
+    late = rng.random() < opts.late_rate
+    if late:
+        knobs["late"] = True
+        notes.append("published after the legal deadline")
     layout = rng.choice(RENDERERS[form].LAYOUTS)
-    doc = SynthDoc(name=name, organ=organ, year=year, era=era, published=_published(rng, organ, year),
+    doc = SynthDoc(name=name, organ=organ, year=year, era=era, published=_published(rng, organ, year, late),
                    index_number=_index_number(organ, year, rng), cells=cells, single_other=single_other,
                    knobs=knobs, notes=notes, form=form, layout=layout)
-    print_cells(doc, rng, truth_cell_keys(era, single_other))
+    print_cells(doc, rng, truth_cell_keys(era, single_other, bool(knobs.get("subtotal"))))
     choose_labels(doc, rng)
     build_grids(doc)
     build_blocks(doc, rng)
@@ -139,11 +160,16 @@ def generate(out_dir: Path, n: int, seed: int, forms: Sequence[str] = FORMS, era
             timing[form][0] += 1
             timing[form][1] += time.perf_counter() - t0
             (out_dir / name).write_bytes(data)
+            ambiguous = meta.get("ambiguous_cells", [])
             truth = build_truth(name, doc.report_meta(with_index=meta.get("index_number", False)), doc.cells,
                                 doc.era, doc.single_other, doc.notes,
                                 {"form": form, "layout": doc.layout, "knobs": doc.knobs,
                                  # printed so that no reader can split them: null is right, a number wrong
-                                 "ambiguous_cells": meta.get("ambiguous_cells", [])})
+                                 "ambiguous_cells": ambiguous,
+                                 # printed empty: a reader returns null with a blank raw text
+                                 "blank_cells": blank_cells(doc)},
+                                subtotal=bool(doc.knobs.get("subtotal")),
+                                printed_findings=("glued.ambiguous",) if ambiguous else ())
             (out_dir / f"{name}.truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1),
                                                         encoding="utf-8")
             files.append({"file": name, "truth": f"{name}.truth.json", "form": form, "layout": doc.layout,

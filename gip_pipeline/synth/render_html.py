@@ -62,6 +62,10 @@ def _body(doc: SynthDoc, layout: str) -> str:
 def render(doc: SynthDoc, rng: random.Random) -> tuple[bytes, dict]:
     layout = doc.layout
     encoding = "gbk" if doc.knobs.get("gbk") else "utf-8"
+    # A page whose <meta charset> lies (CMS templates copied between sites): the bytes are
+    # one encoding, the declaration names the other.
+    declared = ({"gbk": "utf-8", "utf-8": "gbk"}[encoding] if doc.knobs.get("lying_charset")
+                else encoding)
     body = _body(doc, layout)
     meta = {"index_number": layout == "govsite"}
     if layout == "fragment":
@@ -77,7 +81,7 @@ def render(doc: SynthDoc, rng: random.Random) -> tuple[bytes, dict]:
             info = f'<div class="article-info">来源：{html.escape(doc.organ.name)}　发布时间：{doc.published}</div>'
         page = (
             f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta http-equiv="Content-Type" '
-            f'content="text/html; charset={encoding}"><meta name="generator" content="gip-synth">'
+            f'content="text/html; charset={declared}"><meta name="generator" content="gip-synth">'
             f'<meta name="synthetic" content="true"><title>{html.escape(doc.title)}_{html.escape(site)}</title>'
             '<style>.gk-table td{border:1px solid #999;padding:2px}</style></head><body>'
             f'<div class="header"><div class="logo">{html.escape(site)}</div><ul class="nav"><li>首页</li>'

@@ -96,6 +96,8 @@ class _Writer:
     def table(self, grid: Grid, layout: str) -> None:
         size, lead, pad = 8.0, 10.5, 3.0
         widths = _COLS[grid.table]
+        if grid.table == "requests" and grid.ncols == 11:  # with the 小计 column
+            widths = [28.0, 58.0, 101.0] + [36.0] * 8
         xs = [MARGIN_X]
         for w in widths:
             xs.append(xs[-1] + w)

@@ -7,10 +7,46 @@ separators: `200 000121`), `lines` (one table row per line, cells space-separate
 from __future__ import annotations
 
 import random
+import re
 
+from gip_pipeline.schema import TABLES_BY_KEY
 from gip_pipeline.synth.doc import Grid, SynthDoc
 
 LAYOUTS = ("glued", "spaced", "lines")
+
+
+_HALF = str.maketrans("０１２３４５６７８９．", "0123456789.")
+_NUMBER = re.compile(r"0|[1-9]\d*")
+_DECIMAL = re.compile(r"(?:0|[1-9]\d*)(?:\.\d+)?")
+
+
+def split_count(run: str, decimal: list[bool]) -> int:
+    """How many ways the printed run splits into len(decimal) numbers, each written as printed
+    (no leading zeros; a decimal column may carry a fraction). A space is always a boundary,
+    but a reader cannot know how many numbers lie between two spaces. 1: only one reading."""
+    run = run.translate(_HALF)
+    ways = {0: 1}  # position -> ways to read run[:position] as the first k numbers
+    for dec in decimal:
+        pat = _DECIMAL if dec else _NUMBER
+        nxt: dict[int, int] = {}
+        for pos, n in ways.items():
+            while pos < len(run) and run[pos] == " ":
+                pos += 1
+            for end in range(pos + 1, len(run) + 1):
+                if run[end - 1] == " ":
+                    break
+                if pat.fullmatch(run, pos, end):
+                    nxt[end] = nxt.get(end, 0) + n
+        ways = nxt
+    return sum(n for pos, n in ways.items() if not run[pos:].strip())
+
+
+def _readable(values: list[str], seps: list[str], decimal: list[bool]) -> bool:
+    """Whether a section 二 row's printed values have exactly one reading (section 二 has no
+    identity to choose between splits, so a row with two readings cannot be read back)."""
+    if any(not re.fullmatch(r"[0-9０-９.．]+", v) for v in values):
+        return not any(s == "" for s in seps[:-1])  # units/notes inside glued cells: unreadable
+    return split_count("".join(v + s for v, s in zip(values, seps)), decimal) == 1
 
 
 def _row_text(cells, layout: str, rng: random.Random, ambiguous: list) -> str:
@@ -21,8 +57,10 @@ def _row_text(cells, layout: str, rng: random.Random, ambiguous: list) -> str:
         return " ".join(labels + values)
     seps = [""] * len(values) if layout == "glued" else [rng.choice(("", " ", " ", "")) for _ in values]
     vals = "".join(v + s for v, s in zip(values, seps)).rstrip()
-    # Section 二 rows have no identity to split glued digits: the values cannot be read back.
-    if keys and keys[0][0] == "active_disclosure" and any(s == "" for s in seps[:-1]):
+    # Section 二 rows have no identity to split glued digits: where a run has more than one
+    # reading, no reader can get the values back (decided from the printed text alone).
+    dec = [TABLES_BY_KEY[k[0]].column(k[2]).dtype == "decimal" for k in keys]
+    if keys and keys[0][0] == "active_disclosure" and not _readable(values, seps, dec):
         ambiguous.extend(list(k) for k in keys)
     return " ".join(labels) + rng.choice(("", " ")) + vals
 

@@ -7,12 +7,20 @@ from typing import Any
 from gip_pipeline.schema import ERA_CROSSWALK, OTHER_ROWS_2021, expected_cells, identities_for
 
 
-def truth_cell_keys(era: str, single_other: bool) -> list[tuple[str, str, str]]:
+def truth_cell_keys(era: str, single_other: bool, subtotal: bool = False) -> list[tuple[str, str, str]]:
     """The cells a synthetic report of this era prints, in printed order.
 
-    A 2021 report printing one （六）其他处理 row uses `other_handling` instead of the three rows.
+    A 2021 report printing one （六）其他处理 row uses `other_handling` instead of the three rows;
+    one printing the optional 法人或其他组织 小计 column has `legal_person_subtotal` before `total`.
     """
     keys = expected_cells(era)
+    if subtotal:
+        out = []
+        for t, r, c in keys:
+            if t == "requests" and c == "total":
+                out.append((t, r, "legal_person_subtotal"))
+            out.append((t, r, c))
+        keys = out
     if era == "2021" and single_other:
         out = []
         for t, r, c in keys:
@@ -70,11 +78,15 @@ def failing_checks(cells: dict[str, dict[str, dict[str, Any]]], era: str) -> lis
 
 
 def build_truth(file: str, report: dict[str, Any], cells: dict, era: str, single_other: bool,
-                notes: list[str], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+                notes: list[str], extra: dict[str, Any] | None = None, subtotal: bool = False,
+                printed_findings: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The truth of one report. `printed_findings` are warnings the printed text itself calls
+    for whatever the values (e.g. `glued.ambiguous`: digits that no reader can split); they make
+    the expected status `warning` like a failing identity does."""
     ordered: dict[str, dict[str, dict[str, Any]]] = {}
-    for t, r, c in truth_cell_keys(era, single_other):
+    for t, r, c in truth_cell_keys(era, single_other, subtotal):
         ordered.setdefault(t, {}).setdefault(r, {})[c] = cells[t][r][c]
-    findings = failing_checks(ordered, era)
+    findings = sorted(set(failing_checks(ordered, era)) | set(printed_findings))
     out = {
         "file": file,
         "report": report,

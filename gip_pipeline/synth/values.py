@@ -14,7 +14,8 @@ import random
 from dataclasses import dataclass, field
 
 from gip_pipeline.schema import (ACTIVE_DISCLOSURE_COLUMNS, OTHER_ROWS_2021, OUTCOME_ROWS,
-                                 REQUEST_APPLICANT_COLUMNS, REVIEW_LITIGATION, all_col_keys)
+                                 REQUEST_APPLICANT_COLUMNS, REQUEST_ORG_COLUMNS, REVIEW_LITIGATION,
+                                 all_col_keys)
 
 Cells = dict[str, dict[str, dict[str, float | int]]]
 
@@ -107,6 +108,12 @@ def gen_requests(rng: random.Random, scale: float, era: str,
     for r, row in table.items():
         row["total"] = sum(row[c] for c in REQUEST_APPLICANT_COLUMNS)
     return table
+
+
+def add_subtotal(requests: dict[str, dict[str, int]]) -> None:
+    """The optional 小计 column: the five organisation columns summed, per row (as printed)."""
+    for cols in requests.values():
+        cols["legal_person_subtotal"] = sum(cols[c] for c in REQUEST_ORG_COLUMNS)
 
 
 def merge_other_rows(requests: dict[str, dict[str, int]]) -> None:
