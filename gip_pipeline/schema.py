@@ -448,7 +448,7 @@ class MetaField:
 METADATA: tuple[MetaField, ...] = (
     MetaField("organ", "发布机构", "Publishing organ", "str", ("发布机构", "发文机关", "发布单位")),
     MetaField("year", "报告年度", "Reporting (statistics) year", "int"),
-    MetaField("published", "发布日期", "Publication date", "date", ("发布日期", "成文日期", "发文日期")),
+    MetaField("published", "发布日期", "Publication date", "date", ("发布日期", "成文日期", "发文日期", "发布时间")),
     MetaField("index_number", "索引号", "Index number", "str", ("索引号",)),
     MetaField("era", "格式版本", "Format era", "str", values=ERAS),
     MetaField("region_code", "行政区划代码", "GB/T 2260 region code", "str"),

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from gip_pipeline import schema
 from gip_pipeline.extraction.document import Document, Paragraph
-from gip_pipeline.extraction.normalize import normalize_text
+from gip_pipeline.extraction.normalize import compact, normalize_text
 from gip_pipeline.extraction.result import Finding
 
 _KEY_JUNK_RE = re.compile(r"[\s:：|]+")
@@ -177,6 +177,97 @@ def _date_line_at_end(doc: Document) -> str | None:
     return None
 
 
+def _signature_organ(doc: Document) -> str | None:
+    """The organ signed on the line just above the date at the end of the report."""
+    lines: list[str] = []
+    for b in reversed(doc.blocks):
+        if isinstance(b, Paragraph):
+            for line in reversed(b.text.splitlines()):
+                t = normalize_text(line).replace(" ", "")
+                if t:
+                    lines.append(t)
+        if len(lines) >= 6:
+            break
+    for k, t in enumerate(lines[:6]):
+        if _DATE_ONLY_RE.match(t) or _cn_date(t):
+            above = lines[k + 1] if k + 1 < len(lines) else ""
+            return above if _ORGAN_LINE_RE.match(above) else None
+    return None
+
+
+# Suffixes that name a government itself, appended to a bare area name (平潭综合实验区 -> ...管委会).
+_GOV_SUFFIXES = ("人民政府", "管理委员会", "管委会", "行政公署")
+_MIN_REGION_NAME = 2
+
+
+def _region_prefix(text: str, end: int) -> str:
+    """The chain of region names printed directly before text[end] (`淮安市` before 洪泽区...)."""
+    try:
+        from gip_pipeline.regions.reference import name_index
+    except ImportError:
+        return ""
+    index = name_index()
+    j = end
+    while j > 0:
+        for n in range(min(12, j), _MIN_REGION_NAME - 1, -1):
+            if text[j - n:j] in index:
+                j -= n
+                break
+        else:
+            break
+    return text[j:end]
+
+
+def _region_code(organ: str, text: str, year: int | None) -> str | None:
+    try:
+        from gip_pipeline.regions import code_organ
+        return code_organ(organ, text, year).region_code
+    except Exception:  # coding is best effort here: no code, no completion
+        return None
+
+
+def fuller_organ(short: str, text: str, year: int | None = None) -> str | None:
+    """A fuller form of an organ name printed in the document itself, or None.
+
+    `洪泽区人民政府` printed elsewhere as `淮安市洪泽区人民政府(办公室)` gains its region
+    prefix (the longer name must code to the same region); a bare area name like
+    `平潭综合实验区` gains the government suffix the text prints after it (`...管委会`).
+    The most frequent form wins; a tie is no answer. Nothing is composed that the
+    text does not print.
+    """
+    if not short or not text:
+        return None
+    bare = _ORGAN_LINE_RE.match(short) is None
+    counts: dict[str, int] = {}
+    start = 0
+    while True:
+        i = text.find(short, start)
+        if i < 0:
+            break
+        j = i + len(short)
+        start = j
+        core = short
+        if bare:
+            for suf in _GOV_SUFFIXES:
+                if text.startswith(suf, j):
+                    core = short + suf
+                    break
+        cand = _region_prefix(text, i) + core
+        if cand != short:
+            counts[cand] = counts.get(cand, 0) + 1
+    if not counts:
+        return None
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None
+    best = ranked[0][0]
+    if not best.startswith(short):  # a region prefix was added: it must name the same area
+        code = _region_code(best, "", year)
+        if code is None or code != _region_code(short, text, year):
+            return None
+    return best
+
+
 def extract_metadata(doc: Document) -> tuple[dict, list[Finding]]:
     """Metadata keyed as schema.META_KEYS (era excluded: recognition decides it)."""
     report: dict = {k: None for k in schema.META_KEYS}
@@ -188,7 +279,13 @@ def extract_metadata(doc: Document) -> tuple[dict, list[Finding]]:
         if key and v and key not in fields:
             fields[key] = v
     title = find_title(doc)
-    report["organ"] = fields.get("organ") or organ_from_title(title) or _organ_line_before_title(doc)
+    organ = fields.get("organ")
+    if not organ:
+        organ = organ_from_title(title) or _organ_line_before_title(doc) or _signature_organ(doc)
+        # A title often prints a short form; the report names itself in full elsewhere.
+        if organ:
+            organ = fuller_organ(organ, compact(doc.text()), year_from_title(title)) or organ
+    report["organ"] = organ
     report["year"] = year_from_title(title)
     if "published" in fields:
         report["published"] = parse_date(fields["published"])
