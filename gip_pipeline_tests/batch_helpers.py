@@ -27,3 +27,9 @@ def misbehaving_parse(data: bytes, name: str):
 
 
 PARSER = "gip_pipeline_tests.batch_helpers:misbehaving_parse"
+
+
+def slow_parse(data: bytes, name: str):
+    """parse_bytes, 0.2 s slower per file (so that a test can kill a run mid-extraction)."""
+    time.sleep(0.2)
+    return parse_bytes(data, name)

@@ -191,3 +191,18 @@ def core_tables(context: AssetExecutionContext, raw_report_files: list[RawFile],
             metadata={"assessed": s.assessed, "broken": s.broken,
                       "not_assessable": s.not_assessable, "broken_reports": s.broken_reports,
                       "broken_preview": MetadataValue.md(markdown_table(broken))})
+
+
+def build_core_warehouse(paths: GipPaths, tables_hook=None) -> dict[str, int]:
+    """The pipeline up to the core tables without Dagster (and without dbt): list, extract
+    (cached), build the core tables, load them into the working warehouse, publish it.
+
+    `tables_hook` may wrap the tables mapping before the load (tests interrupt the load there).
+    """
+    from gip_pipeline.warehouse.load import load_tables, publish_snapshot
+
+    files = discover(paths.raw())
+    frames = core_frames(files, extract_raw_files(files, paths).results)
+    rows = load_tables(paths.warehouse(), tables_hook(frames) if tables_hook else frames)
+    publish_snapshot(paths.warehouse(), paths.published())
+    return rows

@@ -25,8 +25,9 @@ import polars as pl
 RAW_SCHEMA = "core"  # the loaded tidy tables; dbt's sources read them from here
 LOCK_TIMEOUT_S = 1800.0  # a writer waits this long for another to finish, then fails clearly
 
-_held: dict[str, int] = {}  # lock path -> depth, so one process can nest writer_lock
-_held_guard = threading.Lock()
+_locks: dict[str, threading.RLock] = {}  # lock path -> in-process lock (threads, nesting)
+_depth: dict[str, int] = {}
+_locks_guard = threading.Lock()
 
 
 def lock_path(db_path: str | Path) -> Path:
@@ -36,47 +37,43 @@ def lock_path(db_path: str | Path) -> Path:
 
 @contextlib.contextmanager
 def writer_lock(db_path: str | Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
-    """Exclusive across processes (flock on <db>.writer.lock); re-entrant within a process.
+    """Exclusive across processes (flock on <db>.writer.lock) and threads; re-entrant in a thread.
 
-    The kernel drops the lock when its holder dies, so a killed run never leaves it stuck.
+    The kernel drops the flock when its holder dies, so a killed run never leaves it stuck.
     """
     lp = lock_path(db_path)
-    key = str(lp.resolve()) if lp.exists() else str(lp.absolute())
-    with _held_guard:
-        if _held.get(key):
-            _held[key] += 1
-            nested = True
-        else:
-            nested = False
-    if nested:
-        try:
-            yield
-        finally:
-            with _held_guard:
-                _held[key] -= 1
-        return
     lp.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lp, os.O_RDWR | os.O_CREAT, 0o644)
+    key = str(lp.resolve())
+    with _locks_guard:
+        rlock = _locks.setdefault(key, threading.RLock())
+    if not rlock.acquire(timeout=timeout):
+        raise TimeoutError(f"another writer in this process has held {lp} for over {timeout:g} s")
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"another writer has held {lp} for over {timeout:g} s")
-                time.sleep(0.05)
-        with _held_guard:
-            _held[key] = 1
-        try:
+        depth = _depth.get(key, 0)
+        _depth[key] = depth + 1
+        if depth:  # this thread holds the file lock already
             yield
+            return
+        fd = os.open(lp, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"another writer has held {lp} for over {timeout:g} s")
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
-            with _held_guard:
-                _held.pop(key, None)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
     finally:
-        os.close(fd)
+        _depth[key] -= 1
+        rlock.release()
 
 
 def _is_lock_error(e: Exception) -> bool:

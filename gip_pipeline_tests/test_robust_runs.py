@@ -1,0 +1,235 @@
+"""Re-runs, interrupted runs (SIGKILL, for real, in a subprocess) and concurrent use."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from gip_pipeline.assets.core import build_core_warehouse
+from gip_pipeline.assets.resources import GipPaths
+from gip_pipeline.warehouse.load import load_tables, publish_snapshot, writer_lock
+from gip_pipeline_tests.pipeline_fixtures import make_result, requests_cells
+from gip_pipeline.tidy import build_tidy
+
+N_FILES = 24
+
+
+def _corpus(raw: Path, seed_text: str, n: int = N_FILES) -> None:
+    """n distinct reports: the seed with one number changed per copy (cheap to parse)."""
+    raw.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (raw / f"r{i:03d}.txt").write_text(seed_text + f"\n附注{i}\n", encoding="utf-8")
+    (raw / "junk.pdf").write_bytes(b"not a pdf")
+
+
+def _tables(db: Path) -> dict[str, pl.DataFrame]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [r[0] for r in con.sql("select table_name from duckdb_tables() "
+                                       "where schema_name = 'core' order by 1").fetchall()]
+        return {n: pl.from_arrow(con.sql(f'select * from core."{n}"').to_arrow_table())
+                for n in names}
+    finally:
+        con.close()
+
+
+def _same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(a[k].equals(b[k]) for k in a)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, seed_path):
+    """An uninterrupted run: the warehouse every other run must equal."""
+    data = tmp_path_factory.mktemp("ref")
+    _corpus(data / "raw", seed_path.read_text(encoding="utf-8"))
+    paths = GipPaths(data_dir=str(data), extract_workers=2)
+    build_core_warehouse(paths)
+    return _tables(paths.published()), data
+
+
+def test_rerun_is_identical_and_incremental(reference, tmp_path, seed_path):
+    ref, ref_data = reference
+    paths = GipPaths(data_dir=str(ref_data), extract_workers=2)
+    build_core_warehouse(paths)  # again, all from cache
+    assert _same(_tables(paths.published()), ref)
+    assert ref["reports"].height == N_FILES + 1 and "rejected_files" in ref
+
+    # a fresh data dir, files listed in another creation order: same warehouse
+    other = tmp_path / "d"
+    _corpus(other / "raw", seed_path.read_text(encoding="utf-8"))
+    for p in sorted((other / "raw").iterdir(), reverse=True):
+        p.write_bytes(p.read_bytes())
+    build_core_warehouse(GipPaths(data_dir=str(other), extract_workers=1))
+    assert _same(_tables(GipPaths(data_dir=str(other)).published()), ref)
+
+    # removing a file removes its rows
+    gone = other / "raw" / "r000.txt"
+    gone_id = pl.Series([__import__("hashlib").sha256(gone.read_bytes()).hexdigest()[:16]])
+    gone.unlink()
+    build_core_warehouse(GipPaths(data_dir=str(other), extract_workers=1))
+    after = _tables(GipPaths(data_dir=str(other)).published())
+    for name in ("reports", "cells", "report_files"):
+        assert not after[name]["report_id"].is_in(gone_id).any(), name
+    assert after["reports"].height == N_FILES
+
+
+_SCRIPT = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from gip_pipeline.assets.core import build_core_warehouse
+    from gip_pipeline.assets.resources import GipPaths
+
+    data, mode = sys.argv[1], sys.argv[2]
+    marker = Path(data) / "marker"
+
+    class Stall(dict):
+        # the load iterates the tables inside its transaction: stall after the first one
+        def items(self):
+            for k, (name, frame) in enumerate(dict.items(self)):
+                if k == 1:
+                    marker.write_text("in load")
+                    time.sleep(600)
+                yield name, frame
+
+    if __name__ == "__main__":
+        if mode == "extract":
+            # every file 0.2 s slower, so that the kill lands mid-extraction
+            import functools
+            import gip_pipeline.assets.core as core
+            core.extract_files = functools.partial(
+                core.extract_files, chunk_size=1,
+                parser="gip_pipeline_tests.batch_helpers:slow_parse")
+            build_core_warehouse(GipPaths(data_dir=data, extract_workers=2))
+        else:
+            build_core_warehouse(GipPaths(data_dir=data, extract_workers=2),
+                                 tables_hook=lambda t: Stall(t))
+""")
+
+
+def _spawn(data: Path, mode: str, env_extra=None) -> subprocess.Popen:
+    env = dict(os.environ, **(env_extra or {}))
+    return subprocess.Popen([sys.executable, "-c", _SCRIPT, str(data), mode], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_for(cond, limit=15.0):
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_sigkill_during_extraction_then_rerun_equals_uninterrupted(reference, tmp_path, seed_path):
+    ref, _ = reference
+    data = tmp_path / "d"
+    _corpus(data / "raw", seed_path.read_text(encoding="utf-8"))
+    cache = GipPaths(data_dir=str(data)).cache()
+    proc = _spawn(data, "extract")
+    assert _wait_for(lambda: len(list(cache.rglob("*.json"))) >= 2), "extraction never started"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    n_cached = len(list(cache.rglob("*.json")))
+    assert n_cached < N_FILES + 1, "the kill came too late to interrupt extraction"
+    assert not GipPaths(data_dir=str(data)).published().exists()
+    build_core_warehouse(GipPaths(data_dir=str(data), extract_workers=2))
+    assert _same(_tables(GipPaths(data_dir=str(data)).published()), ref)
+
+
+def test_sigkill_during_the_load_then_rerun_equals_uninterrupted(reference, tmp_path, seed_path):
+    ref, ref_data = reference
+    data = tmp_path / "d"
+    _corpus(data / "raw", seed_path.read_text(encoding="utf-8"))
+    paths = GipPaths(data_dir=str(data), extract_workers=2)
+    # a previous good warehouse with other content, to see that the killed load left it whole
+    load_tables(paths.warehouse(), build_tidy([make_result("old.txt", content="old")]).as_dict())
+    proc = _spawn(data, "load")
+    assert _wait_for(lambda: (data / "marker").exists(), 20), "the load was never reached"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    # the killed transaction is gone: the working copy holds the old tables, intact
+    before = _tables(paths.warehouse())
+    assert before["reports"]["source_file"].to_list() == ["old.txt"]
+    build_core_warehouse(paths)
+    assert _same(_tables(paths.published()), ref)
+
+
+def test_reader_holding_the_published_file_never_blocks_the_pipeline(reference, tmp_path,
+                                                                     seed_path):
+    ref, _ = reference
+    data = tmp_path / "d"
+    _corpus(data / "raw", seed_path.read_text(encoding="utf-8"), n=3)
+    paths = GipPaths(data_dir=str(data), extract_workers=1)
+    build_core_warehouse(paths)
+    # a researcher's session in another process (as the DuckDB CLI would be) stays open
+    reader = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb, sys, time
+            con = duckdb.connect({str(paths.published())!r}, read_only=True)
+            print(con.execute("select count(*) from core.reports").fetchone()[0], flush=True)
+            sys.stdin.readline()
+            print(con.execute("select count(*) from core.reports").fetchone()[0], flush=True)
+        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "4"
+        _corpus(data / "raw", seed_path.read_text(encoding="utf-8"))  # more files arrive
+        build_core_warehouse(paths)  # no lock error although the reader holds the file
+        assert _same(_tables(paths.published()), ref)
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "4"  # its snapshot stayed consistent
+    finally:
+        reader.kill()
+        reader.wait()
+
+
+def test_concurrent_writers_are_serialised(tmp_path):
+    db = tmp_path / "work" / "gip.duckdb"
+    tables = [build_tidy([make_result(f"{k}.txt", content=f"{k}",
+                                      cells=requests_cells(10 + k, 2, 7 + k, 3, 2))]).as_dict()
+              for k in range(4)]
+    errors = []
+
+    def write(k):
+        try:
+            for _ in range(3):
+                load_tables(db, tables[k])
+                publish_snapshot(db, tmp_path / "gip.duckdb")
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=write, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    got = _tables(tmp_path / "gip.duckdb")
+    assert any(_same({n: got[n] for n in tables[k]}, tables[k]) for k in range(4))
+
+
+def test_writer_lock_excludes_other_processes(tmp_path):
+    db = tmp_path / "gip.duckdb"
+    code = textwrap.dedent(f"""
+        from gip_pipeline.warehouse.load import writer_lock
+        try:
+            with writer_lock({str(db)!r}, timeout=0.3):
+                print("got it")
+        except TimeoutError:
+            print("waited")
+    """)
+    with writer_lock(db):
+        with writer_lock(db):  # re-entrant in one process
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "waited"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "got it"
