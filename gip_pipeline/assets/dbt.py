@@ -10,6 +10,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from gip_pipeline.assets.resources import DUCKDB_POOL, GipPaths
+from gip_pipeline.warehouse.load import writer_lock
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
 
 def dbt_executable() -> str:
@@ -38,4 +39,6 @@ def dbt_resource() -> DbtCliResource:
 def gip_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, paths: GipPaths):
     # profiles.yml reads the warehouse path from the environment the dbt subprocess inherits.
     os.environ["GIP_DUCKDB_PATH"] = str(paths.warehouse())
-    yield from dbt.cli(["build"], context=context).stream()
+    # One writer at a time on the working copy, also against writers outside Dagster.
+    with writer_lock(paths.warehouse()):
+        yield from dbt.cli(["build"], context=context).stream()

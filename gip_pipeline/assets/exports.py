@@ -34,20 +34,23 @@ def _key(name: str) -> AssetKey:
     return AssetKey(f"out_{name}")
 
 
-_upstream = [get_asset_key_for_model([gip_dbt_models], m) for m in sorted(set(UPSTREAM.values()))]
+# Exports read the published snapshot (what researchers open), never the working copy.
+SNAPSHOT = AssetKey("warehouse_snapshot")
+_upstream = [get_asset_key_for_model([gip_dbt_models], m)
+             for m in sorted(set(UPSTREAM.values()))] + [SNAPSHOT]
 
 
 @multi_asset(
     name="exports", group_name="exports", pool=DUCKDB_POOL,
     specs=[AssetSpec(_key(n), kinds={"parquet"}, deps=[get_asset_key_for_model(
-               [gip_dbt_models], UPSTREAM[n])],
+               [gip_dbt_models], UPSTREAM[n]), SNAPSHOT],
                description=f"{EXPORTS[n]} as exports/{n}.parquet (temp file, then rename).")
            for n in EXPORTS]
     + [AssetSpec(_key(n), deps=_upstream, description=f"exports/{f}")
        for n, f in PACKAGE_FILES.items()],
 )
 def export_assets_step(context: AssetExecutionContext, config: ExportConfig, paths: GipPaths):
-    res = export_all(paths.warehouse(), paths.exports(), csv=config.csv,
+    res = export_all(paths.published(), paths.exports(), csv=config.csv,
                      include_synthetic=config.include_synthetic, raw_dir=paths.raw())
     for name, (path, rows) in res.tables.items():
         yield MaterializeResult(asset_key=_key(name), metadata={

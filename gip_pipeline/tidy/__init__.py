@@ -138,9 +138,14 @@ def report_id(sha256: str) -> str:
 
 
 def extractor_version() -> str:
-    import gip_pipeline.extraction as extraction
+    """Package version + digest of the extraction sources (the extraction cache key)."""
+    try:
+        from gip_pipeline.extraction.batch import EXTRACTOR_VERSION
+    except ImportError:
+        import gip_pipeline.extraction as extraction
 
-    return str(getattr(extraction, "__version__", None) or gip_pipeline.__version__)
+        return str(getattr(extraction, "__version__", None) or gip_pipeline.__version__)
+    return EXTRACTOR_VERSION
 
 
 def contract_problems(result: ParseResult) -> list[str]:
