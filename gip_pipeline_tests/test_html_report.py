@@ -184,3 +184,19 @@ def test_quantile():
     assert quantile([1.0], 0.5) == 1.0
     assert quantile([1.0, 2.0, 3.0, 4.0], 0.25) == pytest.approx(1.75)
     assert quantile([1.0, 2.0, 3.0, 4.0], 0.5) == pytest.approx(2.5)
+
+
+def test_pooled_charts_use_summary_reports_once():
+    # A department's requests are already in its government's summary report; a duplicate
+    # (is_counted false) is the same report again: neither may be added to the pool.
+    rows = [dict(_rep("g", 2023, "320100", "prefecture", "ok", 100, 60, 0), organ_kind="government",
+                 is_counted=True),
+            dict(_rep("d", 2023, "320100", "prefecture", "ok", 40, 10, 0), organ_kind="department",
+                 is_counted=True),
+            dict(_rep("g2", 2023, "320100", "prefecture", "warning", 100, 60, 0),
+                 organ_kind="government", is_counted=False)]
+    doc = lxml.html.fromstring(render_html(pl.DataFrame(rows)))
+    prov = _rows(doc, "province")["320000"]
+    assert (prov.get("data-num"), prov.get("data-den"), prov.get("data-reports")) == ("60", "100", "1")
+    trend = _rows(doc, "trend")["2023"]
+    assert trend.get("data-grant-rate-den") == "100"

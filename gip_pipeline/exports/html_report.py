@@ -62,6 +62,9 @@ def prepare_reports(frame: pl.DataFrame) -> list[dict]:
     if missing:
         raise ValueError(f"report frame lacks required columns {missing}")
     rows = frame.to_dicts()
+    if "is_counted" in frame.columns:
+        # A duplicate (the same report in another form) is counted once; rejected stay listed.
+        rows = [r for r in rows if r.get("is_counted") or r.get("status") == "rejected"]
     names = _province_names({_province_code(r) for r in rows})
     for r in rows:
         code = _province_code(r)
@@ -141,8 +144,20 @@ def _usable(rows: list[dict]) -> list[dict]:
     return [r for r in rows if r.get("status") != "rejected"]
 
 
+# Pooled charts compare like with like: a government's summary report already covers its
+# departments and general office, so only summary reports are pooled (when organ_kind is known).
+POOLED_KIND = "government"
+
+
+def _comparable(rows: list[dict]) -> list[dict]:
+    usable = _usable(rows)
+    if any("organ_kind" in r for r in usable):
+        return [r for r in usable if r.get("organ_kind") == POOLED_KIND]
+    return usable
+
+
 def latest_year(rows: list[dict]) -> int | None:
-    years = [r["year"] for r in _usable(rows) if r.get("year") is not None
+    years = [r["year"] for r in _comparable(rows) if r.get("year") is not None
              and terms(r, "grant_rate") is not None]
     return max(years) if years else None
 
@@ -160,7 +175,7 @@ def by_province(rows: list[dict], year: int | None, measure: str = "grant_rate"
     """Pooled measure per province in `year`: ranked units first (rate desc), then the rest."""
     groups: dict[str, list[dict]] = {}
     names: dict[str, str] = {}
-    for r in _usable(rows):
+    for r in _comparable(rows):
         if r.get("year") != year:
             continue
         groups.setdefault(r["province_code"], []).append(r)
@@ -201,7 +216,7 @@ def spread_by_level(rows: list[dict], year: int | None, measure: str = "grant_ra
                     ) -> list[LevelSpread]:
     """Per admin level: each report's rate (denominator >= minimum only) and the pooled rate."""
     levels: dict[str, list[dict]] = {}
-    for r in _usable(rows):
+    for r in _comparable(rows):
         if r.get("year") == year:
             levels.setdefault(r["admin_level"], []).append(r)
     order = list(_LEVEL_VALUES) + [UNKNOWN]
@@ -223,12 +238,12 @@ def spread_by_level(rows: list[dict], year: int | None, measure: str = "grant_ra
 
 def trend_by_year(rows: list[dict]) -> dict[int, dict[str, Pooled]]:
     """Pooled measures per year (all usable reports of the year)."""
-    years = sorted({r["year"] for r in _usable(rows) if r.get("year") is not None})
+    years = sorted({r["year"] for r in _comparable(rows) if r.get("year") is not None})
     have = {m for m, (num, den) in RATE_TERMS.items()
             if all(any(c in r for r in rows) for c in num + (den,))}
     out = {}
     for y in years:
-        ys = [r for r in _usable(rows) if r.get("year") == y]
+        ys = [r for r in _comparable(rows) if r.get("year") == y]
         out[y] = {m: pool(ys, m) for m in RATE_TERMS if m in have}
     return out
 
@@ -515,6 +530,12 @@ def render_html(reports: pl.DataFrame, findings: pl.DataFrame | None = None, *,
         f'cell is missing, not zero, so a report with a missing term is left out of that rate. '
         f'Only units with at least {mn} handled requests are ranked. 比率为合并计算（分子、分母分别'
         f'求和后相除）；空白为缺失而非 0；办理总数不足 {mn} 件的单位不参与排名。</p>')
+    if any("organ_kind" in r for r in rows):
+        parts.append(
+            '<p class="note">Charts of pooled rates use the governments\' summary reports only '
+            '(organ_kind government): a summary report already counts its departments\' and '
+            'general office\'s requests, so adding those would count them twice. 汇总图表仅用'
+            '人民政府年度报告（已含其部门数据），以免重复计算。</p>')
 
     # 1 province
     prov = by_province(rows, year)
