@@ -64,11 +64,12 @@ def _converter_table(grid: Grid, rng: random.Random, title: str) -> list[str]:
     header = [c for row in grid.rows[:grid.header_rows] for c in row] if grid.header_rows else []
     if header:
         # Header labels break over two lines: first halves stay loose text, second halves become a row.
-        loose = "".join(c.text[: max(1, len(c.text) // 2)] for c in header if c.text)
+        # (a label of two characters fits its cell's width and stays whole on the second line)
+        loose = "".join(c.text[: max(1, len(c.text) // 2)] for c in header if len(c.text) > 2)
         lines += _wrap(loose, 24)
     lines.append(f"## {title}")
     if header:
-        frag = [c.text[max(1, len(c.text) // 2):] for c in header[-8:]]
+        frag = [c.text if len(c.text) <= 2 else c.text[max(1, len(c.text) // 2):] for c in header[-8:]]
         lines += [_md_row(frag), _sep(len(frag))]
     body = grid.rows[grid.header_rows:]
     chunk_open = bool(header)
