@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from gip_pipeline import schema
 from gip_pipeline.extraction.document import Document, Paragraph
-from gip_pipeline.extraction.normalize import compact, normalize_text
+from gip_pipeline.extraction.normalize import normalize_text
 from gip_pipeline.extraction.result import Finding
 
 _KEY_JUNK_RE = re.compile(r"[\s:：|]+")
@@ -196,6 +196,7 @@ def _signature_organ(doc: Document) -> str | None:
 
 
 # Suffixes that name a government itself, appended to a bare area name (平潭综合实验区 -> ...管委会).
+_WS_ALL_RE = re.compile(r"\s+")
 _GOV_SUFFIXES = ("人民政府", "管理委员会", "管委会", "行政公署")
 _MIN_REGION_NAME = 2
 
@@ -284,7 +285,9 @@ def extract_metadata(doc: Document) -> tuple[dict, list[Finding]]:
         organ = organ_from_title(title) or _organ_line_before_title(doc) or _signature_organ(doc)
         # A title often prints a short form; the report names itself in full elsewhere.
         if organ:
-            organ = fuller_organ(organ, compact(doc.text()), year_from_title(title)) or organ
+            # Raw text without whitespace: normalising a whole document (t2s) costs more than
+            # this lookup is worth; a traditional-character text simply yields no completion.
+            organ = fuller_organ(organ, _WS_ALL_RE.sub("", doc.text()), year_from_title(title)) or organ
     report["organ"] = organ
     report["year"] = year_from_title(title)
     if "published" in fields:

@@ -176,11 +176,22 @@ class _Scanner:
         # Column positions printed by the header rows of the current Table block:
         # table -> {grid column: column key}. Values are aligned on them where they cover a row.
         self.colpos: dict[str, dict[int, str]] = {}
+        self._at: dict[tuple[str, tuple[str, ...]], dict[str, list[int]]] = {}
 
     def new_block(self) -> None:
         self.colpos = {}
+        self._at = {}
+
+    def _positions_of(self, table: str, cols: list[str]) -> dict[str, list[int]]:
+        key = (table, tuple(cols))
+        at = self._at.get(key)
+        if at is None:
+            pos = self.colpos.get(table, {})
+            at = self._at[key] = {k: [i for i, c in pos.items() if c == k] for k in cols}
+        return at
 
     def _note_positions(self, label_pos: list[tuple[int, str]]) -> None:
+        self._at = {}
         for t in schema.TABLES:
             hits = {}
             for i, text in label_pos:
@@ -203,7 +214,7 @@ class _Scanner:
             return None
         if table == RL:
             return None  # section 四 has its own 15-position block (see _rl_by_position)
-        at = {k: [i for i, c in pos.items() if c == k] for k in cols}
+        at = self._positions_of(table, cols)
         if any(len(v) != 1 for v in at.values()):
             return None
         by_pos = {v.pos: v for v in values}
@@ -230,7 +241,7 @@ class _Scanner:
 
     # ------------------------------------------------------------ header rows
     def header(self, labels: list[str], label_pos: list[tuple[int, str]] | None = None) -> bool:
-        if label_pos:
+        if label_pos and len(label_pos) >= 2:
             self._note_positions(label_pos)
         best_table, best_cols = None, []
         for t in schema.TABLES:
