@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: run test ui manifest dbt-gen clean dagster-home
+.PHONY: run test ui manifest dbt-gen clean dagster-home demo
 
 # The Dagster instance: one run at a time, since every run writes the one DuckDB file
 # (within a run the in-process executor already runs steps one by one).
@@ -39,3 +39,23 @@ ui: manifest dagster-home
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs data/warehouse data/exports
+
+
+# The demo: a few hundred SYNTHETIC reports (all 31 provinces, 2021-2023, every form; seed 4
+# covers every province) in data/demo (git-ignored), its own warehouse and exports.
+DEMO_DIR := data/demo
+DEMO_N ?= 300
+demo: manifest dagster-home
+	rm -rf $(DEMO_DIR)/synth $(DEMO_DIR)/raw
+	$(BIN)/gip synth --out $(DEMO_DIR)/synth --n $(DEMO_N) --seed 4 --years 2021-2023
+	mkdir -p $(DEMO_DIR)/raw
+	find $(DEMO_DIR)/synth -maxdepth 1 -type f ! -name '*.json' -exec cp {} $(DEMO_DIR)/raw/ \;
+	GIP_DATA_DIR=$(CURDIR)/$(DEMO_DIR) $(BIN)/dagster asset materialize --select '*' -m gip_pipeline.definitions \
+	  --config-json '{"ops": {"exports": {"config": {"include_synthetic": true}}}}'
+	@echo ""
+	@echo "Demo (synthetic data, not published reports) is ready:"
+	@echo "  reports + truth:  $(DEMO_DIR)/synth   (input copy: $(DEMO_DIR)/raw)"
+	@echo "  warehouse:        $(DEMO_DIR)/warehouse/gip.duckdb   (schemas core, staging, intermediate, marts)"
+	@echo "  exports:          $(DEMO_DIR)/exports   (Parquet, datapackage.json, CODEBOOK.md, provenance.json)"
+	@echo "  HTML report:      $(DEMO_DIR)/exports/report.html"
+	@echo "  try:  $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(DEMO_DIR)/warehouse/gip.duckdb', read_only=True).sql('select * from marts.region_year limit 5'))\""
