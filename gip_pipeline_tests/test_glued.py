@@ -454,3 +454,21 @@ def test_real_pingtan_2020_truth_cells_and_publisher_error_kept(normalise):
     assert any(f.check == "glued.identity_unusable" for f in res.findings)
     # '7777166' (规范性文件) has no identity and no prose: it must stay null.
     assert got[("active_disclosure", "normative_documents", "newly_made")].value is None
+
+
+def test_2021_table_with_one_other_handling_row_decodes_it():
+    # Some 2021 reports print one （六）其他处理 row instead of its three sub-rows: that row is
+    # other_handling, and requests.outcomes holds through it (schema.ERA_CROSSWALK).
+    rng = random.Random(31)
+    vals = valid_requests("2021", rng, big=True)
+    merged = tuple(sum(vals[r][i] for r in schema.OTHER_ROWS_2021) for i in range(7))
+    body = requests_text(vals, "2021")
+    sub = [REQ.row(r) for r in schema.OTHER_ROWS_2021]
+    start = body.index(sub[0].group)
+    end = body.index(sub[-1].label) + len(sub[-1].label) + 1 + len(glue(vals[sub[-1].key]))
+    text = body[:start] + "（六）其他处理 " + glue(merged) + body[end:]
+    res = decode_glued(text, "2021")
+    got = cells_of(res, "requests")
+    assert [got[("requests", "other_handling", c)].value for c in REQ_COLS] == list(merged)
+    assert not any(k[1] in schema.OTHER_ROWS_2021 for k in got)
+    assert [got[("requests", "total_handled", c)].value for c in REQ_COLS] == list(vals["total_handled"])

@@ -17,6 +17,7 @@ forced: rows it would have decided stay null, and the error stays visible to the
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -594,10 +595,25 @@ def _propagate(domains: dict[str, list[tuple]], idents: list[schema.Identity]):
     return doms, narrowed
 
 
+def _crosswalk(ident: schema.Identity, by_key: dict) -> schema.Identity:
+    """The identity with era rows the table does not print replaced by the row that stands
+    for them (a 2021 table's single other_handling row for its three sub-rows)."""
+    def terms(rows: tuple[str, ...]) -> tuple[str, ...]:
+        out: list[str] = []
+        for r in rows:
+            new = next((n for n, olds in schema.ERA_CROSSWALK.items()
+                        if r not in by_key and r in olds and n in by_key), r)
+            if new not in out:
+                out.append(new)
+        return tuple(out)
+
+    return dataclasses.replace(ident, left=terms(ident.left), right=terms(ident.right))
+
+
 def _joint(rows: list[_Row], era: str, findings: list[Finding]) -> None:
     """Narrow request rows with the column identities; never force a broken identity."""
     by_key = {r.row: r for r in rows}
-    idents = [i for i in schema.identities_for(era)
+    idents = [_crosswalk(i, by_key) for i in schema.identities_for(era)
               if i.table == "requests" and i.over == "columns" and not i.optional]
     usable = []
     for ident in idents:
@@ -697,9 +713,22 @@ def _decode_active(t: _Text, era: str, cells, findings) -> tuple[int, int] | Non
     return t.orig_start(a), end
 
 
+def _single_other_keys(t: _Text, keys: list[str]) -> list[str]:
+    """A 2021 table that prints one （六）其他处理 row instead of its three sub-rows (none of the
+    sub-row labels is in the text): the row is other_handling, in the sub-rows' place."""
+    subs = schema.OTHER_ROWS_2021
+    # Only the two long sub-row labels are evidence: `3.其他` is also a column heading.
+    if any(_find_row(t, "requests", k, 0, len(t.compact)) for k in subs[:2]):
+        return keys
+    i = keys.index(subs[0])
+    return keys[:i] + ["other_handling"] + [k for k in keys[i:] if k not in subs]
+
+
 def _decode_requests(t: _Text, era: str | None, cells, findings) -> int | None:
     if era in schema.TABLE_ERAS:
         keys = [r.key for r in schema.REQUESTS.rows_for(era)]
+        if era == "2021":
+            keys = _single_other_keys(t, keys)
     else:  # era unknown: only the rows both eras print
         keys = [r.key for r in schema.REQUESTS.rows if set(schema.TABLE_ERAS) <= set(r.eras)]
     matches = _locate_rows(t, "requests", keys, 0, strict_gap=True, first_anywhere=True)

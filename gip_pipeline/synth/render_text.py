@@ -65,6 +65,44 @@ def _row_text(cells, layout: str, rng: random.Random, ambiguous: list) -> str:
     return " ".join(labels) + rng.choice(("", " ")) + vals
 
 
+def row_total_split_count(run: str, groups: int, size: int, cap: int = 2) -> int:
+    """How many readings of the run as `groups` rows of `size` numbers satisfy each row's total
+    (last = sum of the others), up to `cap`; spaces are boundaries as in split_count."""
+    run = run.translate(_HALF)
+    memo: dict[tuple[int, int], int] = {}
+
+    def numbers_from(pos: int):
+        while pos < len(run) and run[pos] == " ":
+            pos += 1
+        for end in range(pos + 1, min(len(run), pos + 12) + 1):
+            if run[end - 1] == " ":
+                break
+            if _NUMBER.fullmatch(run, pos, end):
+                yield int(run[pos:end]), end
+
+    def group(pos: int, k: int, acc: list[int]):
+        if k == size:
+            if acc[-1] == sum(acc[:-1]):
+                yield pos
+            return
+        for v, end in numbers_from(pos):
+            yield from group(end, k + 1, acc + [v])
+
+    def count(pos: int, g: int) -> int:
+        if g == groups:
+            return 1 if not run[pos:].strip() else 0
+        if (pos, g) not in memo:
+            n = 0
+            for end in group(pos, 0, []):
+                n += count(end, g + 1)
+                if n >= cap:
+                    break
+            memo[(pos, g)] = min(n, cap)
+        return memo[(pos, g)]
+
+    return count(0, 0)
+
+
 def _table(grid: Grid, layout: str, rng: random.Random, ambiguous: list) -> str:
     rows = [_row_text(r, layout, rng, ambiguous) for r in grid.rows]
     if layout == "lines":
@@ -72,6 +110,14 @@ def _table(grid: Grid, layout: str, rng: random.Random, ambiguous: list) -> str:
     if grid.table == "review_litigation" and rng.random() < 0.5:
         # the one value row often keeps its spaces (`0 1 1 0 2 ...`)
         rows[-1] = " ".join(c.text for c in grid.rows[-1])
+    if grid.table == "review_litigation":
+        # Section 四's only identities are its row totals: a glued run they do not pin down
+        # to one reading cannot be read back (decided from the printed text).
+        keys = [c.key for c in grid.rows[-1]]
+        texts = [c.text for c in grid.rows[-1]]
+        run = rows[-1].strip()
+        if all(re.fullmatch(r"[0-9０-９]+", x) for x in texts) and row_total_split_count(run, 3, 5) != 1:
+            ambiguous.extend(list(k) for k in keys)
     return "".join(r + rng.choice(("", " ")) for r in rows).strip()
 
 
