@@ -155,3 +155,30 @@ def test_other_contract_breaches_are_caught():
                      (bad_era, "era='2030'"), (bad_value, "not a finite number")):
         rep = build_tidy([r]).reports.row(0, named=True)
         assert rep["status"] == "rejected" and words in rep["reason"], words
+
+
+def test_reports_get_region_parents_and_department_type():
+    from gip_pipeline.tidy import region_parts
+
+    assert region_parts({"region_code": "320813", "year": 2022, "organ_kind": "government",
+                         "organ": "淮安市洪泽区人民政府"}) == {
+        "province_code": "320000", "prefecture_code": "320800", "department_type": None}
+    assert region_parts({"region_code": "310000", "year": 2022, "organ_kind": "department",
+                         "organ": "上海市科学技术委员会"}) == {
+        "province_code": "310000", "prefecture_code": None,
+        "department_type": "science_technology"}
+    # 公安县 is a county: its education bureau is not a public security organ
+    assert region_parts({"region_code": "421022", "year": 2022, "organ_kind": "department",
+                         "organ": "公安县教育局"})["department_type"] == "education"
+    assert region_parts({"region_code": None, "year": 2022, "organ_kind": None,
+                         "organ": None}) == {"province_code": None, "prefecture_code": None,
+                                             "department_type": None}
+
+
+def test_findings_keep_their_cell_list():
+    from gip_pipeline.extraction.result import Finding
+
+    f = Finding("requests.blanks_as_zero", "info", "requests", "m")
+    f.cells = ["granted.total", "granted.natural_person"]
+    t = build_tidy([make_result("a", findings=[f, finding()])])
+    assert t.findings["cells"].to_list() == ["granted.total granted.natural_person", None]
