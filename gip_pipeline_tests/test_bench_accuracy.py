@@ -374,3 +374,16 @@ def test_end_to_end_real_parser_scores_and_catches_a_wrong_truth(tmp_path):
     assert code == 1 and f["wrong"] == [{"cell": "requests.granted.total", "expected": 5, "got": 4,
                                          "raw": "4"}]
     assert f["silent_error"] == (f["status"] == "ok")
+
+
+def test_formats_option_scores_only_those_forms(tmp_path):
+    d = corpus(tmp_path)
+    parser = stub({"a.txt": result(RIGHT), "b.md": result(RIGHT, fmt="md"),
+                   "c.html": result(RIGHT, fmt="html")})
+    code, out = run_cli([d, "--json", "--formats", "md,html"], parser)
+    j = json.loads(out)
+    assert code == 0 and set(j["by_format"]) == {"md", "html"} and j["totals"]["files"] == 2
+    # synthetic truth names its form: pipe text is told apart from crawler text
+    write_truth(d / "truth" / "a.txt.json", TRUTH3, form="pipe")
+    code, out = run_cli([d, "--json", "--formats", "txt"], parser)
+    assert json.loads(out)["totals"]["files"] == 0 and code == 2

@@ -1,4 +1,4 @@
-"""`gip bench accuracy DIR|FILE... [--json] [--truth-dir T]`: score `gip parse` against truth.
+"""`gip bench accuracy DIR|FILE... [--json] [--truth-dir T] [--formats md,pdf]`: score `gip parse` against truth.
 
 For each report with a truth file (see gip_pipeline.bench.truth for the lookup), the
 report is parsed in-process and every cell the truth lists is scored right, wrong
@@ -162,8 +162,14 @@ def score_file(path: Path, truth: Truth, parser: Parser) -> FileScore:
     return s
 
 
+def form_of(path: Path, truth: Truth) -> str:
+    """The form a report is in: the synthetic truth's (txt, pipe, ...), else its file extension."""
+    return truth.form or path.suffix.lstrip(".").lower()
+
+
 def run(paths: list[Path], out: TextIO, as_json: bool = False, truth_dir: Path | None = None,
-        parser: Parser | None = None, recursive: bool = False) -> Summary:
+        parser: Parser | None = None, recursive: bool = False,
+        formats: frozenset[str] | None = None) -> Summary:
     parser = parser or default_parser()
     summary = Summary()
     writer = _JsonWriter(out) if as_json else _TextWriter(out)
@@ -179,6 +185,8 @@ def run(paths: list[Path], out: TextIO, as_json: bool = False, truth_dir: Path |
         except TruthError as e:
             summary.bad_truth.append(str(e))
             writer.bad_truth(str(e))
+            continue
+        if formats is not None and form_of(path, truth) not in formats:
             continue
         s = score_file(path, truth, parser)
         summary.add(s)
@@ -313,6 +321,8 @@ def main(argv: list[str] | None = None, parser: Parser | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--truth-dir", type=Path, help="look truth files up here instead")
     ap.add_argument("-r", "--recursive", action="store_true", help="walk sub-folders too")
+    ap.add_argument("--formats", help="comma list of forms to score (html,pdf,docx,md,txt,pipe; "
+                                      "synthetic truth names txt and pipe apart), others skipped")
     try:
         args = ap.parse_args(argv)
     except SystemExit as e:
@@ -330,7 +340,9 @@ def main(argv: list[str] | None = None, parser: Parser | None = None) -> int:
         except ImportError as e:
             sys.stderr.write(f"gip bench accuracy: the parser is not available: {e}\n")
             return 2
-    summary = run(args.paths, sys.stdout, args.json, args.truth_dir, parser, args.recursive)
+    formats = frozenset(f.strip().lower() for f in args.formats.split(",") if f.strip()) \
+        if args.formats else None
+    summary = run(args.paths, sys.stdout, args.json, args.truth_dir, parser, args.recursive, formats)
     if summary.total.files == 0:
         sys.stderr.write("gip bench accuracy: no report with a truth file was found\n")
     return summary.exit_code

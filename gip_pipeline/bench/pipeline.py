@@ -395,6 +395,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sample", type=int, default=600, help="files for the throughput benchmark")
     p.add_argument("--reports", type=int, default=100_000, help="reports for load100k")
     a = p.parse_args(argv)
+    if {"full", "incremental", "load100k"} & set(a.which):
+        from gip_pipeline.scale_out import prepare_manifest
+
+        prepare_manifest()
     for which in a.which:
         if which == "corpus":
             sys.stderr.write(f"corpus at {ensure_corpus(a.n)}\n")

@@ -45,6 +45,7 @@ class Truth:
     ambiguous: frozenset[CellKey] = frozenset()
     layout: str | None = None
     blank: frozenset[CellKey] = frozenset()  # synthetic: printed empty
+    form: str | None = None  # synthetic: the form it was rendered in (txt and pipe are both .txt)
 
     @property
     def era(self) -> str | None:
@@ -114,7 +115,7 @@ def load_truth(path: Path) -> Truth:
     return Truth(path=path, file=d.get("file"), report=dict(d.get("report") or {}), cells=cells,
                  expected_status=d.get("expected_status"), expected_findings=findings,
                  ambiguous=frozenset(tuple(k) for k in ambiguous), layout=layout,
-                 blank=frozenset(tuple(k) for k in blank))
+                 blank=frozenset(tuple(k) for k in blank), form=d.get("form"))
 
 
 # ---------------------------------------------------------------- scoring
