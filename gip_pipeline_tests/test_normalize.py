@@ -27,3 +27,8 @@ def test_full_width_folded_noise_dropped_whitespace_collapsed():
 def test_chinese_punctuation_without_ascii_twin_kept():
     assert normalize_text("3.危及“三安全一稳定”") == "3.危及“三安全一稳定”"
     assert normalize_text("一、本年新收") == "一、本年新收"
+
+
+def test_traditional_forms_opencc_keeps_are_folded_too():
+    # 濬縣 (Henan) is 浚县 in simplified text; t2s alone keeps 濬.
+    assert normalize_text("濬(jùn)縣(xiàn)教育局") == "浚县教育局"

@@ -277,3 +277,7 @@ def test_fit_never_guesses_between_two_shifts():
     assert [c.raw for c in _fit(cells("", "", "1", "2"), 2)] == ["1", "2"]
     assert [c.raw for c in _fit(cells("", "", ""), 2)] == ["", ""]
     assert _fit(cells("1", "2", "3"), 2) is None
+    # one row wider than the table (an unrecognised 小计 column): the only alignment
+    # [3, "", "", "", "", 3 | 3] breaks its own row total, so nothing is taken
+    row = cells("", "3", "", "", "", "", "3", "3")
+    assert _fit(row, 7) is not None and _fit(row, 7, check) is None

@@ -30,6 +30,9 @@ _PY_VOWELS = set("aeiouüvāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ")
 _PINYIN_RE = re.compile(
     rf"(?<=[{_CJK}])\s?[(（]\s*([{_PY_LETTERS}]+[1-5]?(?:[\s'’-]+[{_PY_LETTERS}]+[1-5]?)*)\s*[)）]"
 )
+# Traditional forms OpenCC's t2s leaves as they are, though the simplified standard
+# (通用规范汉字表) folds them: place names print them (濬縣 is 浚县).
+_T2S_EXTRA = str.maketrans({"濬": "浚"})
 _NOISE_RE = re.compile(r"[?？]{2,}")
 _WS_RE = re.compile(r"\s+")
 
@@ -61,7 +64,7 @@ def normalize_text(s: str) -> str:
     t = s.translate(_FOLD)
     if "(" in t:
         t = _PINYIN_RE.sub(_strip_pinyin, t)
-    t = _T2S.convert(t)
+    t = _T2S.convert(t).translate(_T2S_EXTRA)
     t = _NOISE_RE.sub("", t)
     return _WS_RE.sub(" ", t).strip()
 

@@ -117,7 +117,8 @@ def _fit(values: list[_VCell], n: int, check=None) -> list[_VCell] | None:
 
     When blanks at both ends could be the padding, the choice moves every value by
     a column: `check` (a row identity on the candidate) must rule out all but one
-    printing; where it cannot, None: a row left out beats shifted numbers.
+    printing; where it cannot, None: a row left out beats shifted numbers. A
+    candidate the check rules out is never taken, even when it is the only one.
     """
     if len(values) == n:
         return values
@@ -131,13 +132,12 @@ def _fit(values: list[_VCell], n: int, check=None) -> list[_VCell] | None:
             cands.append(values[lead:len(values) - trail])
     if not cands:
         return None
-    distinct = {tuple(v.raw for v in c) for c in cands}
-    if len(distinct) == 1:
-        return cands[0]
     if check is not None:
-        ok = [c for c in cands if check(c)]
-        if len({tuple(v.raw for v in c) for c in ok}) == 1:
-            return ok[0]
+        # Dropped cells mean the row is wider than the table thinks (an unseen 小计 column?):
+        # an alignment its own row identity rules out is a misreading, not a publisher error.
+        cands = [c for c in cands if check(c)]
+    if len({tuple(v.raw for v in c) for c in cands}) == 1:
+        return cands[0]
     return None
 
 
