@@ -182,3 +182,14 @@ def test_findings_keep_their_cell_list():
     f.cells = ["granted.total", "granted.natural_person"]
     t = build_tidy([make_result("a", findings=[f, finding()])])
     assert t.findings["cells"].to_list() == ["granted.total granted.natural_person", None]
+
+
+def test_a_huge_value_is_a_contract_problem_not_a_crash():
+    cells = requests_cells(10, 2, 7, 3, 2)
+    cells[0] = CellValue(cells[0].table, cells[0].row, cells[0].col, 10 ** 400, "1" + "0" * 400)
+    t = build_tidy([make_result("a", cells=cells)])
+    assert t.reports["status"].to_list() == ["rejected"]
+    assert "beyond 2**53" in t.reports["reason"][0] and t.cells.height == 0
+    ok = requests_cells(10, 2, 7, 3, 2)
+    ok[0] = CellValue(ok[0].table, ok[0].row, ok[0].col, 2 ** 53, str(2 ** 53))
+    assert build_tidy([make_result("b", cells=ok)]).reports["status"].to_list() == ["ok"]

@@ -28,6 +28,7 @@ _ROW_ORDER = {(t.key, r.key): i for t in schema.TABLES for i, r in enumerate(t.r
 _COL_ORDER = {(t.key, c.key): i for t in schema.TABLES for i, c in enumerate(t.columns)}
 
 NON_INTEGER_CHECK = "tidy.non_integer_count"
+MAX_EXACT = 2 ** 53  # larger counts cannot be stored exactly in the Float64 value column
 INVALID_OUTPUT_REASON = "pipeline: the extractor's output broke the parse contract: "
 
 
@@ -171,6 +172,10 @@ def contract_problems(result: ParseResult) -> list[str]:
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))
                               or (isinstance(v, float) and not math.isfinite(v))):
             problems.append(f"cell {'.'.join(key)} has a value that is not a finite number: {v!r}")
+        elif v is not None and abs(v) > MAX_EXACT:
+            # Float64 (the value column) holds integers exactly only up to 2**53.
+            problems.append(f"cell {'.'.join(key)} has a value beyond 2**53: "
+                            f"{str(v)[:20]}{'…' if len(str(v)) > 20 else ''}")
         if c.raw is None:
             problems.append(f"cell {'.'.join(key)} has no raw text")
     for m in schema.METADATA:
