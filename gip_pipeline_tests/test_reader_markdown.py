@@ -382,3 +382,21 @@ def test_generic_label_of_a_blank_row_is_read_with_its_group():
              "|---|---|---|---|---|---|---|---|---|---|\n"
              "| 三、本年度办理结果 | （六）其他处理 | 3.其他 |  |  |  |  |  |  |  |\n")
     assert grid(only_table(doc))[-1] == ["三、本年度办理结果", "（六）其他处理", "3.其他"] + [""] * 7
+
+
+def test_single_other_handling_row_of_blanks_keeps_its_cells():
+    # （六）其他处理 is a group label in 2021 and a row of its own where a report prints one row.
+    doc = md("| 三、本年度办理结果 | （五）不予处理 | 2.重复申请 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n"
+             "|---|---|---|---|---|---|---|---|---|---|\n"
+             "| 三、本年度办理结果 | （六）其他处理 |  |  |  |  |  |  |  |  |\n")
+    row = grid(only_table(doc))[-1]
+    assert row[:2] == ["三、本年度办理结果", "（六）其他处理"] and len(row) == 9 and set(row[2:]) == {""}
+
+
+def test_group_label_from_a_stray_line_reads_the_generic_label_after_it():
+    doc = md("| 5.要求行政机关确认或重新出具已获取信息 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n"
+             "|---|---|---|---|---|---|---|---|\n"
+             "（六）其他\n处理\n"
+             "| 3.其他 |  |  |  |  |  |  |  |\n")
+    rows = grid(only_table(doc))
+    assert rows[-1] == ["3.其他"] + [""] * 7

@@ -113,12 +113,17 @@ def fmt_number(value: float | int, dtype_decimal: bool) -> str:
 def print_cells(doc: SynthDoc, rng: random.Random, order: list[tuple[str, str, str]]) -> None:
     """Decide the printed text of every value cell, applying the document's knobs."""
     k = doc.knobs
+    # A requests table of zeros all printed blank cannot be told from the blank template (which
+    # must be rejected): such a report prints its requests zeros, and only section 四 blank.
+    blank_tables = {"requests", "review_litigation"}
+    if not any(v for cols in doc.cells["requests"].values() for v in cols.values()):
+        blank_tables.discard("requests")
     for key in order:
         t, r, c = key
         v = doc.cells[t][r][c]
         dec = TABLES_BY_KEY[t].column(c).dtype == "decimal"
         text = fmt_number(v, dec)
-        if k.get("blank_zeros") and t != "active_disclosure" and v == 0:
+        if k.get("blank_zeros") and t in blank_tables and v == 0:
             text = ""
         elif k.get("thousands") and not dec and abs(v) >= 1000:
             text = f"{int(v):,}"

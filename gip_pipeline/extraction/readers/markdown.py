@@ -288,6 +288,7 @@ def _blocks(lines: list[_Line], stray: StrayMode) -> list:
         lead = _leading_label(lines, pos, start) if stray == "rows" else None
         blocks.extend(_paragraphs([l for l in lines[pos:start] if l is not lead]))
         rows: list[list[Cell]] = [[Cell(lead.text)]] if lead is not None else []
+        context: str | None = None  # the group label in force (`（六）其他处理`), for `3.其他`
         after: list[_Line] = []
         group_rows = [l.cells for a, b in group for l in lines[a:b] if l.kind == "row"]
         widths = _value_widths(group_rows)
@@ -302,20 +303,23 @@ def _blocks(lines: list[_Line], stray: StrayMode) -> list:
                 # makes a row wider than that, so cells beyond it are printed cells.
                 others = [len(x.cells or ()) if x.kind == "row" else x.text.count("|") - 1
                           for x in lines[a:b] if x is not l]
-                cells = _row_cells(l.cells, widths, max(others, default=0), used)
+                cells = _row_cells(l.cells, widths, max(others, default=0), used, context)
                 if not cells and rows and _is_header_row([c.text for c in rows[-1]]) and len(l.cells) > 1:
                     # A row of only blanks right under the column headings is a value row
                     # whose zeros were printed empty (section 四's one row), not padding.
                     cells = list(l.cells)
                 if cells:
                     rows.append([Cell(c) for c in cells])
+                    context = _group_context(cells, context)
             if n + 1 < len(group):
                 gap = lines[b:group[n + 1][0]]
                 labels = [l for l in gap if l.kind == "text"]
                 # Footers, footnotes and headings are not the table's: keep them as text.
                 after.extend(l for l in gap if l.kind in ("heading", "footnote"))
                 if stray == "rows":
-                    rows.extend([Cell(t)] for t in _join_labels(labels))
+                    for t in _join_labels(labels):
+                        rows.append([Cell(t)])
+                        context = _group_context([t], context)
                 elif stray == "paragraphs":
                     after.extend(labels)
         blocks.append(Table(rows=rows))
@@ -356,8 +360,18 @@ def _leading_label(lines: list[_Line], pos: int, start: int) -> _Line | None:
     return lines[k]
 
 
+def _group_context(cells: list[str], context: str | None) -> str | None:
+    """The group label in force after a row: the last group label it prints, else unchanged."""
+    from gip_pipeline.extraction.labels import match_group
+
+    for c in reversed(cells):
+        if c and any(match_group(c, t.key) for t in TABLES):
+            return c
+    return context
+
+
 def _row_cells(cells: list[str], width: int | None, pad_width: int | None = None,
-               used: int | None = None) -> list[str]:
+               used: int | None = None, context: str | None = None) -> list[str]:
     """Trailing empty cells are padding and dropped, except those a row prints short of the
     table's usual value count: there the empty cell is a blank value (`| 1 | 0 |  |` where the
     total was left empty), and dropping it would leave the row too short to place.
@@ -379,7 +393,7 @@ def _row_cells(cells: list[str], width: int | None, pad_width: int | None = None
     # A row of only blanks after its label (zeros printed empty) keeps its blanks when the
     # label names a canonical row; header and group rows (`信息内容 | 本年处理决定数量`) do not.
     if not any(c and looks_like_value(c) for c in t) and (
-            sum(1 for c in t if c) > 3 or not _names_row(t[-1], t[:-1])):
+            sum(1 for c in t if c) > 3 or not _names_row(t[-1], ([context] if context else []) + t[:-1])):
         return t
     short = width - _value_count(t)
     if short > 0:
@@ -395,6 +409,24 @@ def _is_header_row(texts: list[str]) -> bool:
             and 2 * sum(1 for t in filled if _names_row(t)) < len(filled))
 
 
+def _group_rows() -> frozenset[str]:
+    """Label keys that are both a group label and a row of their own (2021's （六）其他处理
+    heads three sub-rows; a report printing it as one row means other_handling)."""
+    from gip_pipeline.extraction.labels import label_key
+
+    groups = {r.group for t in TABLES for r in t.rows if r.group}
+    return frozenset(label_key(r.label) for t in TABLES for r in t.rows if r.label in groups)
+
+
+def label_key(label: str) -> str:
+    from gip_pipeline.extraction.labels import label_key as key
+
+    return key(label)
+
+
+_GROUP_ROWS = _group_rows()
+
+
 def _names_row(label: str, before: list[str] = ()) -> bool:
     """The label names a canonical row; `before` are the row's cells to its left, whose group
     label (`（六）其他处理`) a generic label (`3.其他`) needs."""
@@ -402,7 +434,7 @@ def _names_row(label: str, before: list[str] = ()) -> bool:
 
     # Section 四's row names are printed as column headers; its one data row has no label.
     for t in TABLES:
-        if t.key == "review_litigation" or match_group(label, t.key):
+        if t.key == "review_litigation" or (match_group(label, t.key) and label_key(label) not in _GROUP_ROWS):
             continue
         groups = [g for g in (match_group(b, t.key) for b in before if b) if g] or [None]
         if any(match_row(label, t.key, context_group=g) for g in groups):
