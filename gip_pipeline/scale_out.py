@@ -234,7 +234,8 @@ def make_corpus(out: Path, n: int, seed: int) -> int:
 class Cluster:
     """A dask scheduler and worker processes on 127.0.0.1; stop() ends exactly those."""
 
-    def __init__(self, n_workers: int, env: dict, log_dir: Path):
+    def __init__(self, n_workers: int, env: dict, log_dir: Path, cwd: Path | None = None):
+        self.cwd = cwd
         self.port = _free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
         self.procs: list[subprocess.Popen] = []
@@ -244,7 +245,7 @@ class Cluster:
         log = open(self.log_dir / f"{name}.log", "w")
         # Own session: stop() signals the process group of each process this object started.
         p = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                             start_new_session=True)
+                             start_new_session=True, cwd=self.cwd)
         self.procs.append(p)
         return p
 
@@ -292,18 +293,17 @@ class Cluster:
 DEFS_MODULE = "gip_pipeline.definitions"
 
 
-def prepare_manifest() -> None:
+def prepare_manifest(project_dir: Path | None = None) -> None:
     """`dbt parse` (what `make run` does first): the Dagster dbt assets are built from
     dbt's manifest, which must match the models the run will build."""
-    from gip_pipeline.assets.dbt import dbt_executable
     from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
 
-    subprocess.run([dbt_executable(), "parse", "--profiles-dir", ".", "--quiet"],
-                   cwd=DBT_PROJECT_DIR, check=True)
+    subprocess.run([_bin("dbt"), "parse", "--profiles-dir", ".", "--quiet"],
+                   cwd=project_dir or DBT_PROJECT_DIR, check=True)
 
 
 def materialize(data_dir: Path, dagster_home: Path, env_extra: dict, log: Path,
-                module: str = DEFS_MODULE) -> float:
+                module: str = DEFS_MODULE, cwd: Path | None = None) -> float:
     """`dagster asset materialize --select '*'` over data_dir; seconds taken."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "GIP_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(dagster_home),
@@ -312,7 +312,7 @@ def materialize(data_dir: Path, dagster_home: Path, env_extra: dict, log: Path,
     with open(log, "w") as f:
         rc = subprocess.run([_bin("dagster"), "asset", "materialize", "--select", "*",
                              "-m", module], env=env, stdout=f,
-                            stderr=subprocess.STDOUT).returncode
+                            stderr=subprocess.STDOUT, cwd=cwd).returncode
     secs = time.perf_counter() - t0
     if rc != 0:
         raise RuntimeError(f"dagster run failed (exit {rc}); see {log}")
@@ -339,10 +339,24 @@ def step_processes(dagster_home: Path) -> dict[str, int]:
             os.environ["DAGSTER_HOME"] = prev
 
 
+def snapshot_code(dest: Path) -> dict:
+    """Copy the package and the dbt project to dest; the env that makes Python (the runs and
+    the workers) import that copy. Both runs then use the same code even while the working
+    tree is being edited (the extractor version hashes the extraction sources)."""
+    from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR, REPO
+
+    ignore = shutil.ignore_patterns("__pycache__", "target", "logs", "dbt_packages", ".user.yml")
+    shutil.copytree(REPO / "gip_pipeline", dest / "gip_pipeline", ignore=ignore)
+    shutil.copytree(DBT_PROJECT_DIR, dest / "dbt_project", ignore=ignore)
+    return {"PYTHONPATH": str(dest) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
 def demo(work: Path, n: int, seed: int, workers: int, module: str = DEFS_MODULE) -> dict:
     work = work.resolve()
     if work.exists():
         shutil.rmtree(work)
+    code_env = snapshot_code(work / "code")
+    os.environ.update(code_env)  # every subprocess below (runs, scheduler, workers) inherits it
     corpus = work / "corpus"
     n_files = make_corpus(corpus, n, seed)
     _log(f"generated {n_files} report files in {corpus}")
@@ -350,22 +364,23 @@ def demo(work: Path, n: int, seed: int, workers: int, module: str = DEFS_MODULE)
     for d in (single, dist):
         shutil.copytree(corpus, d / "raw")
 
-    prepare_manifest()
+    prepare_manifest(work / "code" / "dbt_project")
     _log("single-process run (in_process_executor) ...")
     t_single = materialize(single, work / "home_single", {"GIP_EXECUTOR": "in_process"},
-                           work / "single.log", module)
+                           work / "single.log", module, cwd=work / "code")
 
     # Workers run the steps: they need the same code, data dir and shard count as the run.
     wenv = {**os.environ, "GIP_DATA_DIR": str(dist), "DAGSTER_HOME": str(work / "home_dask"),
             "GIP_EXTRACT_WORKERS": "1",  # one process per worker: dask parallelises
             "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}  # so a step may still start a pool
-    cluster = Cluster(workers, wenv, work / "cluster_logs")
+    cluster = Cluster(workers, wenv, work / "cluster_logs", cwd=work / "code")
     try:
         cluster.start()
         _log(f"dask scheduler at {cluster.address}, {workers} workers: {cluster.worker_pids}")
         t_dask = materialize(dist, work / "home_dask",
                              {"GIP_EXECUTOR": "dask", DASK_ADDRESS_ENV: cluster.address,
-                              "GIP_EXTRACT_WORKERS": "1"}, work / "dask.log", module)
+                              "GIP_EXTRACT_WORKERS": "1"}, work / "dask.log", module,
+                             cwd=work / "code")
         worker_pids = set(cluster.worker_pids.values())
     finally:
         cluster.stop()
@@ -380,6 +395,7 @@ def demo(work: Path, n: int, seed: int, workers: int, module: str = DEFS_MODULE)
     tables = warehouse_tables(single / "warehouse" / "gip.duckdb")
     result = {
         "files": n_files, "workers": workers, "scheduler": cluster.address,
+        "code": str(work / "code"), "dagster_home_dask": str(work / "home_dask"),
         "seconds_single": round(t_single, 1), "seconds_dask": round(t_dask, 1),
         "steps_by_worker": by_worker,
         "workers_used": sum(1 for p in set(steps.values()) if p in worker_pids),

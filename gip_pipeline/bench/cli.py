@@ -9,6 +9,7 @@ import sys
 SUBCOMMANDS = {
     "accuracy": "gip_pipeline.bench.accuracy:main",
     "throughput": "gip_pipeline.bench.throughput:main",
+    "fuzz": "gip_pipeline.bench.fuzz:main",  # ROBUST's reader fuzzing
 }
 
 USAGE = "usage: gip bench {" + ",".join(SUBCOMMANDS) + "} ...\n"
