@@ -53,3 +53,13 @@ def test_value_vs_label_cells():
     assert looks_like_value("22（其中修订 16 件）")
     assert not looks_like_value("1.属于国家秘密")
     assert not looks_like_value("（七）总计")
+
+
+def test_implausibly_long_number_is_invalid_not_an_overflow():
+    from gip_pipeline.extraction.values import parse_value
+
+    for dtype in ("int", "decimal"):
+        pv = parse_value("9" * 400 + ".5", dtype)
+        assert pv.value is None and pv.kind == "invalid"
+        assert parse_value("9" * 5000, dtype).kind == "invalid"
+    assert parse_value("123456789012", "int").value == 123456789012

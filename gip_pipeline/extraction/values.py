@@ -31,6 +31,7 @@ _DASHES = set("-—–―‐‑−~/\\－／…")
 _WORDS = {"无", "空", "暂无", "没有", "不适用", "未统计", "未发生", "未涉及", "na", "n/a", "null", "none"}
 _UNITS = ("万元", "亿元", "千元", "元", "件", "条", "个", "项", "次", "人", "家", "份", "宗", "笔")
 
+MAX_DIGITS = 24  # beyond this int()/float() overflow or hit Python's digit limit
 _BRACKET_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】")
 # A number: optional sign, digits with optional thousands commas, optional decimals.
 _NUM_RE = re.compile(r"[-−－]?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
@@ -44,7 +45,7 @@ def parse_value(raw: str, dtype: str = "int", allow_negative: bool = False) -> P
 
 @lru_cache(maxsize=100_000)
 def _parse(raw: str, dtype: str, allow_negative: bool) -> ParsedValue:
-    if raw.isdigit() and raw.isascii():  # fast path: the common case
+    if raw.isdigit() and raw.isascii() and len(raw) <= MAX_DIGITS:  # fast path: the common case
         v = int(raw)
         return ParsedValue(float(v) if dtype == "decimal" else v, "number")
     t = normalize_text(raw)
@@ -72,6 +73,8 @@ def _parse(raw: str, dtype: str, allow_negative: bool) -> ParsedValue:
             return ParsedValue(None, "word", t)
         return ParsedValue(None, "invalid", t)
     sign, digits = m.group(1), m.group(2).replace(",", "")
+    if len(digits) > MAX_DIGITS:  # no report count or amount is this long: a misread, not a value
+        return ParsedValue(None, "invalid", f"implausibly long number ({len(digits)} digits)")
     note = "; ".join(note_parts) or None
     if "." in digits:
         f = float(digits)

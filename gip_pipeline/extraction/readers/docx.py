@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 
 from gip_pipeline.extraction.document import Document, Paragraph, Unreadable
 from gip_pipeline.extraction.readers.html import RawCell, RawTable, emit_table
@@ -53,7 +54,8 @@ def _check_package(data: bytes) -> None:
             if i.filename.endswith((".xml", ".rels")) and i.file_size:
                 try:
                     head = z.read(i)
-                except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
+                except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError,
+                        zlib.error):
                     raise Unreadable(f"The DOCX part {i.filename} is corrupt or truncated.") from None
                 # UTF-16 XML would hide the markup from a byte search: drop NULs first.
                 if _DTD.search(head) or (b"\x00" in head[:4] and _DTD.search(head.replace(b"\x00", b""))):
