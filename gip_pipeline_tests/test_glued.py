@@ -472,3 +472,17 @@ def test_2021_table_with_one_other_handling_row_decodes_it():
     assert [got[("requests", "other_handling", c)].value for c in REQ_COLS] == list(merged)
     assert not any(k[1] in schema.OTHER_ROWS_2021 for k in got)
     assert [got[("requests", "total_handled", c)].value for c in REQ_COLS] == list(vals["total_handled"])
+
+
+def test_unit_or_note_in_a_cell_ends_that_cell():
+    # `13（其中修订1件）` is one cell with a note; its digits must not run into the next cell's,
+    # and the note's own digit is not a cell.
+    text = ("二、主动公开政府信息情况 第二十条第（一）项 信息内容 本年制发件数 本年废止件数 现行有效件数 "
+            "规章 0 0 5 行政规范性文件 13（其中修订1件）4 180 第二十条第（五）项 信息内容 本年处理决定数量 "
+            "行政许可 43件 第二十条第（六）项 信息内容 本年处理决定数量 行政处罚 7 行政强制 0 "
+            "第二十条第（八）项 信息内容 本年收费金额（单位：万元） 行政事业性收费 0")
+    res = decode_glued(text, "2021")
+    got = cells_of(res, "active_disclosure")
+    assert [got[("active_disclosure", "normative_documents", c)].value
+            for c in ("issued", "repealed", "in_force")] == [13, 4, 180]
+    assert got[("active_disclosure", "administrative_licensing", "decisions")].value == 43

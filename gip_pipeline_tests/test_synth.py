@@ -398,14 +398,15 @@ def test_split_count_agrees_with_brute_force():
         assert split_count(run, dec) == _brute_splits(run, n, dec) >= 1, (run, dec)
 
 
-def test_glued_ambiguity_in_truth_matches_the_decoder(tmp_path):
+@pytest.mark.parametrize("units", [0.0, 1.0])
+def test_glued_ambiguity_in_truth_matches_the_decoder(tmp_path, units):
     """The generator marks section 二 rows and the section 四 run ambiguous from the printed text
     alone (split_count, row_total_split_count); the decoder must warn on exactly those: two
     independent readings of one text."""
     import re as _re
     parse = pytest.importorskip("gip_pipeline.extraction.parse")
     gen.generate(tmp_path, 24, 12, forms=("txt",), regions=REGIONS,
-                 opts=gen.Options(error_rate=0, units_rate=0))
+                 opts=gen.Options(error_rate=0, units_rate=units))
     seen = set()
     for p in sorted(tmp_path.glob("*.truth.json")):
         t = json.loads(p.read_text(encoding="utf-8"))

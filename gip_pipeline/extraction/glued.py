@@ -44,6 +44,7 @@ _FOLD[0x3000] = 0x20
 # Characters dropped before label matching: whitespace and quotes (crawlers vary them).
 _SKIP = set(" \t\r\n\u3000\xa0“”\"‘’'「」")
 _RUN_CHARS = set("0123456789.- \t\u3000\xa0")
+_CELL_SUFFIX = re.compile(r"(?:万元|元|件|个|项)?(?:[（(]其中[^）)]{0,20}[）)])?")
 _PREFIX_RE = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、])")
 
 
@@ -213,9 +214,20 @@ def _run_after(t: _Text, c_end: int, stop_orig: int | None = None) -> tuple[str,
     while i < stop and t.text[i] in _SKIP:  # e.g. the closing quote of 危及“三安全一稳定”
         i += 1
     j = i
-    while j < stop and t.text[j] in _RUN_CHARS:
-        j += 1
-    run = t.text[i:j].strip(" \t\u3000\xa0")
+    parts: list[str] = []
+    while True:
+        k = j
+        while j < stop and t.text[j] in _RUN_CHARS:
+            j += 1
+        parts.append(t.text[k:j])
+        # A unit or a note printed in a cell (`43件`, `0.5万元`, `13（其中修订1件）`) ends that
+        # cell: it reads as a boundary, and the digits after it continue the row.
+        m = _CELL_SUFFIX.match(t.text, j, stop) if j > k and t.text[k:j].strip() else None
+        if m is None or m.end() >= stop or t.text[m.end()] not in _RUN_CHARS:
+            break
+        parts.append(" ")
+        j = m.end()
+    run = "".join(parts).strip(" \t\u3000\xa0")
     return (run if run and (run[0].isdigit() or run[0] == "-") else ""), j
 
 

@@ -96,6 +96,7 @@ def make_doc(rng: random.Random, name: str, organ: Organ, year: int, cells: dict
     if rng.random() < opts.error_rate:
         error = plant_error(rng, cells)
         notes.append(error)
+        knobs["publisher_error"] = error.split(":", 1)[1].strip().split(".", 1)[0]  # the table
     glued = form in ("txt", "pipe")
     if not glued and error is None and rng.random() < opts.blank_zero_rate:
         knobs["blank_zeros"] = True

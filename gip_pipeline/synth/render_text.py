@@ -16,6 +16,7 @@ LAYOUTS = ("glued", "spaced", "lines")
 
 
 _HALF = str.maketrans("０１２３４５６７８９．", "0123456789.")
+_WITH_SUFFIX = re.compile(r"([0-9０-９.．]+)((?:万元|元|件)?(?:（其中[^）]{0,20}）)?)")
 _NUMBER = re.compile(r"0|[1-9]\d*")
 _DECIMAL = re.compile(r"(?:0|[1-9]\d*)(?:\.\d+)?")
 
@@ -44,12 +45,17 @@ def split_count(run: str, decimal: list[bool]) -> int:
 def _readable(values: list[str], seps: list[str], decimal: list[bool]) -> bool:
     """Whether a section 二 row's printed values have exactly one reading (section 二 has no
     identity to choose between splits, so a row with two readings cannot be read back)."""
-    if any(not re.fullmatch(r"[0-9０-９.．]+", v) for v in values):
-        return not any(s == "" for s in seps[:-1])  # units/notes inside glued cells: unreadable
-    return split_count("".join(v + s for v, s in zip(values, seps)), decimal) == 1
+    run = ""
+    for v, s in zip(values, seps):
+        m = _WITH_SUFFIX.fullmatch(v)
+        if m is None:
+            return not any(x == "" for x in seps[:-1])
+        # A unit or note printed after a number ends its cell, as a space would.
+        run += m.group(1) + (" " if m.group(2) else s)
+    return split_count(run, decimal) == 1
 
 
-def _row_text(cells, layout: str, rng: random.Random, ambiguous: list) -> str:
+def _row_text(cells, layout: str, rng: random.Random, ambiguous: list, broken: bool = False) -> str:
     labels = [c.text for c in cells if c.key is None]
     keys = [c.key for c in cells if c.key is not None]
     values = [c.text for c in cells if c.key is not None]
@@ -61,6 +67,12 @@ def _row_text(cells, layout: str, rng: random.Random, ambiguous: list) -> str:
     # reading, no reader can get the values back (decided from the printed text alone).
     dec = [TABLES_BY_KEY[k[0]].column(k[2]).dtype == "decimal" for k in keys]
     if keys and keys[0][0] == "active_disclosure" and not _readable(values, seps, dec):
+        ambiguous.extend(list(k) for k in keys)
+    # A requests row is pinned down by its own total and, jointly, by the column identities; a
+    # planted publisher error in the table breaks the latter, so a row whose own total does not
+    # give one reading cannot be read back there.
+    if (broken and keys and keys[0][0] == "requests" and len(keys) == 7
+            and row_total_split_count(vals, 1, 7) != 1):
         ambiguous.extend(list(k) for k in keys)
     return " ".join(labels) + rng.choice(("", " ")) + vals
 
@@ -103,8 +115,8 @@ def row_total_split_count(run: str, groups: int, size: int, cap: int = 2) -> int
     return count(0, 0)
 
 
-def _table(grid: Grid, layout: str, rng: random.Random, ambiguous: list) -> str:
-    rows = [_row_text(r, layout, rng, ambiguous) for r in grid.rows]
+def _table(grid: Grid, layout: str, rng: random.Random, ambiguous: list, broken: bool = False) -> str:
+    rows = [_row_text(r, layout, rng, ambiguous, broken) for r in grid.rows]
     if layout == "lines":
         return "\n".join(rows)
     if grid.table == "review_litigation" and rng.random() < 0.5:
@@ -131,7 +143,8 @@ def render(doc: SynthDoc, rng: random.Random) -> tuple[bytes, dict]:
     for kind, text in doc.blocks[1:]:
         if kind == "mark":
             continue
-        parts.append(_table(doc.grids[text], layout, rng, ambiguous) if kind == "table" else text)
+        broken = doc.knobs.get("publisher_error") == text
+        parts.append(_table(doc.grids[text], layout, rng, ambiguous, broken) if kind == "table" else text)
     sep = "\n" if layout == "lines" else " "
     body = sep.join(parts)
     return ("\n".join(head) + "\n" + body + "\n").encode("utf-8"), {"index_number": False, "ambiguous_cells": ambiguous}
