@@ -221,7 +221,10 @@ def machine() -> dict:
 
 
 def _write(name: str, result: dict) -> Path:
+    # The load average when the benchmark ended: other work on the machine (it is shared)
+    # slows the figures down; above the core count, they are upper bounds.
     result = {"benchmark": name, "machine": machine(),
+              "load_avg_1_5_15m_at_end": [round(x, 2) for x in os.getloadavg()],
               "when": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **result}
     path = BENCH_DIR / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -105,6 +105,10 @@ def render(b: dict) -> str:
         f"{m.get('cpu', 'unknown CPU')}, {m.get('cores', '?')} cores, {m.get('memory_gb', '?')} GB RAM; "
         f"{m.get('os', '?')}; Python {m.get('python', '?')}.",
         "",
+        "Load average (1, 5, 15 min) when each benchmark ended -- the machine is shared, and a load "
+        "above the core count means other work competed for the cores, so the figures are upper bounds: "
+        + "; ".join(f"{k} {v.get('load_avg_1_5_15m_at_end', '?')}" for k, v in b.items()) + ".",
+        "",
         "## Targets (issue 7)",
         "",
         *_table(("what", "baseline", "target", "measured (median)", "ratio", "verdict"), targets_rows(b)),
