@@ -147,14 +147,17 @@ def test_truth_findings_match_an_independent_check(tmp_path):
         t = json.loads(p.read_text(encoding="utf-8"))
         assert t["synthetic"] is True
         era = t["report"]["era"]
-        failures = independent_failures(t["cells"], era)
+        # cells printed so that no reader can read them are not assessable
+        cells = {tb: {r: {c: (None if [tb, r, c] in t["ambiguous_cells"] else v) for c, v in cols.items()}
+                      for r, cols in rows.items()} for tb, rows in t["cells"].items()}
+        failures = independent_failures(cells, era)
         # Glued digits no reader can split call for a warning whatever the values.
         expected = failures | ({"glued.ambiguous"} if t.get("ambiguous_cells") else set())
         assert set(t["expected_findings"]) == expected, p.name
         assert t["expected_status"] == ("warning" if expected else "ok")
         statuses[t["expected_status"]] += 1
         planted = any(n.startswith("publisher error") for n in t["notes"])
-        assert planted == bool(failures), p.name
+        assert planted == bool(independent_failures(t["cells"], era)), p.name
     assert statuses["warning"] and statuses["ok"]
 
 

@@ -72,7 +72,7 @@ def _row_text(cells, layout: str, rng: random.Random, ambiguous: list, broken: b
     # planted publisher error in the table breaks the latter, so a row whose own total does not
     # give one reading cannot be read back there.
     if (broken and keys and keys[0][0] == "requests" and len(keys) == 7
-            and row_total_split_count(vals, 1, 7) != 1):
+            and split_count(vals, [False] * 7) != 1 and row_total_split_count(vals, 1, 7) != 1):
         ambiguous.extend(list(k) for k in keys)
     return " ".join(labels) + rng.choice(("", " ")) + vals
 
@@ -128,7 +128,8 @@ def _table(grid: Grid, layout: str, rng: random.Random, ambiguous: list, broken:
         keys = [c.key for c in grid.rows[-1]]
         texts = [c.text for c in grid.rows[-1]]
         run = rows[-1].strip()
-        if all(re.fullmatch(r"[0-9０-９]+", x) for x in texts) and row_total_split_count(run, 3, 5) != 1:
+        if (all(re.fullmatch(r"[0-9０-９]+", x) for x in texts) and split_count(run, [False] * 15) != 1
+                and row_total_split_count(run, 3, 5) != 1):
             ambiguous.extend(list(k) for k in keys)
     return "".join(r + rng.choice(("", " ")) for r in rows).strip()
 

@@ -86,7 +86,11 @@ def build_truth(file: str, report: dict[str, Any], cells: dict, era: str, single
     ordered: dict[str, dict[str, dict[str, Any]]] = {}
     for t, r, c in truth_cell_keys(era, single_other, subtotal):
         ordered.setdefault(t, {}).setdefault(r, {})[c] = cells[t][r][c]
-    findings = sorted(set(failing_checks(ordered, era)) | set(printed_findings))
+    # A cell no reader can read is not assessable: identities through it yield no finding.
+    unreadable = {tuple(k) for k in (extra or {}).get("ambiguous_cells", [])}
+    readable = {t: {r: {c: (None if (t, r, c) in unreadable else v) for c, v in cols.items()}
+                    for r, cols in rows.items()} for t, rows in ordered.items()}
+    findings = sorted(set(failing_checks(readable, era)) | set(printed_findings))
     out = {
         "file": file,
         "report": report,
