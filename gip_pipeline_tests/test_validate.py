@@ -185,3 +185,92 @@ def test_2021_single_other_handling_row_total_is_checked():
     vals["other_handling"] = ["1", "0", "0", "0", "0", "0", "2"]
     fs = validate(report_cells(requests=vals), "2021")
     assert any(f.check == "requests.row_total" and "row other_handling" in f.message for f in fs)
+
+
+# ------------------------------------------------- blanks consistent with zero (weaker evidence)
+
+RL_ROWS = ("reconsideration", "litigation_direct", "litigation_after_reconsideration")
+
+
+def _cz(fs, table="review_litigation"):
+    got = [f for f in fs if f.check == f"{table}.blanks_as_zero_consistent"]
+    assert len(got) <= 1
+    return got[0] if got else None
+
+
+def test_wholly_blank_row_is_consistent_with_zero_not_proven():
+    # Shanghai 2019's 复议后起诉 row: all five cells blank, total included. No identity forces
+    # them, but the row total holds as 0 = 0: consistent, recorded apart from the proof.
+    rl = ["1", "0", "0", "0", "1"] + ["2", "", "", "0", "2"] + [""] * 5
+    cells = report_cells(rl=rl)
+    fs = validate(cells, "2021")
+    bz, cz = _bz(fs, "review_litigation"), _cz(fs)
+    assert sorted(bz.cells) == ["litigation_direct.corrected", "litigation_direct.other"]
+    assert cz is not None and cz.severity == "info"
+    assert cz.cells == [f"litigation_after_reconsideration.{c}"
+                        for c in ("upheld", "corrected", "other", "pending", "total")]
+    assert not set(cz.cells) & set(bz.cells)
+    assert cz.to_dict()["cells"] == cz.cells
+    assert all(c.value is None for c in cells if c.raw == "")  # nothing written
+    assert bad(fs) == []
+
+
+def test_blank_forced_non_zero_is_never_consistent_with_zero():
+    # granted.total blank next to 2 + 1: reading it as 0 breaks its row; it is forced to 3.
+    vals = default_requests()
+    vals["granted"] = ["2", "1", "", "", "", "", ""]
+    fs = validate(report_cells(requests=vals, rl=["1", "0", "0", "0", "1"] + [""] * 10), "2021")
+    assert "granted.total" not in (_bz(fs).cells + (_cz(fs, "requests") or _bz(fs)).cells)
+    cz = _cz(fs)
+    assert len(cz.cells) == 10  # both blank section 四 rows, each 0 = 0
+    assert _cz(fs, "requests") is None  # every requests blank other than the total is proven
+
+
+def test_blanks_not_consistent_when_zero_breaks_a_row_or_a_term_is_a_dash():
+    # pending 2 printed, the rest blank (blanks on both sides: nothing forced): zero breaks
+    # the row; a dash is missing, not a number, so its row cannot hold.
+    rl = ["1", "0", "0", "0", "1"] + ["", "", "", "2", ""] + ["", "", "—", "", ""]
+    fs = validate(report_cells(rl=rl), "2021")
+    assert _cz(fs) is None and _bz(fs, "review_litigation") is None
+    # the same rows without the 2 and the dash are consistent with zero
+    fs = validate(report_cells(rl=["1", "0", "0", "0", "1"] + [""] * 10), "2021")
+    assert len(_cz(fs).cells) == 10
+
+
+def test_blank_in_a_row_with_two_open_blanks_that_cannot_both_be_zero():
+    # upheld blank, total blank, corrected 1: reading the blanks as 0 gives 0 != 1.
+    rl = ["1", "0", "0", "0", "1"] * 2 + ["", "1", "0", "0", ""]
+    fs = validate(report_cells(rl=rl), "2021")
+    assert _cz(fs) is None and _bz(fs, "review_litigation") is None
+
+
+def _truth(tmp_path, truth_cells):
+    import json
+
+    from gip_pipeline.bench.truth import load_truth
+    p = tmp_path / "x.html.json"
+    p.write_text(json.dumps({"file": "x.html", "report": {}, "cells": truth_cells}))
+    return load_truth(p)
+
+
+def test_bench_scores_both_evidence_classes_and_keeps_them_apart(tmp_path):
+    # The bench reads a blank as 0 where either finding lists the cell; the two checks differ.
+    from gip_pipeline.bench.truth import score
+    from gip_pipeline.extraction.result import ParseResult
+
+    rl = ["1", "0", "0", "0", "1"] + ["2", "", "", "0", "2"] + [""] * 5
+    cells = report_cells(rl=rl)
+    res = ParseResult(file="x.html", sha256="0" * 64, format="html", report={"era": "2021"},
+                      cells=cells, findings=validate(cells, "2021")).to_dict()
+    truth_cells = {"review_litigation": {r: {c: 0 for c in ("corrected", "other", "total")}
+                                         for r in RL_ROWS[1:]}}
+    truth_cells["review_litigation"]["litigation_direct"]["total"] = 2
+    truth = _truth(tmp_path, truth_cells)
+    s = score(res, truth)
+    assert s.wrong == [] and s.missing == [] and s.right == 6
+    assert s.right_blank_zero == 5  # 2 proven + 3 consistent
+    checks = {f["check"] for f in res["findings"] if f.get("cells")}
+    assert checks == {"review_litigation.blanks_as_zero", "review_litigation.blanks_as_zero_consistent"}
+    # without the weaker finding the wholly blank row is not read as zero
+    res["findings"] = [f for f in res["findings"] if not f["check"].endswith("_consistent")]
+    assert len(score(res, truth).wrong) == 3

@@ -10,7 +10,9 @@ validate() and the tidy layer's checks both use it.
 
 Blank cells (printed empty) are not zero. Where the identities prove a blank
 cell is zero, that is recorded per cell (`<table>.blanks_as_zero`, with the
-cells listed) so downstream can use the evidence; the cell stays null.
+cells listed) so downstream can use the evidence; the cell stays null. Blanks
+no identity forces but with which every identity holds when read as zero are
+recorded apart, as weaker evidence (`<table>.blanks_as_zero_consistent`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ Key = tuple[str, str, str]
 Number = int | float
 
 HOLDS, BROKEN, NOT_ASSESSABLE = "holds", "broken", "not_assessable"
+
+# The two classes of blanks-as-zero evidence (finding check `<table>.<class>`, cells listed):
+# proven (the identities force the blank to 0) and consistent (no identity forces it, but
+# every identity containing it holds with the blanks read as 0). Downstream tells them apart.
+BLANKS_PROVEN_CHECK = "blanks_as_zero"
+BLANKS_CONSISTENT_CHECK = "blanks_as_zero_consistent"
 
 
 @dataclass(frozen=True)
@@ -258,7 +266,54 @@ def validate(cells: Iterable[CellValue], era: str | None) -> list[Finding]:
                 f"{'columns' if ident.over == 'columns' else 'rows'}: {'; '.join(not_assessable)}"))
 
     findings.extend(_blank_findings(ded, blanks))
+    findings.extend(_consistent_findings(consistent_blanks(instances, values, blanks, ded), blanks))
     return findings
+
+
+def consistent_blanks(instances: list[IdentityInstance], values: Mapping[Key, Number | None],
+                      blanks: set[Key], ded: BlankDeduction) -> set[Key]:
+    """Blank cells that are only *consistent* with zero: not forced by any identity, but every
+    identity instance containing them holds when the report's blanks are read as zero.
+
+    Weaker than deduce_blanks' proof (a wholly blank row satisfies its row total as 0 = 0
+    whatever the publisher meant), so it is recorded apart. Blanks the identities force to a
+    non-zero value take that value here and are never candidates; an instance with a term
+    that is not printed, or printed as a dash or word, cannot hold, so its blanks are not
+    consistent; a blank in no instance has no evidence at all.
+    """
+    cand = blanks - ded.zero - ded.determined.keys()
+    if not cand:
+        return set()
+    assumed: dict[Key, Number | None] = dict(values)
+    assumed.update({k: 0 for k in ded.zero | cand})
+    assumed.update(ded.determined)
+    seen: set[Key] = set()
+    bad: set[Key] = set()
+    for inst in instances:
+        mine = [k for k in inst.left_terms + inst.right_terms if k in cand]
+        if not mine:
+            continue
+        seen.update(mine)
+        ls, rs = _sum(inst.left_terms, assumed), _sum(inst.right_terms, assumed)
+        if ls is None or rs is None or abs(ls - rs) > _TOL:
+            bad.update(mine)
+    return seen - bad
+
+
+def _consistent_findings(consistent: set[Key], blanks: set[Key]) -> list[Finding]:
+    out = []
+    for t in schema.TABLES:
+        cells = sorted((k for k in consistent if k[0] == t.key), key=_cell_order)
+        if not cells:
+            continue
+        names = [f"{k[1]}.{k[2]}" for k in cells]
+        n_blank = sum(1 for k in blanks if k[0] == t.key)
+        out.append(Finding(
+            f"{t.key}.{BLANKS_CONSISTENT_CHECK}", "info", t.key,
+            f"{len(cells)} of {n_blank} blank cells are consistent with zero (kept null): every "
+            f"identity containing them holds with the blanks read as zero, but none forces them "
+            f"to be zero: {', '.join(names)}", cells=names))
+    return out
 
 
 def _blank_findings(ded: BlankDeduction, blanks: set[Key]) -> list[Finding]:
@@ -278,7 +333,7 @@ def _blank_findings(ded: BlankDeduction, blanks: set[Key]) -> list[Finding]:
                     + ", ".join(f"{k[1]}.{k[2]}={_fmt(ded.determined[k])}" for k in det))
         if rest - len(det) > 0:
             msg += f"; {rest - len(det)} blank cells are not determined"
-        out.append(Finding(f"{t.key}.blanks_as_zero", "info", t.key, msg, cells=names))
+        out.append(Finding(f"{t.key}.{BLANKS_PROVEN_CHECK}", "info", t.key, msg, cells=names))
     return out
 
 
