@@ -294,3 +294,19 @@ def test_wrapped_title_is_joined(blanks):
     assert pdf.find_title(["洪泽区人民政府", "2023 年政府信息公开工作年度报告", "正文"]) == \
         "2023 年政府信息公开工作年度报告"
     assert pdf.find_title(["一份说明", "没有标题的文字"]) is None
+
+
+def test_a_page_pdfium_cannot_load_makes_the_file_unreadable(monkeypatch):
+    # Found by fuzzing: a damaged page object raised PdfiumError out of the reader.
+    import pypdfium2 as pdfium
+
+    def broken(self, i):
+        raise pdfium.PdfiumError("Failed to load page.")
+
+    monkeypatch.setattr(pdfium.PdfDocument, "__getitem__", broken)
+    with pytest.raises(Unreadable, match="page 1 cannot be loaded"):
+        pdf.read(fx.two_page_report(), "x.pdf")
+
+
+def test_lone_surrogates_of_a_damaged_text_layer_are_dropped():
+    assert pdf._text_lines("某某\ud896报告\n- 2 -\n正文") == ["某某报告", "正文"]

@@ -142,8 +142,8 @@ def _page_chars(textpage: pdfium.PdfTextPage, height: float) -> list[_Char]:
         if pdfium_c.FPDFText_IsGenerated(tp, i) == 1:
             continue  # spaces and line breaks pdfium inferred: layout comes from geometry
         code = pdfium_c.FPDFText_GetUnicode(tp, i)
-        if code in (0, 0xFFFE, 0xFFFF) or code in (10, 13):
-            continue
+        if code in (0, 0xFFFE, 0xFFFF) or code in (10, 13) or 0xD800 <= code <= 0xDFFF:
+            continue  # (a surrogate half is not a character; damaged text layers hold them)
         if not pdfium_c.FPDFText_GetCharBox(tp, i, bl, br, bb, bt):
             continue
         x0, x1, y0, y1 = bl.value, br.value, bb.value, bt.value
@@ -570,7 +570,12 @@ def find_title(lines: list[str]) -> str | None:
     return None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _text_lines(text: str) -> list[str]:
+    # A damaged text layer can hold lone UTF-16 surrogates: not text, and not encodable.
+    text = _SURROGATE.sub("", text)
     return [ln.strip() for ln in re.split(r"\r\n|\r|\n", text)
             if ln.strip() and not is_page_number(ln)]
 
@@ -582,9 +587,12 @@ def read(data: bytes, name: str) -> Document:
         pages = []
         any_text = False
         for i in range(len(doc)):
-            page = doc[i]
-            textpage = page.get_textpage()
-            text = textpage.get_text_range()
+            try:
+                page = doc[i]
+                textpage = page.get_textpage()
+                text = textpage.get_text_range()
+            except pdfium.PdfiumError as e:
+                raise Unreadable(f"damaged PDF: page {i + 1} cannot be loaded ({e})") from None
             any_text = any_text or bool(text.strip())
             pages.append((page, textpage, text))
         if not any_text:
