@@ -161,12 +161,25 @@ def extract_one(name: str, data: bytes, timeout: float = FILE_TIMEOUT_S,
         signal.signal(signal.SIGALRM, old)
 
 
+def _preload_readers() -> None:
+    import importlib
+
+    from gip_pipeline.extraction.parse import READERS
+
+    for ref in READERS.values():
+        try:
+            importlib.import_module(ref.split(":")[0])
+        except Exception:  # noqa: BLE001 - a reader that fails to import rejects its files later
+            pass
+
+
 def _worker_main(conn, memory_limit: int | None, timeout: float, parser: str) -> None:
     import resource
 
     if memory_limit:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    _preload_readers()  # imports count against no file's time limit
     while True:
         try:
             chunk = conn.recv()
