@@ -82,8 +82,8 @@ def _report(name, organ, region, level, kind, year, published, cells, status="ok
         cells=cells, findings=list(findings))
 
 
-def _blank_zero(rows: tuple[str, ...], era: str) -> Finding:
-    f = Finding("requests.blanks_as_zero", "info", "requests", "blank cells proved zero")
+def _blank_zero(rows: tuple[str, ...], era: str, check: str = "requests.blanks_as_zero") -> Finding:
+    f = Finding(check, "info", "requests", "blank cells proved zero")
     f.cells = [f"{r}.{c}" for r in rows for c in schema.row_columns("requests", era, r)]
     return f
 
@@ -127,6 +127,13 @@ def corpus() -> tuple[list[ParseResult], list[str]]:
                      2021, "2022-01-29", _requests("2021", 90, 0, 70, 20, 0,
                                                    blank=("partially_granted",))
                      + _review(0, 0, 0)))
+    # Changzhou PSB: the same blank with the weaker evidence (consistent with zero, not proven):
+    # read as 0 too, and the flag says which class.
+    R.append(_report("cz_psb_2021.txt", "常州市公安局", "320400", "prefecture", "department",
+                     2021, "2022-01-29", _requests("2021", 50, 0, 40, 10, 0,
+                                                   blank=("partially_granted",))
+                     + _review(0, 0, 0), findings=[_blank_zero(
+                         ("partially_granted",), "2021", "requests.blanks_as_zero_consistent")]))
     # Synthetic Hefei PSB and a rejected file.
     R.append(_report("synth_hf_psb_2021.txt", "合肥市公安局", "340100", "prefecture",
                      "department", 2021, "2022-01-20", _requests("2021", 500, 0, 400, 100, 0)
@@ -183,7 +190,8 @@ def counted_reports(tidy) -> dict[str, dict]:
 
 def values_used(tidy) -> dict[str, dict[tuple[str, str, str], float | None]]:
     evidence = set()
-    for f in tidy.findings.filter(pl.col("check") == "requests.blanks_as_zero").to_dicts():
+    for f in tidy.findings.filter(pl.col("check").is_in(
+            ["requests.blanks_as_zero", "requests.blanks_as_zero_consistent"])).to_dicts():
         for cell in (f["cells"] or "").split():
             r, c = cell.split(".")
             evidence.add((f["report_id"], f["table"], r, c))
@@ -271,12 +279,21 @@ def test_blank_zero_only_with_evidence(built):
     rc = {r["report_id"]: r for r in q(db, "select * from marts.report_comparison").to_dicts()}
     wx, nb = rc[_rid("wx_psb_2021.txt")], rc[_rid("nb_psb_2021.txt")]
     n_cols = len(schema.row_columns("requests", "2021", "partially_granted"))
-    assert wx["uses_blank_zero_evidence"] is True and wx["n_blank_zero_cells"] == n_cols
+    assert wx["uses_blank_zero_evidence"] == "proven" and wx["n_blank_zero_cells"] == n_cols
     assert wx["partially_granted"] == 0 and wx["grant_rate"] == pytest.approx(60 / 80)
-    assert nb["uses_blank_zero_evidence"] is False
+    assert nb["uses_blank_zero_evidence"] == "none"
     assert nb["partially_granted"] is None and nb["grant_rate"] is None  # never read as zero
     ry = q(db, "select * from marts.region_year where region_code = '320200'").row(0, named=True)
-    assert ry["uses_blank_zero_evidence"] is True and ry["n_reports_blank_zero"] == 1
+    assert ry["uses_blank_zero_evidence"] == "proven" and ry["n_reports_blank_zero"] == 1
+    # the weaker class: read as zero as well, flagged 'consistent' apart from 'proven'
+    cz = rc[_rid("cz_psb_2021.txt")]
+    assert cz["uses_blank_zero_evidence"] == "consistent" and cz["n_blank_zero_cells"] == n_cols
+    assert cz["partially_granted"] == 0 and cz["grant_rate"] == pytest.approx(40 / 50)
+    ry = q(db, "select * from marts.region_year where region_code = '320400'").row(0, named=True)
+    assert ry["uses_blank_zero_evidence"] == "consistent" and ry["n_reports_blank_zero"] == 1
+    ev = q(db, "select blank_zero_evidence, count(*) as n from intermediate.int_cells "
+               "where filled_from_evidence group by 1 order by 1").rows()
+    assert ev == [("consistent", n_cols), ("proven", n_cols)]
 
 
 def test_region_year_sums_and_pooled_measures(built):
@@ -332,7 +349,7 @@ def test_rankings_only_above_the_minimum(built):
     # independent: grant rates of the counted 2021 PSB reports with a denominator >= MIN
     rates = {_rid("nj_psb_2021.txt"): (30, 50), _rid("sz_psb_2021.txt"): (200, 300),
              _rid("wx_psb_2021.txt"): (60, 80), _rid("hz_psb_2021.txt"): (18, 20),
-             _rid("nb_psb_2021.txt"): (None, 90)}
+             _rid("nb_psb_2021.txt"): (None, 90), _rid("cz_psb_2021.txt"): (40, 50)}
     assert set(by) == set(rates)
     ranked = sorted((n / d, rid) for rid, (n, d) in rates.items() if n is not None and d >= MIN)
     ranked.reverse()

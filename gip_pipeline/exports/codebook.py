@@ -109,15 +109,20 @@ def codebook_markdown() -> str:
 
     # -- missing values first: the rule that matters most when using the numbers
     bz = ", ".join(f"`{t.key}.blanks_as_zero`" for t in schema.TABLES)
+    bzc = ", ".join(f"`{t.key}.blanks_as_zero_consistent`" for t in schema.TABLES)
     L += ["## Missing values: a blank is not zero", "",
           "A printed cell is a number, empty, a dash or slash (—, -, /), or a word (无). "
           "Only a number becomes a value. Empty, dash and word cells are kept as **missing "
           "(null)**, with the printed text in `raw`; they are never turned into 0.",
           "",
-          "Many publishers leave a cell blank where they mean zero. Where every identity "
-          "involving a table's blank cells holds when those blanks are read as zero, the "
-          f"report carries an `info` finding ({bz}) saying so: evidence a researcher may use "
-          "to decide to read that report's blanks as zero. The data still holds null.",
+          "Many publishers leave a cell blank where they mean zero. Where the report's "
+          "identities force a blank cell to be zero, the report carries an `info` finding "
+          f"({bz}) listing those cells (`cells`); where no identity forces a blank but every "
+          "identity containing it holds when the blanks are read as zero (e.g. a wholly blank "
+          f"row), a separate, weaker `info` finding ({bzc}) lists it. Evidence a researcher "
+          "may use to read those blanks as zero; the data still holds null. The marts read "
+          "both as zero and say which class a row relies on (`uses_blank_zero_evidence`: "
+          "none, proven, consistent).",
           "",
           "A measure or identity with a missing term is *not assessable*: it is null, "
           "never computed from a partial sum and never reported as passed.",

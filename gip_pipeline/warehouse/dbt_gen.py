@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from gip_pipeline import schema
+from gip_pipeline.extraction.validate import BLANKS_CONSISTENT_CHECK, BLANKS_PROVEN_CHECK
 from gip_pipeline.tidy import TIDY_TABLES, column_doc, tidy_schema
 from gip_pipeline.warehouse.load import RAW_SCHEMA
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
@@ -321,22 +322,30 @@ def measure_exprs(m: schema.Measure) -> tuple[str, str]:
 
 
 def render_int_cells_sql() -> str:
+    PROVEN, CONSISTENT = BLANKS_PROVEN_CHECK, BLANKS_CONSISTENT_CHECK  # the two evidence checks
     return f"""-- {HEADER}
 -- The cells with the one reading of a blank the marts allow: value_used is the printed value,
--- or 0 for a blank cell that the extraction lists in its <table>.blanks_as_zero finding (the
--- report's identities prove it is zero). Every other blank stays null.
+-- or 0 for a blank cell that the extraction lists as evidence, of one of two classes
+-- (blank_zero_evidence): 'proven' (<table>.{PROVEN}: the report's identities force it to 0) or
+-- 'consistent' (<table>.{CONSISTENT}: no identity forces it, but every identity containing it
+-- holds with the blanks read as 0). Every other blank stays null.
 with evidence as (
-    select distinct report_id, "table", cell
+    select report_id, "table", cell,
+        case when bool_or("check" = "table" || '.{PROVEN}') then 'proven'
+             else 'consistent' end as evidence
     from (
-        select report_id, "table", unnest(string_split(cells, ' ')) as cell
+        select report_id, "table", "check", unnest(string_split(cells, ' ')) as cell
         from {_ref('stg_findings')}
-        where "check" = "table" || '.blanks_as_zero' and cells is not null
+        where "check" in ("table" || '.{PROVEN}', "table" || '.{CONSISTENT}')
+          and cells is not null
     )
+    group by report_id, "table", cell
 )
 select
     c.*,
     coalesce(c.value, case when e.cell is not null then 0.0 end) as value_used,
-    (c.value is null and e.cell is not null) as filled_from_evidence
+    (c.value is null and e.cell is not null) as filled_from_evidence,
+    case when c.value is null then e.evidence end as blank_zero_evidence
 from {_ref('stg_cells')} c
 left join evidence e
   on e.report_id = c.report_id and e."table" = c."table" and e.cell = c."row" || '.' || c.col
@@ -370,7 +379,8 @@ with f as (
     group by report_id
 ),
 z as (
-    select report_id, count(*) filter (where filled_from_evidence) as n_blank_zero_cells
+    select report_id, count(*) filter (where filled_from_evidence) as n_blank_zero_cells,
+        count(*) filter (where blank_zero_evidence = 'consistent') as n_consistent_cells
     from {_ref('int_cells')}
     group by report_id
 ),
@@ -398,7 +408,10 @@ select
     coalesce(f.n_warning_findings, 0) as n_warning_findings,
     coalesce(f.n_identity_breaks, 0) as n_identity_breaks,
     coalesce(z.n_blank_zero_cells, 0) as n_blank_zero_cells,
-    coalesce(z.n_blank_zero_cells, 0) > 0 as uses_blank_zero_evidence,
+    -- the weakest evidence class a report's values_used rely on: none | proven | consistent
+    case when z.n_consistent_cells > 0 then 'consistent'
+         when z.n_blank_zero_cells > 0 then 'proven'
+         else 'none' end as uses_blank_zero_evidence,
     (r.is_candidate and r.candidate_rank = 1) as is_counted,
     case when r.status = 'rejected' then null
          when r.duplicate_of is not null then r.duplicate_of
@@ -465,7 +478,7 @@ def render_mart_sql() -> str:
 -- the other marts use): metadata, status, findings, the requests table's total column for
 -- every row, the review/litigation cells, and each measure of schema.MEASURES with numerator
 -- and denominator. A measure is null when a term is missing or blank (a blank counts as 0
--- only where uses_blank_zero_evidence), or its denominator is zero.
+-- only where uses_blank_zero_evidence is not 'none'), or its denominator is zero.
 {{{{ config(materialized='table') }}}}
 select
 {(","+chr(10)).join(cols)}
@@ -491,8 +504,10 @@ def render_region_year_sql() -> str:
              "    case when count(distinct era) = 1 then any_value(era) end as era",
              "    count(*) as n_reports",
              "    count(*) filter (where status = 'warning') as n_reports_warning",
-             "    count(*) filter (where uses_blank_zero_evidence) as n_reports_blank_zero",
-             "    bool_or(uses_blank_zero_evidence) as uses_blank_zero_evidence"]
+             "    count(*) filter (where uses_blank_zero_evidence <> 'none') as n_reports_blank_zero",
+             "    case when bool_or(uses_blank_zero_evidence = 'consistent') then 'consistent'"
+             " when bool_or(uses_blank_zero_evidence = 'proven') then 'proven'"
+             " else 'none' end as uses_blank_zero_evidence"]
     # A sum over the reports only where every report printed the cell: else unknown.
     cols += [f"    case when count({c}) = count(*) then sum({c}) end as {c}" for c in SUM_COLUMNS]
     for m in schema.MEASURES:
@@ -727,7 +742,7 @@ g as (
         count(*) filter (where status = 'warning') as n_warning,
         count(*) filter (where status = 'rejected') as n_rejected,
         count(*) filter (where is_synthetic) as n_synthetic,
-        count(*) filter (where is_counted and uses_blank_zero_evidence) as n_blank_zero,
+        count(*) filter (where is_counted and uses_blank_zero_evidence <> 'none') as n_blank_zero,
         count(*) filter (where is_counted) as n_identity_assessed,
         count(*) filter (where is_counted and n_identity_breaks = 0) as n_identity_pass,
         count(*) filter (where is_counted and published_on_time is not null) as n_dated,
@@ -771,16 +786,23 @@ MART_COLUMN_DOCS: dict[str, str] = {
                   "by status ok, then most cells, then report_id.",
     "counted_report_id": "The report counted for this one's organ and year (itself when "
                          "is_counted); null for rejected reports.",
-    "uses_blank_zero_evidence": "True when a blank cell was read as 0 because the extraction "
-                                "listed it in a <table>.blanks_as_zero finding (the report's "
-                                "identities prove it); every other blank stays null.",
-    "n_blank_zero_cells": "Blank cells read as 0 on the extraction's per-cell evidence.",
+    "uses_blank_zero_evidence": "The weakest evidence on which the row reads a blank cell as 0: "
+                                "'none' (no blank read as 0), 'proven' (every such cell is listed "
+                                "in a <table>.blanks_as_zero finding: the report's identities "
+                                "force it to 0) or 'consistent' (some cell only in a "
+                                "<table>.blanks_as_zero_consistent finding: no identity forces it, "
+                                "but all hold with it read as 0). Every other blank stays null.",
+    "n_blank_zero_cells": "Blank cells read as 0 on the extraction's per-cell evidence "
+                          "(either class).",
     "publication_deadline": "Legal deadline of publication (schema.PUBLICATION_DEADLINE, the "
                             "year after the reporting year) for the organ kind.",
     "published_on_time": "published <= publication_deadline; null when either is unknown.",
     "value_used": "The value the marts use: the printed value, or 0 for a blank cell with "
-                  "per-cell blanks_as_zero evidence; else null.",
-    "filled_from_evidence": "True when value_used is 0 read from blanks_as_zero evidence.",
+                  "per-cell blanks-as-zero evidence of either class; else null.",
+    "filled_from_evidence": "True when value_used is 0 read from blanks-as-zero evidence.",
+    "blank_zero_evidence": "The evidence class of a blank read as 0: 'proven' "
+                           "(<table>.blanks_as_zero) or 'consistent' "
+                           "(<table>.blanks_as_zero_consistent); null otherwise.",
     CROSSWALK_COLUMN: "（六）其他处理 in both eras (schema.ERA_CROSSWALK): 2019's other_handling, "
                       "a 2021 report's single （六） row, else 2021's three （六） rows summed; null "
                       "if a term is missing.",
@@ -790,7 +812,8 @@ MART_COLUMN_DOCS: dict[str, str] = {
                       "is_synthetic ('-' = null).",
     "n_reports": "Number of counted reports behind the row.",
     "n_reports_warning": "Of those, reports with status warning.",
-    "n_reports_blank_zero": "Of those, reports that rely on blanks_as_zero evidence.",
+    "n_reports_blank_zero": "Of those, reports that rely on blanks-as-zero evidence (either "
+                            "class; uses_blank_zero_evidence says the weakest).",
     "unit_type": "organ (one counted report of an organ) or region (a region_year row).",
     "unit_key": "organ_key for organs, region_key for regions (both without the year).",
     "measure": "Measure key (schema.MEASURES).",
@@ -839,7 +862,7 @@ MART_COLUMN_DOCS: dict[str, str] = {
     "n_warning": "Reports with status warning.",
     "n_rejected": "Reports with status rejected.",
     "n_synthetic": "Synthetic (generated) reports.",
-    "n_blank_zero": "Counted reports relying on blanks_as_zero evidence.",
+    "n_blank_zero": "Counted reports relying on blanks-as-zero evidence (either class).",
     "n_identity_assessed": "Counted reports whose identities were checked.",
     "n_identity_pass": "Of those, reports without an identity finding.",
     "identity_pass_rate": "n_identity_pass / n_identity_assessed.",
@@ -894,6 +917,9 @@ def _rel(model: str, field: str) -> dict:
 
 
 _META_ACCEPTED = {m.key: [_accepted(m.values)] for m in schema.METADATA if m.values}
+# the blanks-as-zero evidence flag of a report (or region-year row): the weakest class used
+_EVIDENCE_ACCEPTED = {"uses_blank_zero_evidence": ["not_null", _accepted(
+    ["none", "proven", "consistent"])]}
 _MEASURE_COLS = tuple(f"{m.key}{s}" for m in schema.MEASURES
                       for s in ("_numerator", "_denominator", ""))
 
@@ -919,24 +945,27 @@ def _outcome_tests(prefix: str) -> list[dict]:
 
 
 def render_intermediate_yml() -> str:
-    cells_cols = ["cell_id"] + list(tidy_schema("cells").names()) + ["value_used",
-                                                                     "filled_from_evidence"]
+    cells_cols = ["cell_id"] + list(tidy_schema("cells").names()) + [
+        "value_used", "filled_from_evidence", "blank_zero_evidence"]
     cells_cols_doc = [{"name": "cell_id", "description": "report_id.table.row.col",
-                       "data_tests": ["unique", "not_null"]}] + _cols(cells_cols[1:])
+                       "data_tests": ["unique", "not_null"]}] + _cols(
+        cells_cols[1:], {"blank_zero_evidence": [_accepted(["proven", "consistent"])]})
     rep_cols = list(tidy_schema("reports").names()) + [
         "organ_key", "n_error_findings", "n_warning_findings", "n_identity_breaks",
         "n_blank_zero_cells", "uses_blank_zero_evidence", "is_counted", "counted_report_id",
         "publication_deadline", "published_on_time"]
     models = [
         {"name": "int_cells", "description": "The cells with value_used: a blank is read as 0 "
-         "only where the extraction's blanks_as_zero finding lists the cell.",
+         "only where the extraction's blanks_as_zero (proven) or blanks_as_zero_consistent "
+         "finding lists the cell; blank_zero_evidence says which.",
          "columns": cells_cols_doc},
         {"name": "int_reports", "description": "One row per report file: organ_key, whether "
          "the marts count it (duplicates and rejected reports are not), findings counts, "
          "blank-zero evidence, publication deadline.",
          "columns": _cols(rep_cols, {"report_id": ["unique", "not_null"],
                                      "counted_report_id": [_rel("int_reports", "report_id")],
-                                     "is_counted": ["not_null"]})},
+                                     "is_counted": ["not_null"],
+                                     **_EVIDENCE_ACCEPTED})},
         {"name": "int_report_values", "description": "One row per report with cells: the "
          "cells the marts use, wide (value_used).",
          "columns": _cols(("report_id",) + WIDE_COLUMNS,
@@ -957,7 +986,7 @@ def render_marts_yml() -> str:
               "report_id": ["unique", "not_null", _rel("stg_reports", "report_id")],
               "status": ["not_null", _accepted(schema.STATUSES)],
               "is_counted": ["not_null"],
-              **_META_ACCEPTED})}
+              **_EVIDENCE_ACCEPTED, **_META_ACCEPTED})}
     ry_cols = ("region_year_id", "region_key") + REGION_YEAR_KEYS + (
         "province_code", "prefecture_code", "era", "n_reports", "n_reports_warning",
         "n_reports_blank_zero", "uses_blank_zero_evidence") + SUM_COLUMNS + tuple(
@@ -971,7 +1000,7 @@ def render_marts_yml() -> str:
           "data_tests": _outcome_tests("region_year"),
           "columns": _cols(ry_cols, {
               "region_year_id": ["unique", "not_null"], "region_code": ["not_null"],
-              "year": ["not_null"], "n_reports": ["not_null"],
+              "year": ["not_null"], "n_reports": ["not_null"], **_EVIDENCE_ACCEPTED,
               **{k: v for k, v in _META_ACCEPTED.items() if k in ry_cols}})}
     rk_cols = ("ranking_id", "unit_type", "unit_key", "report_id", "region_code", "year",
                "admin_level", "organ_kind", "department_type", "is_synthetic", "measure",
