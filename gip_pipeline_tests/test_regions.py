@@ -230,3 +230,48 @@ def test_placeholders_and_levels():
     rows = {r["code"]: r for r in br.rows_from_runs(runs, {})}
     assert rows["110105"]["parent_code"] == "110000" and rows["110105"]["prefecture_code"] is None
     assert rows["429004"]["parent_code"] == "420000"
+
+
+# --- county-level units directly under a province (省直辖县级行政单位) -------------------
+
+DIRECT = {"429004": ("仙桃市", "420000"), "429021": ("神农架林区", "420000"),
+          "419001": ("济源市", "410000"), "469001": ("五指山市", "460000"),
+          "469025": ("白沙黎族自治县", "460000"), "659001": ("石河子市", "650000"),
+          "659010": ("胡杨河市", "650000"), "659011": ("新星市", "650000"),
+          "659012": ("白杨市", "650000")}
+
+
+def test_known_province_direct_units_resolve_with_the_province_as_parent():
+    for code, (name, prov) in DIRECT.items():
+        year = max(2021, get_region(code).valid_from)
+        r = get_region(code, year)
+        assert (r.name, r.level, r.parent_code, r.province_code, r.prefecture_code) == (
+            name, "county", prov, prov, None), code
+        c = code_organ(name + "人民政府", year=year)
+        assert (c.region_code, c.province_code, c.prefecture_code, c.admin_level) == (
+            code, prov, None, "county"), (name, c.findings)
+
+
+def test_every_province_direct_unit_in_force_resolves_by_name_with_or_without_province():
+    # Every 省直辖县级行政单位 (code ..90..) in force in a report year from 2019 on: by its own
+    # name, after its province's name, and as a department; parent = its province.
+    units = [r for r in load_regions(None, levels=("county",)) if r.code[2:4] == "90"]
+    assert len(units) >= 30 and {"4190", "4290", "4690", "6590"} <= {r.code[:4] for r in units}
+    for r in units:
+        prov = get_region(r.province_code)
+        assert r.parent_code == r.province_code and r.prefecture_code is None, r
+        for year in sorted({max(2019, r.valid_from or 2019), 2023}):
+            for name in (r.name + "人民政府", prov.name + r.name + "人民政府", r.name + "财政局"):
+                c = code_organ(name, year=year)
+                assert (c.region_code, c.province_code, c.prefecture_code) == (
+                    r.code, r.province_code, None), (name, year, c.findings)
+
+
+def test_a_name_set_up_after_the_report_year_is_out_of_period_not_unknown():
+    # 白杨市 (659012) was set up in December 2022: a 2019 report naming it is no division of
+    # 2019/2020. Said so with the candidate code, never "no region name found", never coded.
+    c = code_organ("白杨市人民政府", year=2019)
+    assert c.region_code is None and c.candidates == ["659012"]
+    assert checks(c)["region.out_of_period"].severity == "warning"
+    assert "region.unresolved" not in checks(c) and c.organ_kind == "government"
+    assert code_organ("白杨市人民政府", year=2022).region_code == "659012"

@@ -256,6 +256,13 @@ def code_organ(organ: str | None, text: str = "", year: int | None = None) -> Or
     chain = _chain(s, start, year)
     text = text or ""
 
+    # A name that exists in other years only (白杨市 in a 2019 report: set up in 2022) is out of
+    # period, whether or not a shorter chain is in force: said so, never "no region name".
+    if year is not None:
+        wide = _parse_chain(s, start, None, current_only=False)
+        if wide is not None and (chain is None or wide.end > chain.end):
+            return _out_of_period(out, s, start, wide, year)
+
     if chain is None:
         if s.startswith("国务院") or (vertical is None and (s.startswith("国家") or s.endswith("部"))):
             out.region_code, out.admin_level = NATIONAL_CODE, "national"
@@ -299,20 +306,6 @@ def code_organ(organ: str | None, text: str = "", year: int | None = None) -> Or
                 "region.unresolved", "info", f"no region name found in organ {organ!r}"))
         return out
 
-    # A name that exists in other years only must not be read as a shorter chain.
-    if year is not None:
-        wide = _parse_chain(s, start, None, current_only=False)
-        if wide is not None and wide.end > chain.end:
-            cands = _distinct(wide.regions)
-            out.candidates = [r.code for r in cands]
-            out.findings.append(_finding(
-                "region.out_of_period", "warning",
-                f"{s[start:wide.end]} is not a division in force in {year}/{year + 1}; "
-                "codes of that name in other years: "
-                + ", ".join(f"{r.code} {r.name} ({r.valid_from}-{r.valid_to or ''})"
-                            for r in cands)))
-            return out
-
     cands = _distinct(chain.regions)
     rest = s[chain.end:]
     _kind(rest, cands[0].level if len({r.level for r in cands}) == 1 else None, out)
@@ -344,6 +337,21 @@ def code_organ(organ: str | None, text: str = "", year: int | None = None) -> Or
         f"{s[start:chain.end]} names {len(cands)} regions and nothing names its parent: "
         + ", ".join(f"{r.code} {_parent_label(r)}{r.name} ({r.valid_from or ''}-{r.valid_to or ''})"
                     for r in cands)))
+    return out
+
+
+def _out_of_period(out: OrganCoding, s: str, start: int, wide: _Chain, year: int) -> OrganCoding:
+    """The name is a division in other years only: no code (a code not in force would put the
+    report in the wrong year's divisions), the candidates and a warning; the kind still holds."""
+    cands = _distinct(wide.regions)
+    out.candidates = [r.code for r in cands]
+    levels = {r.level for r in cands}
+    _kind(s[wide.end:], levels.pop() if len(levels) == 1 else None, out)
+    out.findings.append(_finding(
+        "region.out_of_period", "warning",
+        f"{s[start:wide.end]} is not a division in force in {year}/{year + 1}; "
+        "codes of that name in other years: "
+        + ", ".join(f"{r.code} {r.name} ({r.valid_from}-{r.valid_to or ''})" for r in cands)))
     return out
 
 
