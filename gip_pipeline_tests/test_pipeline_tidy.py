@@ -145,6 +145,22 @@ def test_identity_evaluation_holds_breaks_and_not_assessable():
         (blank_id, "carried_over")]
 
 
+def test_identity_evaluation_reads_a_single_2021_other_handling_row_like_the_extractor():
+    # A 2021 report printing one （六）其他处理 row (no sub-rows): it stands for the three rows
+    # in requests.outcomes (no phantom not_assessable), as validate.identity_instances says.
+    cells = [c for c in requests_cells(10, 2, 7, 3, 2)
+             if c.row not in schema.ERA_CROSSWALK["other_handling"]]
+    cols = {c.col for c in cells if c.row == "granted"}
+    cells += [CellValue("requests", "other_handling", col, 0, "0") for col in sorted(cols)]
+    t = build_tidy([make_result("six.txt", cells=cells)])
+    out = evaluate(t.cells, t.reports, "requests.outcomes")
+    assert out.height == len(cols) and set(out["status"]) == {"holds"}
+    rows = evaluate(t.cells, t.reports, "requests.row_total")
+    assert "other_handling" in set(rows["key"])
+    assert not set(rows["key"]) & set(schema.ERA_CROSSWALK["other_handling"])
+    assert set(rows["status"]) == {"holds"}
+
+
 def test_other_contract_breaches_are_caught():
     bad_finding = make_result(findings=[finding(table="metadata")])
     rejected_with_cells = make_result(status="rejected")
