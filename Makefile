@@ -59,3 +59,17 @@ demo: manifest dagster-home
 	@echo "  exports:          $(DEMO_DIR)/exports   (Parquet, datapackage.json, CODEBOOK.md, provenance.json)"
 	@echo "  HTML report:      $(DEMO_DIR)/exports/report.html"
 	@echo "  try:  $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(DEMO_DIR)/warehouse/gip.duckdb', read_only=True).sql('select * from marts.region_year limit 5'))\""
+
+# Issue 7 benchmarks (minutes; not tests): JSON in data/bench/, then BENCHMARKS.md written from it.
+.PHONY: bench scale-out-demo benchmarks-md
+bench: manifest
+	$(BIN)/python -m gip_pipeline.bench.pipeline throughput full incremental load100k
+	$(BIN)/python -m gip_pipeline.bench.report
+
+# A dask scheduler + 2 workers on 127.0.0.1 run the pipeline; the warehouse must equal a single-process run's.
+scale-out-demo: manifest
+	$(BIN)/python -m gip_pipeline.scale_out demo
+	$(BIN)/python -m gip_pipeline.bench.report
+
+benchmarks-md:
+	$(BIN)/python -m gip_pipeline.bench.report
