@@ -14,11 +14,9 @@ from gip_pipeline.bench.fuzz import READERS, call_reader, mutate, seeds
 from gip_pipeline.extraction.parse import parse_bytes
 
 TIME_BOUND_S = 5.0
-# Reader-contract bugs found by the fuzzer and reported (requests.md, 2026-11-26) to the owners;
+# Reader-contract bugs found by the fuzzer, reported (requests.md, 2026-11-26) and not yet fixed;
 # the pipeline still turns them into rejections (test_parse_never_raises below).
-KNOWN = {"docx": "zlib.error escapes from a corrupt deflate stream (ACC-CORE)",
-         "pdf": "PdfiumError 'Failed to load page' escapes (ACC-FORMS)",
-         "md": "OverflowError from values.parse_value on a 400-digit decimal (ACC-CORE)"}
+KNOWN = {"docx": "NotImplementedError (zip file version) escapes from zipfile (ACC-CORE)"}
 
 
 @pytest.fixture(scope="module")

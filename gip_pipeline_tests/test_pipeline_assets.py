@@ -70,3 +70,29 @@ def test_previews_and_names():
     assert md.count("\n") == 1 + 3 + 2 and "more rows" in md
     assert counts(t.reports, "status") == {"ok": 1}
     assert check_name("requests.balance") == "requests__balance"
+
+
+def test_input_folder_sensor_fires_on_add_change_remove(tmp_path):
+    from dagster import RunRequest, SkipReason, build_sensor_context
+
+    from gip_pipeline.definitions import input_folder_sensor
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("a")
+    paths = GipPaths(data_dir=str(tmp_path), raw_dir=str(raw))
+
+    def tick(cursor):
+        ctx = build_sensor_context(cursor=cursor, resources={"paths": paths})
+        return input_folder_sensor(ctx), ctx.cursor
+
+    first, cur = tick(None)
+    assert isinstance(first, RunRequest) and cur
+    same, cur2 = tick(cur)
+    assert isinstance(same, SkipReason) and cur2 == cur
+    (raw / "b 报告.txt").write_text("b")
+    added, cur3 = tick(cur)
+    assert isinstance(added, RunRequest) and cur3 != cur
+    (raw / "b 报告.txt").unlink()
+    removed, cur4 = tick(cur3)
+    assert isinstance(removed, RunRequest) and cur4 == cur  # the listing is as it was
