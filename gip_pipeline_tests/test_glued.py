@@ -486,3 +486,12 @@ def test_unit_or_note_in_a_cell_ends_that_cell():
     assert [got[("active_disclosure", "normative_documents", c)].value
             for c in ("issued", "repealed", "in_force")] == [13, 4, 180]
     assert got[("active_disclosure", "administrative_licensing", "decisions")].value == 43
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(hay=st.text(alphabet="本年新收申请数量规章0123", max_size=40),
+       core=st.text(alphabet="本年新收申请数量规章", min_size=6, max_size=14),
+       k=st.integers(min_value=1, max_value=3))
+def test_fuzzy_prefilter_never_changes_the_answer(hay, core, k):
+    from gip_pipeline.extraction import glued as g
+    assert g._fuzzy_find(hay, core, k) == g._sellers(hay, core, k)

@@ -120,6 +120,17 @@ def _fuzzy_find(hay: str, core: str, k: int) -> tuple[int, int] | None:
     longer), so a typo in a label's last character does not leave it behind as noise.
     """
     m = len(core)
+    # Pigeonhole: k edits touch at most k of k+1 disjoint pieces of core, so any match holds
+    # one piece intact. No piece in hay: no match, without the O(len(hay) * m) scan.
+    step = m // (k + 1)
+    if step and not any(core[i * step:(i + 1) * step if i < k else m] in hay for i in range(k + 1)):
+        return None
+    return _sellers(hay, core, k)
+
+
+def _sellers(hay: str, core: str, k: int) -> tuple[int, int] | None:
+    """_fuzzy_find's scan itself (no prefilter)."""
+    m = len(core)
     big = k + 1
     prev = list(range(m + 1))  # D[i][before hay]: a match may start anywhere
     first, ends = None, []
