@@ -73,3 +73,12 @@ scale-out-demo: manifest
 
 benchmarks-md:
 	$(BIN)/python -m gip_pipeline.bench.report
+
+# Extraction accuracy (issue 3/4; minutes, not a test): 2,000 synthetic reports + the real files.
+ACC_DIR ?= data/accuracy
+.PHONY: accuracy
+accuracy:
+	rm -rf $(ACC_DIR)/corpus
+	$(BIN)/gip synth --out $(ACC_DIR)/corpus --n 2000 --seed 11
+	$(BIN)/gip bench accuracy $(ACC_DIR)/corpus > $(ACC_DIR)/synthetic.txt; tail -25 $(ACC_DIR)/synthetic.txt
+	-$(BIN)/gip bench accuracy ../shared/real ../shared/seed
