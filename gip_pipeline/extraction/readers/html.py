@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import lxml.etree
 
@@ -32,21 +31,36 @@ class RawTable:
     rows: list[list["RawCell"]] = field(default_factory=list)
 
 
-@dataclass
 class RawCell:
-    # Content in order: text pieces (one per paragraph-like block; "\n" marks a
-    # soft line break) and nested tables.
-    parts: list["str | RawTable"] = field(default_factory=list)
-    colspan: int = 1
-    rowspan: int = 1  # 0 = to the end of the table (HTML)
+    """Content in order: text pieces (one per paragraph-like block; "\n" marks a soft line
+    break) and nested tables. `parts` is not changed after construction (text and nested are
+    cached; a plain slot cache, as functools.cached_property takes a lock per access)."""
 
-    @cached_property
+    __slots__ = ("parts", "colspan", "rowspan", "_text", "_nested")
+
+    def __init__(self, parts: list["str | RawTable"] | None = None, colspan: int = 1,
+                 rowspan: int = 1):  # rowspan 0 = to the end of the table (HTML)
+        self.parts = parts if parts is not None else []
+        self.colspan = colspan
+        self.rowspan = rowspan
+        self._text: str | None = None
+        self._nested: list[RawTable] | None = None
+
+    @property
     def text(self) -> str:
-        return " ".join(_ws(p) for p in self.parts if isinstance(p, str) and _ws(p))
+        if self._text is None:
+            pieces = (_ws(p) for p in self.parts if isinstance(p, str))
+            self._text = " ".join(x for x in pieces if x)
+        return self._text
 
     @property
     def nested(self) -> list[RawTable]:
-        return [p for p in self.parts if isinstance(p, RawTable) and p.rows]
+        if self._nested is None:
+            self._nested = [p for p in self.parts if isinstance(p, RawTable) and p.rows]
+        return self._nested
+
+    def __repr__(self) -> str:
+        return f"RawCell({self.parts!r}, colspan={self.colspan}, rowspan={self.rowspan})"
 
 
 _WS = re.compile(r"[ \t\r\n\f\v\xa0]+")
@@ -71,6 +85,15 @@ def _place(raw: RawTable) -> tuple[list[list[tuple[RawCell, int, int] | None]], 
             line = slots[i]
             while j < len(line) and line[j] is not None:
                 j += 1
+            if cell.colspan == 1 and cell.rowspan == 1:  # the common cell: one slot
+                if j == len(line):
+                    line.append((cell, i, j))
+                else:
+                    line[j] = (cell, i, j)
+                j += 1
+                if j > width:
+                    width = j
+                continue
             cs = min(max(cell.colspan, 1), MAX_COLSPAN)
             rs = cell.rowspan if cell.rowspan >= 1 else nrows - i
             rs = min(rs, nrows - i)
@@ -94,13 +117,13 @@ def expand(raw: RawTable) -> list[list[Cell]]:
     grid: list[list[Cell]] = []
     for i, line in enumerate(slots):
         out = []
-        for j in range(width):
-            s = line[j] if j < len(line) else None
+        for j, s in enumerate(line):
             if s is None:
                 out.append(Cell(""))  # ragged row: nothing printed here
                 continue
             cell, r0, c0 = s
-            out.append(Cell(cell.text, spanned=(i, j) != (r0, c0)))
+            out.append(Cell(cell.text, None, i != r0 or j != c0))
+        out.extend(Cell("") for _ in range(width - len(line)))
         grid.append(out)
     return grid
 
@@ -262,6 +285,7 @@ _FIELD_LABEL_CELL = re.compile(rf"^\s*({_LABEL_ALT})\s*[:：]?\s*$")
 
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+_BLANK = " \t\r\n\f\v\xa0"  # what _Collector treats as no text
 
 
 def _text_content(el) -> str:
@@ -307,7 +331,7 @@ class _Collector:
         if self.buf:
             s = "".join(self.buf)
             self.buf = []
-            if s.strip(" \t\r\n\f\v\xa0"):
+            if s.strip(_BLANK):
                 self.parts.append(s)
 
 
@@ -350,11 +374,16 @@ def _rows_of(table) -> list:
     return rows
 
 
+_SPAN_RE = re.compile(r"\s*(\d+)")
+
+
 def _span(el, name: str) -> int:
     v = el.get(name)
     if not v:
         return 1
-    m = re.match(r"\s*(\d+)", v)
+    if v.isdigit():
+        return int(v)
+    m = _SPAN_RE.match(v)
     return int(m.group(1)) if m else 1
 
 
@@ -372,13 +401,18 @@ def _read_table(table) -> RawTable:
         for td in tr:
             if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
                 continue
-            col = _Collector(True)
-            col.add(td.text)
-            for child in td:
-                _walk(child, col)
-                col.add(child.tail)
-            col.flush()
-            row.append(RawCell(col.parts, _span(td, "colspan"), _span(td, "rowspan")))
+            if len(td) == 0:  # a leaf cell (most are): its text is its one piece
+                t = td.text
+                parts = [t] if t and t.strip(_BLANK) else []
+            else:
+                col = _Collector(True)
+                col.add(td.text)
+                for child in td:
+                    _walk(child, col)
+                    col.add(child.tail)
+                col.flush()
+                parts = col.parts
+            row.append(RawCell(parts, _span(td, "colspan"), _span(td, "rowspan")))
         if row:
             raw.rows.append(row)
         elif raw.rows:  # an empty <tr> still takes a row where spans run through it
@@ -429,7 +463,9 @@ def _strip_chrome(body) -> None:
         if parent is None:
             continue
         # Cheap pre-check on the first text piece before joining all the text.
-        first = next((t for t in el.itertext() if t.strip(" \t\r\n\xa0")), "")
+        first = el.text
+        if not first or not first.strip(" \t\r\n\xa0"):
+            first = next((t for t in el.itertext() if t.strip(" \t\r\n\xa0")), "")
         if not first or first.lstrip(" \t\r\n\xa0")[0] not in _CHROME_FIRST:
             continue
         text = _text_content(el)
