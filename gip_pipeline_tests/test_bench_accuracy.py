@@ -387,3 +387,22 @@ def test_formats_option_scores_only_those_forms(tmp_path):
     write_truth(d / "truth" / "a.txt.json", TRUTH3, form="pipe")
     code, out = run_cli([d, "--json", "--formats", "txt"], parser)
     assert json.loads(out)["totals"]["files"] == 0 and code == 2
+
+
+def test_consistent_blanks_count_as_zero_apart_from_proven_ones(truth_of):
+    t = truth_of({"review_litigation": {"litigation_after_reconsideration": {"total": 0, "upheld": 0}}})
+    cells = [("review_litigation", "litigation_after_reconsideration", "total", None, ""),
+             ("review_litigation", "litigation_after_reconsideration", "upheld", None, "")]
+    s = score(result(cells, findings=[
+        ("review_litigation.blanks_as_zero", "info", "review_litigation",
+         ["litigation_after_reconsideration.total"]),
+        ("review_litigation.blanks_as_zero_consistent", "info", "review_litigation",
+         ["litigation_after_reconsideration.upheld"])]), t)
+    assert (s.right, s.right_blank_zero, s.right_blank_zero_consistent) == (2, 2, 1)
+    # a check named for another table, or a look-alike name, is no evidence
+    s = score(result(cells, findings=[
+        ("requests.blanks_as_zero", "info", "review_litigation",
+         ["litigation_after_reconsideration.total"]),
+        ("review_litigation.blanks_as_zero_guess", "info", "review_litigation",
+         ["litigation_after_reconsideration.upheld"])]), t)
+    assert s.right == 0

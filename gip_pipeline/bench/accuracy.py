@@ -82,6 +82,7 @@ class Tally:
     cells_scored: int = 0
     right: int = 0
     right_blank_zero: int = 0
+    right_blank_zero_consistent: int = 0
     right_ambiguous_null: int = 0
     right_blank_null: int = 0
     wrong: int = 0
@@ -101,6 +102,7 @@ class Tally:
         self.cells_scored += s.cells_scored
         self.right += s.right
         self.right_blank_zero += s.right_blank_zero
+        self.right_blank_zero_consistent += s.right_blank_zero_consistent
         self.right_ambiguous_null += s.right_ambiguous_null
         self.right_blank_null += s.right_blank_null
         self.wrong += len(s.wrong)
@@ -251,6 +253,7 @@ class _TextWriter:
         per = f"{t.ms / t.files:.0f}" if t.files else "n/a"
         self.w(f"{name}\tfiles {t.files} (passed {t.passed}, failed {t.files - t.passed}, crashed {t.crashed})"
                f"\tcells {t.cells_scored}: right {t.right} ({acc}; by blank-zero evidence {t.right_blank_zero}"
+               + (f" (consistent only {t.right_blank_zero_consistent})" if t.right_blank_zero_consistent else "")
                + (f"; ambiguous, null {t.right_ambiguous_null}" if t.right_ambiguous_null else "")
                + (f"; printed blank, null {t.right_blank_null}" if t.right_blank_null else "")
                + f"), wrong {t.wrong} (numbers {t.wrong_numbers}), missing {t.missing}"

@@ -14,9 +14,10 @@ text, never as a number it did not see, so null-and-blank is right there (counte
 
 Scoring is strict: a cell is right only when the value printed by `gip parse` equals the
 truth value. A blank cell (value null, raw blank) is never taken as 0, except where the
-report itself proves it: a `<table>.blanks_as_zero` finding whose `cells` ("row.col") name
-that cell (the identities force it to be zero); those are counted apart. A blanks_as_zero
-finding without a `cells` list proves no cell.
+report itself gives the evidence: a `<table>.blanks_as_zero` finding whose `cells` ("row.col")
+name that cell (the identities force it to be zero), or the weaker
+`<table>.blanks_as_zero_consistent` (every identity holds with it read as zero); those are counted
+apart, the weaker class separately again. A finding without a `cells` list names no cell.
 """
 
 from __future__ import annotations
@@ -146,7 +147,8 @@ class FileScore:
     error: str | None = None  # the parser raised: nothing was scored against its output
     cells_scored: int = 0
     right: int = 0
-    right_blank_zero: int = 0  # of `right`: blank cells right only by the blanks-as-zero finding
+    right_blank_zero: int = 0  # of `right`: blank cells right only by the blanks-as-zero findings
+    right_blank_zero_consistent: int = 0  # of those: by the weaker `_consistent` evidence only
     right_ambiguous_null: int = 0  # of `right`: null where the truth says no reader can split the cell
     right_blank_null: int = 0  # of `right`: null for a cell printed empty (synthetic blank_cells)
     wrong: list[CellIssue] = field(default_factory=list)
@@ -183,6 +185,7 @@ class FileScore:
             "status_mismatch": self.status_mismatch, "reason": self.reason, "error": self.error,
             "cells_scored": self.cells_scored, "right": self.right,
             "right_blank_zero": self.right_blank_zero,
+            "right_blank_zero_consistent": self.right_blank_zero_consistent,
             "right_ambiguous_null": self.right_ambiguous_null,
             "right_blank_null": self.right_blank_null,
             "wrong_numbers": self.wrong_numbers, "layout": self.layout,
@@ -254,7 +257,7 @@ def score(result: dict[str, Any], truth: Truth, ms: float = 0.0) -> FileScore:
                 verdicts.append("ambiguous_null")
             elif value is None and _is_blank(raw) and _is_number(expected) and expected == 0 \
                     and key in proven_zero:
-                verdicts.append("blank_zero")
+                verdicts.append("blank_zero" if proven_zero[key] == "proven" else "blank_zero_consistent")
             elif value is None and _is_blank(raw) and key in truth.blank:
                 verdicts.append("blank_null")
             else:
@@ -264,8 +267,9 @@ def score(result: dict[str, Any], truth: Truth, ms: float = 0.0) -> FileScore:
         if verdicts[-1] == "wrong":
             continue
         s.right += 1
-        if "blank_zero" in verdicts:
+        if "blank_zero" in verdicts or "blank_zero_consistent" in verdicts:
             s.right_blank_zero += 1
+            s.right_blank_zero_consistent += "blank_zero" not in verdicts
         elif "ambiguous_null" in verdicts:
             s.right_ambiguous_null += 1
         elif "blank_null" in verdicts:
@@ -285,17 +289,28 @@ def score(result: dict[str, Any], truth: Truth, ms: float = 0.0) -> FileScore:
     return s
 
 
-def proven_zero_cells(findings: list[dict[str, Any]]) -> set[CellKey]:
-    """(table, row, col) of the blank cells a report's `<table>.blanks_as_zero` findings prove
-    zero, from each finding's `cells` ("row.col"); a finding without the list proves none."""
-    out: set[CellKey] = set()
+def proven_zero_cells(findings: list[dict[str, Any]]) -> dict[CellKey, str]:
+    """Blank cells the report's own evidence reads as zero, by evidence class: the
+    `<table>.blanks_as_zero` finding (identities force them to 0: "proven") and the weaker
+    `<table>.blanks_as_zero_consistent` (every identity holds with them read as 0: "consistent"),
+    from each finding's `cells` ("row.col"); a finding without the list names no cell."""
+    from gip_pipeline.extraction.validate import BLANKS_CONSISTENT_CHECK, BLANKS_PROVEN_CHECK
+
+    out: dict[CellKey, str] = {}
     for f in findings:
-        if BLANK_ZERO_CHECK not in str(f.get("check", "")) or not f.get("table"):
+        table, check = f.get("table"), str(f.get("check", ""))
+        if not table:
+            continue
+        if check == f"{table}.{BLANKS_PROVEN_CHECK}":
+            kind = "proven"
+        elif check == f"{table}.{BLANKS_CONSISTENT_CHECK}":
+            kind = "consistent"
+        else:
             continue
         for rc in f.get("cells") or ():
             row, _, col = str(rc).partition(".")
-            if row and col:
-                out.add((f["table"], row, col))
+            if row and col and out.get((table, row, col)) != "proven":
+                out[(table, row, col)] = kind
     return out
 
 
