@@ -302,8 +302,13 @@ def expected_cells(era: str) -> list[tuple[str, str, str]]:
     return out
 
 
+# (table, col) -> Column: column_def is on the glued decoder's hot path (a scan per call).
+_COLUMN_DEFS: dict[tuple[str, str], Column] = {(t.key, c.key): c for t in TABLES for c in t.columns}
+
+
 def column_def(table: str, col: str) -> Column:
-    return TABLES_BY_KEY[table].column(col)
+    c = _COLUMN_DEFS.get((table, col))
+    return c if c is not None else TABLES_BY_KEY[table].column(col)  # unknown: KeyError as before
 
 
 # ---------------------------------------------------------------- identities

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from gip_pipeline import schema
 from gip_pipeline.extraction.normalize import normalize_text
@@ -78,24 +79,41 @@ def _dedupe(keys: list[Key]) -> tuple[Key, ...]:
 
 
 def _instance_terms(era: str, values: Mapping[Key, object]):
-    """(identity, over, key, left keys, right keys) per instance, as Identity.over says."""
+    """(identity, key, left keys, right keys) per instance, as Identity.over says."""
     printed_rows = {(k[0], k[1]) for k in values}
-    printed_cols = {(k[0], k[2]) for k in values}
+    # The instances depend on the values only through these two facts: which crosswalks apply
+    # (a 2021 single （六） row) and which optional columns are printed; cached on them, as the
+    # glued decoder asks for the instances of many candidate readings of one report.
+    xw_on = tuple(sorted((t, combined) for t in schema.TABLES_BY_KEY for combined, parts
+                         in schema.ERA_CROSSWALK.items()
+                         if era == "2021" and (t, combined) in printed_rows
+                         and not any((t, p) in printed_rows for p in parts)))
+    opt = tuple(sorted((t, c) for t, cols in schema.OPTIONAL_COLUMNS.items() for c in cols
+                       if any(k[0] == t and k[2] == c for k in values)))
+    return _instance_terms_cached(era, xw_on, opt)
+
+
+@lru_cache(maxsize=256)
+def _instance_terms_cached(era: str, xw_on: tuple[tuple[str, str], ...],
+                           opt_printed: tuple[tuple[str, str], ...]):
+    printed_rows = set(xw_on)
+    out = []
     for ident in schema.identities_for(era):
         t = schema.TABLES_BY_KEY[ident.table]
         xw = _crosswalk_rows(t.key, era, printed_rows)
         if ident.over == "columns":
             for c in t.columns:
-                if c.key in schema.OPTIONAL_COLUMNS.get(t.key, ()) and (t.key, c.key) not in printed_cols:
+                if c.key in schema.OPTIONAL_COLUMNS.get(t.key, ()) and (t.key, c.key) not in opt_printed:
                     continue
                 left = _dedupe([(t.key, xw.get(r, r), c.key) for r in ident.left])
                 right = _dedupe([(t.key, xw.get(r, r), c.key) for r in ident.right])
-                yield ident, c.key, left, right
+                out.append((ident, c.key, left, right))
         else:
             rows = list(dict.fromkeys(xw.get(r.key, r.key) for r in t.rows_for(era)))
             for r in rows:
-                yield (ident, r, tuple((t.key, r, c) for c in ident.left),
-                       tuple((t.key, r, c) for c in ident.right))
+                out.append((ident, r, tuple((t.key, r, c) for c in ident.left),
+                            tuple((t.key, r, c) for c in ident.right)))
+    return tuple(out)
 
 
 def _sum(keys: tuple[Key, ...], values: Mapping[Key, Number | None]) -> Number | None:
