@@ -420,3 +420,16 @@ def test_glued_ambiguity_in_truth_matches_the_decoder(tmp_path, units):
         assert warned == marked, (t["file"], marked, warned)
         seen.add(bool(marked))
     assert seen == {True, False}
+
+
+def test_organs_report_only_for_years_their_region_is_in_force(tmp_path):
+    # 白杨市-like: a region set up in 2022 has no 2019-2021 report.
+    regions = [dict(code="659099", name="新设市", level="county", parent_code="650000",
+                    province_code="650000", prefecture_code=None, valid_from=2022, valid_to=None),
+               dict(code="650000", name="新疆维吾尔自治区", level="province", parent_code=None,
+                    province_code="650000", prefecture_code=None)]
+    gen.generate(tmp_path, 12, 3, forms=("md",), regions=regions, opts=gen.Options(error_rate=0))
+    years = [json.loads(p.read_text(encoding="utf-8"))["report"]["year"]
+             for p in tmp_path.glob("*.truth.json")
+             if json.loads(p.read_text(encoding="utf-8"))["report"]["region_code"] == "659099"]
+    assert years and min(years) >= 2022

@@ -67,13 +67,17 @@ def plan(rng: random.Random, organs: list[Organ], n: int, years: list[int]) -> l
     for oi, organ in enumerate(organs):
         if left <= 0:
             break
+        # Only years the organ's region is in force: no report of a city before it was set up.
+        own = [y for y in years if organ.in_force(y)]
+        if not own:
+            continue
         # Short runs mostly; the last organs take longer runs if organs run short.
         want = rng.choice((1, 2, 3, 4, 5, 7)) if len(organs) - oi > left / 2 else len(years)
-        start = rng.choice(years)
+        start = rng.choice(own)
         run = [start]
-        while run[-1] + 1 in years and len(run) < min(left, want):
+        while run[-1] + 1 in own and len(run) < min(left, want):
             run.append(run[-1] + 1)
-        while run[0] - 1 in years and len(run) < min(left, want):
+        while run[0] - 1 in own and len(run) < min(left, want):
             run.insert(0, run[0] - 1)
         out.append((organ, run))
         left -= len(run)

@@ -36,9 +36,19 @@ class Organ:
     organ_kind: str
     scale: float  # median of new requests per year
     province_code: str
+    # Years the region is in force (GB/T 2260 valid_from/valid_to): a city set up in 2022 has
+    # no report for 2019. None: unbounded.
+    valid_from: int | None = None
+    valid_to: int | None = None
+
+    def in_force(self, year: int) -> bool:
+        return (self.valid_from is None or self.valid_from <= year) and \
+            (self.valid_to is None or year <= self.valid_to)
 
 
-def _get(r: Any, key: str) -> Any:
+def _get(r: Any, key: str, default: Any = ...) -> Any:
+    if default is not ...:
+        return r.get(key, default) if isinstance(r, dict) else getattr(r, key, default)
     return r[key] if isinstance(r, dict) else getattr(r, key)
 
 
@@ -99,5 +109,6 @@ def make_organs(regions: Sequence[Any], rng: random.Random, n: int) -> list[Orga
         code = _get(region, "code")
         scale = _LEVEL_MEDIAN[lv] * _KIND_FACTOR[kind] * factor
         out[name] = Organ(name, code, rname, lv, kind, scale,
-                          _get(region, "province_code") or code[:2] + "0000")
+                          _get(region, "province_code") or code[:2] + "0000",
+                          _get(region, "valid_from", None), _get(region, "valid_to", None))
     return list(out.values())
