@@ -84,6 +84,7 @@ class _Text:
         return self.idx[c_end - 1] + 1 if c_end > 0 else 0
 
 
+@lru_cache(maxsize=4096)  # called again and again on the same schema labels
 def _compact(s: str) -> str:
     return "".join(ch for ch in s.translate(_FOLD) if ch not in _SKIP)
 
