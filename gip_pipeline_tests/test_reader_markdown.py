@@ -400,3 +400,14 @@ def test_group_label_from_a_stray_line_reads_the_generic_label_after_it():
              "| 3.其他 |  |  |  |  |  |  |  |\n")
     rows = grid(only_table(doc))
     assert rows[-1] == ["3.其他"] + [""] * 7
+
+
+def test_a_lost_heading_does_not_merge_two_tables():
+    # `???` where 三、收到和处理… was: the requests table must not join section 二's table
+    # (its rows would be measured against section 二's three-value width).
+    doc = md("| 规章 | 0 | 0 | 0 |\n|---|---|---|---|\n| 行政规范性文件 | 4 | 4 | 64 |\n\n???\n\n"
+             "| （本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和） | 申请人情况 |\n|---|---|\n"
+             "| 二、上年结转政府信息公开申请数量 |  |  |  |  |  |  |  |\n"
+             "| 一、本年新收政府信息公开申请数量 | 13 | 2 | 0 | 0 | 0 | 0 | 15 |\n")
+    assert len(doc.tables) == 2
+    assert grid(doc.tables[1])[1] == ["二、上年结转政府信息公开申请数量"] + [""] * 7

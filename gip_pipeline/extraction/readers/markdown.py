@@ -247,6 +247,16 @@ def _fragments(lines: list[_Line]) -> list[tuple[int, int]]:
     return out
 
 
+# Header words that only the first row of a section 三 or 四 table prints: a fragment opening
+# with one starts a new table even where the heading between them was lost (`???`).
+_TABLE_START_WORDS = ("申请人情况", "勾稽关系", "行政诉讼")
+
+
+def _starts_table(lines: list[_Line], frag: tuple[int, int]) -> bool:
+    first = next((l for l in lines[frag[0]:frag[1]] if l.kind == "row"), None)
+    return first is not None and any(w in c for c in first.cells or () for w in _TABLE_START_WORDS)
+
+
 def _mergeable_gap(gap: list[_Line]) -> bool:
     content = [l for l in gap if l.kind != "blank"]
     if len(content) > _MAX_GAP_LINES:
@@ -276,7 +286,7 @@ def _blocks(lines: list[_Line], stray: StrayMode) -> list:
     # between them holds only blank lines, footers, footnotes, non-table headings and labels.
     groups: list[list[tuple[int, int]]] = []
     for f in frags:
-        if groups and _mergeable_gap(lines[groups[-1][-1][1]:f[0]]):
+        if groups and _mergeable_gap(lines[groups[-1][-1][1]:f[0]]) and not _starts_table(lines, f):
             groups[-1].append(f)
         else:
             groups.append([f])
