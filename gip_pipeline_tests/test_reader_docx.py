@@ -156,6 +156,17 @@ def test_corrupt_and_foreign_files_are_unreadable(merged_docx):
             read(data, f"{why}.docx")
 
 
+def test_unsupported_zip_version_is_unreadable(merged_docx):
+    # A damaged central directory claiming "version needed to extract" 20.9: zipfile raises
+    # NotImplementedError when opening the archive; that is an unreadable file, not a crash.
+    data = bytearray(merged_docx)
+    k = data.find(b"PK\x01\x02")
+    assert k >= 0
+    data[k + 6:k + 8] = (209).to_bytes(2, "little")
+    with pytest.raises(Unreadable):
+        read(bytes(data), "version.docx")
+
+
 def test_zip_bomb_refused_before_inflating(merged_docx):
     big = b"\0" * (MAX_UNCOMPRESSED + 1024)
     bomb = io.BytesIO()

@@ -39,7 +39,8 @@ _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
 def _check_package(data: bytes) -> None:
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError):
+    # NotImplementedError: a damaged header claiming a zip version zipfile does not support
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
         raise Unreadable("The file is not a valid DOCX (not a readable zip archive).") from None
     with z:
         infos = z.infolist()

@@ -286,6 +286,7 @@ _FIELD_LABEL_CELL = re.compile(rf"^\s*({_LABEL_ALT})\s*[:：]?\s*$")
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 _BLANK = " \t\r\n\f\v\xa0"  # what _Collector treats as no text
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _text_content(el) -> str:
@@ -524,7 +525,9 @@ def read(data: bytes, name: str) -> Document:
     if controls > max(5, len(text[:20000]) // 100) or (not dec.strict and "\ufffd" in text[:20000]
                                                        and text.count("\ufffd") > len(text) // 50):
         raise Unreadable("The file holds binary data, not a text page.")
-    text = text.replace("\x00", "")
+    # lxml refuses to set text holding characters XML cannot carry (NUL, C0 controls, lone
+    # surrogates, U+FFFE/F): a damaged page drops them here rather than failing later.
+    text = _NOT_XML.sub(" ", text.replace("\x00", ""))
     # lxml refuses str input that carries an XML encoding declaration.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():
