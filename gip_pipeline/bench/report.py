@@ -73,7 +73,7 @@ def targets_rows(b: dict) -> list[tuple[str, str, str, str, str, str]]:
         rows.append(("warehouse load + dbt build, 100,000 reports", "-", "≤ 120 s", NOT_RUN, NOT_RUN, NOT_RUN))
     inc = b.get("incremental")
     if inc:
-        v = inc["seconds_to_marts_median"]
+        v = _median([_to_marts(r) for r in inc["runs"]])
         ok = all(s == "SUCCESS" for s in inc["status"])
         rows.append((f"one new file into a {inc['base_documents']:,}-report warehouse, to updated marts",
                      "-", "≤ 30 s", f"{_num(v)} s (whole run {inc['seconds_median']:.1f} s)",
@@ -81,6 +81,24 @@ def targets_rows(b: dict) -> list[tuple[str, str, str, str, str, str]]:
     else:
         rows.append(("one new file into a 10,000-report warehouse", "-", "≤ 30 s", NOT_RUN, NOT_RUN, NOT_RUN))
     return rows
+
+
+def _median(xs):
+    import statistics
+
+    return statistics.median(xs) if xs else None
+
+
+def _to_marts(run: dict) -> float:
+    """Run wall time minus the export steps (they run last): marts built and published."""
+    exports = sum(v for k, v in run["steps"].items() if k == "exports" or k.startswith("out_"))
+    return round(run["seconds"] - exports, 2)
+
+
+def _stages(run: dict) -> dict:
+    from gip_pipeline.bench.pipeline import stage_totals
+
+    return stage_totals(run["steps"])
 
 
 def _table(head: tuple, rows: list[tuple]) -> list[str]:
@@ -137,7 +155,7 @@ def render(b: dict) -> str:
         r = full["runs"][0]
         lines += [f"## Whole pipeline, {full['documents']:,} documents (run {full.get('when', '?')})", "",
                   "Seconds per stage, from the Dagster run's step events (extraction steps summed):", ""]
-        lines += _table(("stage", "seconds"), sorted(r.get("stages", {}).items(), key=lambda kv: -kv[1]))
+        lines += _table(("stage", "seconds"), sorted(_stages(r).items(), key=lambda kv: -kv[1]))
         lines += ["", f"Wall time {r['seconds']:.1f} s, run status {r.get('status')}, peak memory of the "
                   f"process tree {r['peak_tree_rss_mb']:.0f} MB.", ""]
     ld = b.get("load100k")
@@ -154,8 +172,8 @@ def render(b: dict) -> str:
     if inc:
         lines += [f"## One new file (run {inc.get('when', '?')})", ""]
         lines += _table(("run", "to marts s", "whole run s", "status", "stages"),
-                        [(i + 1, r["seconds_to_marts"], r["seconds"], r["status"],
-                          ", ".join(f"{k} {v}" for k, v in r.get("stages", {}).items()))
+                        [(i + 1, _to_marts(r), r["seconds"], r["status"],
+                          ", ".join(f"{k} {v}" for k, v in _stages(r).items()))
                          for i, r in enumerate(inc["runs"])])
         lines += [""]
     so = b.get("scale_out")
