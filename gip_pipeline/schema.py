@@ -85,16 +85,30 @@ class TableDef:
         return tuple(r for r in self.rows if era in r.eras)
 
     def row(self, key: str) -> Row:
-        for r in self.rows:
-            if r.key == key:
-                return r
-        raise KeyError(key)
+        # by key in O(1): called per cell by the tidy layer and the decoders
+        r = _index(self, "rows").get(key)
+        if r is None:
+            raise KeyError(key)
+        return r
 
     def column(self, key: str) -> Column:
-        for c in self.columns:
-            if c.key == key:
-                return c
-        raise KeyError(key)
+        c = _index(self, "columns").get(key)
+        if c is None:
+            raise KeyError(key)
+        return c
+
+
+_INDEXES: dict[tuple[int, str], tuple[TableDef, dict]] = {}
+
+
+def _index(t: TableDef, what: str) -> dict:
+    """key -> Row/Column of a (frozen, hence unchanging) table definition, built once."""
+    k = (id(t), what)
+    hit = _INDEXES.get(k)
+    if hit is None or hit[0] is not t:  # the table kept alongside: an id() is never reused wrongly
+        hit = (t, {x.key: x for x in getattr(t, what)})
+        _INDEXES[k] = hit
+    return hit[1]
 
 
 # ---------------------------------------------------------------- section 二
@@ -477,9 +491,16 @@ PUBLICATION_DEADLINE: dict[str, tuple[int, int]] = {
 }
 
 
+# Built once: these are called per cell by the tidy layer (a tuple rebuilt per call was the cost).
+_ALL_ROW_KEYS = {t.key: tuple(r.key for r in t.rows) for t in TABLES}
+_ALL_COL_KEYS = {t.key: tuple(c.key for c in t.columns) for t in TABLES}
+
+
 def all_row_keys(table: str) -> tuple[str, ...]:
-    return tuple(r.key for r in TABLES_BY_KEY[table].rows)
+    keys = _ALL_ROW_KEYS.get(table)
+    return keys if keys is not None else tuple(r.key for r in TABLES_BY_KEY[table].rows)
 
 
 def all_col_keys(table: str) -> tuple[str, ...]:
-    return tuple(c.key for c in TABLES_BY_KEY[table].columns)
+    keys = _ALL_COL_KEYS.get(table)
+    return keys if keys is not None else tuple(c.key for c in TABLES_BY_KEY[table].columns)
