@@ -50,13 +50,20 @@ def test_replicate_tables_new_ids_distinct_organs():
     import polars as pl
 
     reports = pl.DataFrame({"report_id": ["aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"], "organ": ["甲", "乙"],
-                            "source_file": ["a.pdf", "b.html"]})
+                            "source_file": ["a.pdf", "b.html"], "sha256": ["a" * 64, "b" * 64],
+                            "duplicate_of": [None, "aaaaaaaaaaaaaaaa"]})
     cells = pl.DataFrame({"report_id": ["aaaaaaaaaaaaaaaa"] * 3 + ["bbbbbbbbbbbbbbbb"],
                           "value": [1.0, None, 3.0, 4.0]})
     out = bp.replicate_tables({"reports": reports, "cells": cells}, 5)
     assert out["reports"].height == 5
     assert out["reports"]["report_id"].n_unique() == 5
     assert out["reports"]["organ"].n_unique() == 5
+    assert out["reports"]["sha256"].n_unique() == 5
+    assert out["reports"]["sha256"].str.slice(0, 16).to_list() == out["reports"]["report_id"].to_list()
+    # a copy's duplicate link points at the same copy of the report it duplicates
+    linked = out["reports"].filter(pl.col("duplicate_of").is_not_null())
+    assert linked["duplicate_of"].is_in(out["reports"]["report_id"].implode()).all()
+    assert (linked["duplicate_of"].str.slice(12) == linked["report_id"].str.slice(12)).all()
     # Each copy of a report brings all its cells, nulls kept null.
     assert out["cells"].height == 3 * 3 + 2 * 1
     assert out["cells"]["value"].null_count() == 3

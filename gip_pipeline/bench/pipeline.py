@@ -317,12 +317,19 @@ def replicate_tables(tables: dict, target_reports: int) -> dict:
     for k in range(copies):
         take = min(n0, target_reports - k * n0)
         ids = reports["report_id"].head(take)
-        new_id = (pl.col("report_id") + pl.lit(f"{k:04x}")).str.slice(0, 12) + pl.lit(f"{k:04x}")
+        def new_id(col: str) -> pl.Expr:  # 12 hex of the old id + 4 of the copy number
+            return pl.col(col).str.slice(0, 12) + pl.lit(f"{k:04x}")
         for name, frame in tables.items():
             if "report_id" not in frame.columns:
                 continue
             f = frame.filter(pl.col("report_id").is_in(ids.implode())) if take < n0 else frame
-            f = f.with_columns(new_id.alias("report_id"))
+            # Every key that names a report changes with it (ids, links, the file hash),
+            # so the copies are distinct reports to every uniqueness test.
+            f = f.with_columns(new_id("report_id").alias("report_id"))
+            if "duplicate_of" in f.columns:
+                f = f.with_columns(new_id("duplicate_of").alias("duplicate_of"))
+            if "sha256" in f.columns:
+                f = f.with_columns((new_id("sha256") + pl.col("sha256").str.slice(16)).alias("sha256"))
             if name == "reports":
                 f = f.with_columns((pl.col("organ") + pl.lit(f"·{k:03d}")).alias("organ"))
             if "source_file" in f.columns:
