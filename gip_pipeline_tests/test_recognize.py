@@ -281,3 +281,63 @@ def test_fit_never_guesses_between_two_shifts():
     # [3, "", "", "", "", 3 | 3] breaks its own row total, so nothing is taken
     row = cells("", "3", "", "", "", "", "3", "3")
     assert _fit(row, 7) is not None and _fit(row, 7, check) is None
+
+
+def other_handling_on_its_own_line(sub_rows: int, total_on_own_line: bool = False) -> list[list[str]]:
+    """A 2021 table whose （六）其他处理 label stands alone, followed by label-less value rows."""
+    vals = default_requests()
+    out = []
+    for r in requests_rows(values=vals):
+        if r[:1] == ["（六）其他处理"]:
+            out.append(["（六）其他处理"])
+            if sub_rows == 1:
+                out.append(["1", "0", "0", "0", "0", "0", "1"])
+            else:
+                out += [vals[k] for k in schema.OTHER_ROWS_2021]
+        elif len(r) == 8 and r[0] in [schema.REQUESTS.row(k).label for k in schema.OTHER_ROWS_2021[1:]]:
+            continue
+        elif total_on_own_line and r[:1] == [schema.REQUESTS.row("total_handled").label]:
+            out += [r[:1], r[1:]]
+        else:
+            out.append(r)
+    return out
+
+
+def test_2021_other_handling_label_alone_then_one_value_row():
+    # 21 cells were missing in the 2,000-report corpus: the scanner took （六） for the group
+    # header and waited for its three sub-rows.
+    for total_alone in (False, True):
+        rows = other_handling_on_its_own_line(1, total_alone)
+        rec = recognize(Document("md", [table(ad_rows_2021()), table(rows), table(rl_rows())]), 2023)
+        got = cells_of(rec)
+        assert got[("requests", "other_handling", "natural_person")].value == 1
+        assert got[("requests", "other_handling", "total")].value == 1
+        assert got[("requests", "total_handled", "total")].value == 5
+        assert not set(schema.OTHER_ROWS_2021) & {c.row for c in rec.cells}
+        assert not [f for f in rec.findings if f.severity != "info"], rec.findings
+        assert any(f.check == "requests.other_handling_single_row" for f in rec.findings)
+
+
+def test_2021_other_handling_label_alone_then_three_label_less_sub_rows():
+    vals = default_requests()
+    rows = other_handling_on_its_own_line(3)
+    rec = recognize(Document("md", [table(ad_rows_2021()), table(rows), table(rl_rows())]), 2023)
+    got = cells_of(rec)
+    for k in schema.OTHER_ROWS_2021:
+        assert [got[("requests", k, c)].value for c in REQ_COLS] == [int(x) for x in vals[k]]
+    assert ("requests", "other_handling", "total") not in got
+    assert not any(f.check == "requests.other_handling_single_row" for f in rec.findings)
+
+
+def test_2019_other_handling_alone_amid_rows_that_do_not_fit_is_left_out_not_a_crash():
+    rows = []
+    for r in requests_rows("2019", drop_labels=("not_processed_excessive", "not_processed_confirmation")):
+        if r[:1] == ["（六）其他处理"]:
+            rows += [r[:1], r[1:], ["9"] * 7]  # an extra label-less row: the gap cannot fit
+        else:
+            rows.append(r)
+    rec = recognize(Document("md", [table(rows)]), 2019)
+    assert rec.era == "2019"
+    assert not any(c.value == 9 for c in rec.cells)
+    assert ("requests", "other_handling", "total") not in cells_of(rec)
+    assert any(f.check == "requests.unplaced_rows" for f in rec.findings)

@@ -298,7 +298,10 @@ class _Scanner:
                 if g:
                     self.group = g
                     self.context = REQ
-                    self.pending = []
+                    # （六）其他处理 alone may be a 2021 report's one （六） row with its numbers on
+                    # the next line: kept so a label-less row below reads as other_handling (soft,
+                    # so three label-less sub-rows still fit by position).
+                    self.pending = [g] if g == _OTHER_HANDLING.label else []
                 else:
                     self.pending = (self.pending + [" ".join(labels)])[-2:]
                     for t in (REQ, AD):
@@ -346,10 +349,7 @@ class _Scanner:
         # A 2021-era report printing （六）其他处理 as one row: it is other_handling.
         for text, _ in cands:
             if match_group(text, REQ) == _OTHER_HANDLING.label:
-                self._assign_row(REQ, _OTHER_HANDLING.key, None, values, text)
-                self.findings.append(Finding(
-                    "requests.other_handling_single_row", "info", REQ,
-                    f"（六）其他处理 printed as one row in a {self.era}-era table: read as other_handling"))
+                self._assign_row(REQ, _OTHER_HANDLING.key, None, values, text, soft=not labels)
                 return
         label = " ".join(labels or self.pending)
         # Section 四's one data row of 15 numbers (possibly split over rows).
@@ -498,7 +498,9 @@ def _fit_soft(run: list[_Entry], lo: int, hi: int, order: list[str], pos: dict[s
         out.extend(got)
         if e is not None:
             out.append(e.key)
-            cur = stop + 1
+            # one 2021 （六） row stands for all three sub-rows
+            cur = pos.get(schema.OTHER_ROWS_2021[-1], stop) if e.key == _OTHER_HANDLING.key else stop
+            cur += 1
         pending = []
     return out
 
@@ -607,6 +609,10 @@ def recognize(doc: Document, year: int | None = None) -> Recognition:
                     _emit(rec, AD, r.key, c, v)
         rec.tables_found.add(AD)
     req_rows = _resolve_requests(sc, era, rec) if sc.req_entries else {}
+    if era == "2021" and _OTHER_HANDLING.key in req_rows:
+        rec.findings.append(Finding(
+            "requests.other_handling_single_row", "info", REQ,
+            "（六）其他处理 printed as one row in a 2021-era table: read as other_handling"))
     if req_rows:
         cols = [c for c in schema.all_col_keys(REQ)
                 if c != "legal_person_subtotal" or "legal_person_subtotal" in sc.req_cols]
