@@ -4,7 +4,7 @@ warehouse_snapshot, out_*."""
 from gip_pipeline.assets.core import core_parsed_reports, core_tables, raw_report_files
 from gip_pipeline.assets.dbt import dbt_resource, gip_dbt_models
 from gip_pipeline.assets.exports import export_assets
-from gip_pipeline.assets.resources import GipPaths
+from gip_pipeline.assets.resources import PARQUET_IO, GipPaths, ParquetFrames
 from gip_pipeline.assets.warehouse import warehouse_load, warehouse_snapshot
 
 ALL_ASSETS = [raw_report_files, core_parsed_reports, core_tables, warehouse_load, gip_dbt_models,
@@ -12,7 +12,9 @@ ALL_ASSETS = [raw_report_files, core_parsed_reports, core_tables, warehouse_load
 
 
 def default_resources(paths: GipPaths | None = None) -> dict:
-    return {"paths": paths or GipPaths(), "dbt": dbt_resource()}
+    paths = paths or GipPaths()
+    return {"paths": paths, "dbt": dbt_resource(),
+            PARQUET_IO: ParquetFrames(data_dir=paths.data_dir)}
 
 
 __all__ = ["ALL_ASSETS", "GipPaths", "default_resources"]

@@ -10,13 +10,14 @@ from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, Asset
 
 from gip_pipeline import schema
 from gip_pipeline.assets.preview import counts, markdown_table
-from gip_pipeline.assets.resources import GipPaths
+from gip_pipeline.assets.resources import PARQUET_IO, GipPaths
 from gip_pipeline.extraction.batch import EXTRACTOR_VERSION, Batch, extract_files
 from gip_pipeline.extraction.result import ParseResult
 from gip_pipeline.raw import EXTENSION_FORMATS, RawFile, discover, jobs_for
 from gip_pipeline.raw.accounting import link_duplicates, rejected_files, report_files
 from gip_pipeline.tidy import build_tidy
-from gip_pipeline.tidy.identities import evaluate, identity_checks, summarise
+from gip_pipeline.tidy.identities import identity_checks, summarise
+from gip_pipeline.tidy.shards import ShardBuild, build_shard, read_shards
 
 # Extraction fans out over a fixed number of steps (every executor, dask included, can plan
 # them up front); read at definition load, so every worker must see the same value.
@@ -68,18 +69,35 @@ def shard_of(raw: RawFile, n: int | None = None) -> int:
     return int(raw.sha256[:8], 16) % (n or EXTRACT_SHARDS)
 
 
+def shard_files(files: list[RawFile], k: int, n: int | None = None) -> list[RawFile]:
+    return [f for f in files if shard_of(f, n) == k]
+
+
+def build_shard_tables(files: list[RawFile], paths: GipPaths, name: str) -> ShardBuild:
+    """Extract and tidy one shard's files into Parquet (tidy.shards): only reports the previous
+    generation does not hold are extracted (cached by content + extractor version) and tidied."""
+    def results_for(todo: list[RawFile]):
+        done = extract_raw_files(todo, paths)
+        return done.results, {"n_cached": done.n_cached, "n_parsed": done.n_extracted,
+                              "n_timeouts": done.n_timeouts, "n_crashes": done.n_crashes,
+                              "n_workers_started": done.n_workers_started}
+
+    return build_shard(files, paths.tidy_shards(), name, results_for)
+
+
 def _shard_op(k: int):
-    @op(name=f"extract_shard_{k}", description=f"Extract the files of shard {k} of "
-        f"{EXTRACT_SHARDS} (by content hash): cached by content and extractor version, parsed "
-        "in worker processes, each file bounded in time and memory.")
+    @op(name=f"extract_shard_{k}", description=f"Extract and tidy the files of shard {k} of "
+        f"{EXTRACT_SHARDS} (by content hash) into Parquet: reports unchanged since the last run "
+        "are reused, the rest extracted (cached by content and extractor version, parsed in "
+        "worker processes, each file bounded in time and memory) and tidied.")
     def _extract(context: OpExecutionContext, paths: GipPaths,
-                 raw_report_files: list[RawFile]) -> list[ParseResult]:
-        mine = [f for f in raw_report_files if shard_of(f) == k]
-        done = extract_raw_files(mine, paths)
-        context.log.info(f"shard {k}: {len(mine)} files, {done.n_cached} from cache, "
-                         f"{done.n_extracted} parsed ({done.n_timeouts} timed out, "
-                         f"{done.n_crashes} crashed)")
-        return done.results
+                 raw_report_files: list[RawFile]) -> dict:
+        b = build_shard_tables(shard_files(raw_report_files, k), paths, f"shard{k}")
+        context.log.info(f"shard {k}: {b.n_files} files, {b.n_reports} reports, "
+                         f"{'unchanged' if b.unchanged else f'{b.n_reused} reused'}, "
+                         f"{b.n_tidied} extracted and tidied {b.extraction}")
+        return {"dir": str(b.dir), "n_files": b.n_files, "n_reports": b.n_reports,
+                "n_reused": b.n_reused, "n_tidied": b.n_tidied, **b.extraction}
 
     return _extract
 
@@ -87,29 +105,36 @@ def _shard_op(k: int):
 SHARD_OPS = [_shard_op(k) for k in range(EXTRACT_SHARDS)]
 
 
-def rejected_markdown(results: list[ParseResult]) -> str:
-    rows = [f"| `{r.file}` | {r.format} | {r.reason} |" for r in results if r.status == "rejected"]
+def rejected_markdown(rejected: pl.DataFrame) -> str:
+    rows = [f"| `{f}` | {fmt} | {why} |" for f, fmt, why in
+            rejected.select("source_file", "format", "reason").iter_rows()]
     return "\n".join(["| file | format | reason |", "|---|---|---|", *rows]) if rows else "_none_"
 
 
-@op(description="All shards' results, sorted by file path (independent of finish order).")
-def merge_extraction_shards(shards: list[list[ParseResult]]) -> Output[list[ParseResult]]:
-    results = sorted((r for b in shards for r in b), key=lambda r: r.file)
-    statuses: dict[str, int] = {}
-    for r in results:
-        statuses[r.status] = statuses.get(r.status, 0) + 1
-    return Output(results, metadata={
-        "n_reports": len(results), "status_counts": statuses,
-        "n_cells": sum(len(r.cells) for r in results),
-        "n_rejected": statuses.get("rejected", 0),
-        "rejected": MetadataValue.md(rejected_markdown(results)),
+@op(description="The shards' Parquet directories, in shard order (the tables are sorted by "
+    "report_id when read, so finish order does not matter).")
+def merge_extraction_shards(shards: list[dict]) -> Output[list[str]]:
+    dirs = [s["dir"] for s in shards]
+    reports = read_shards(dirs, "reports").select("source_file", "format", "status", "reason",
+                                                  "n_cells")
+    statuses = counts(reports, "status")
+    rejected = reports.filter(pl.col("status") == "rejected").sort("source_file")
+    return Output(dirs, metadata={
+        "n_reports": reports.height, "status_counts": statuses,
+        "n_cells": int(reports["n_cells"].sum() or 0),
+        "n_rejected": rejected.height,
+        "n_reused": sum(s["n_reused"] for s in shards),
+        "n_tidied": sum(s["n_tidied"] for s in shards),
+        "n_parsed": sum(s.get("n_parsed", 0) for s in shards),
+        "rejected": MetadataValue.md(rejected_markdown(rejected)),
         "extractor_version": EXTRACTOR_VERSION,
     })
 
 
 @graph_asset(group_name="extraction", description="gip_pipeline.extraction.parse on every raw "
-             "file, in shards by content hash (cached by content + extractor version; timeouts, crashes and "
-             "oversized files become rejected results): cells, metadata, findings, status.")
+             "file, then the tidy rows, in shards by content hash (cached by content + extractor "
+             "version; timeouts, crashes and oversized files become rejected results): the "
+             "shards' Parquet directories (cells, reports, findings, identity evaluations).")
 def core_parsed_reports(raw_report_files):
     return merge_extraction_shards([extract(raw_report_files) for extract in SHARD_OPS])
 
@@ -119,10 +144,29 @@ def core_frames(raw_files: list[RawFile], results: list[ParseResult]) -> dict[st
     the tidy tables with duplicate reports linked, every file name, every rejected file."""
     synthetic = [f.path for f in raw_files if f.synthetic]
     tidy = build_tidy(results, synthetic=synthetic)
-    reports = link_duplicates(tidy.reports)
+    return _accounted(raw_files, tidy.cells, tidy.reports, tidy.findings)
+
+
+def _accounted(raw_files, cells, reports, findings) -> dict:
+    reports = link_duplicates(reports)
     files = report_files(raw_files, reports)
-    return {"cells": tidy.cells, "reports": reports, "findings": tidy.findings,
+    return {"cells": cells, "reports": reports, "findings": findings,
             "report_files": files, "rejected_files": rejected_files(files, reports)}
+
+
+def core_frames_from_shards(raw_files: list[RawFile], dirs: list[str],
+                            lazy_cells: bool = False) -> dict:
+    """core_frames from the shards' Parquet (equal to core_frames over every result): the
+    cells stay a LazyFrame if asked (streamed to Parquet, never all in memory)."""
+    return _accounted(raw_files, read_shards(dirs, "cells", lazy=lazy_cells),
+                      read_shards(dirs, "reports"), read_shards(dirs, "findings"))
+
+
+def build_shards(files: list[RawFile], paths: GipPaths, n: int | None = None) -> list[str]:
+    """Every shard's Parquet directory, shard by shard (one shard's results in memory at once)."""
+    n = n or EXTRACT_SHARDS
+    return [str(build_shard_tables(shard_files(files, k, n), paths, f"shard{k}").dir)
+            for k in range(n)]
 
 
 _IDENTITY_CHECKS = identity_checks()
@@ -131,14 +175,17 @@ _IDENTITY_CHECKS = identity_checks()
 @multi_asset(
     group_name="tidy",
     outs={
-        "core_cells": AssetOut(description="One row per extracted cell (long format)."),
-        "core_reports": AssetOut(description="One row per distinct report file: metadata, "
-                                 "status, counts."),
-        "core_findings": AssetOut(description="One row per finding of the checks."),
-        "core_report_files": AssetOut(description="One row per input file name: the report it "
-                                      "holds (identical bytes under two names: one report)."),
-        "core_rejected_files": AssetOut(description="One row per rejected input file, with the "
-                                        "one-sentence reason."),
+        "core_cells": AssetOut(io_manager_key=PARQUET_IO, description="One row per extracted "
+                               "cell (long format)."),
+        "core_reports": AssetOut(io_manager_key=PARQUET_IO, description="One row per distinct "
+                                 "report file: metadata, status, counts."),
+        "core_findings": AssetOut(io_manager_key=PARQUET_IO, description="One row per finding "
+                                  "of the checks."),
+        "core_report_files": AssetOut(io_manager_key=PARQUET_IO, description="One row per input "
+                                      "file name: the report it holds (identical bytes under two "
+                                      "names: one report)."),
+        "core_rejected_files": AssetOut(io_manager_key=PARQUET_IO, description="One row per "
+                                        "rejected input file, with the one-sentence reason."),
     },
     check_specs=[AssetCheckSpec(
         check_name(c), asset="core_cells",
@@ -147,18 +194,20 @@ _IDENTITY_CHECKS = identity_checks()
         for c in _IDENTITY_CHECKS],
 )
 def core_tables(context: AssetExecutionContext, raw_report_files: list[RawFile],
-                core_parsed_reports: list[ParseResult]):
-    frames = core_frames(raw_report_files, core_parsed_reports)
+                core_parsed_reports: list[str]):
+    frames = core_frames_from_shards(raw_report_files, core_parsed_reports, lazy_cells=True)
     files, rejected = frames["report_files"], frames["rejected_files"]
     cells, reports, findings = frames["cells"], frames["reports"], frames["findings"]
     duplicates = files.filter(~pl.col("is_primary"))["path"].to_list()
     if duplicates:
         context.log.warning(f"identical files loaded once: {duplicates}")
+    n_cells, n_null = cells.select(pl.len(), pl.col("value").null_count()).collect().row(0)
     yield Output(cells, output_name="core_cells", metadata={
-        "dagster/row_count": cells.height,
-        "n_null_values": cells["value"].null_count(),
-        "by_table": counts(cells, "table"),
-        "preview": MetadataValue.md(markdown_table(cells)),
+        "dagster/row_count": n_cells,
+        "n_null_values": n_null,
+        "by_table": {str(t): int(n) for t, n in
+                     cells.group_by("table").len().sort("table").collect().iter_rows()},
+        "preview": MetadataValue.md(markdown_table(cells.head(10).collect())),
     })
     yield Output(reports, output_name="core_reports", metadata={
         "dagster/row_count": reports.height,
@@ -180,8 +229,10 @@ def core_tables(context: AssetExecutionContext, raw_report_files: list[RawFile],
         "dagster/row_count": rejected.height,
         "rejected": MetadataValue.md(markdown_table(rejected.select("path", "format", "reason"),
                                                     limit=50, max_chars=120))})
+    # Evaluated per report in the shard step (identities.parquet), with the rows it reused.
+    identities = read_shards(core_parsed_reports, "identities")
     for c in _IDENTITY_CHECKS:
-        result = evaluate(cells, reports, c)
+        result = identities.filter(pl.col("check") == c)
         s = summarise(result, c)
         broken = result.filter(pl.col("status") == "broken")
         yield AssetCheckResult(
@@ -195,14 +246,15 @@ def core_tables(context: AssetExecutionContext, raw_report_files: list[RawFile],
 
 def build_core_warehouse(paths: GipPaths, tables_hook=None) -> dict[str, int]:
     """The pipeline up to the core tables without Dagster (and without dbt): list, extract
-    (cached), build the core tables, load them into the working warehouse, publish it.
+    and tidy shard by shard (cached), build the core tables, load them into the working
+    warehouse, publish it.
 
     `tables_hook` may wrap the tables mapping before the load (tests interrupt the load there).
     """
     from gip_pipeline.warehouse.load import load_tables, publish_snapshot
 
     files = discover(paths.raw())
-    frames = core_frames(files, extract_raw_files(files, paths).results)
+    frames = core_frames_from_shards(files, build_shards(files, paths))
     rows = load_tables(paths.warehouse(), tables_hook(frames) if tables_hook else frames)
     publish_snapshot(paths.warehouse(), paths.published())
     return rows

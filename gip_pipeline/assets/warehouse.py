@@ -1,8 +1,9 @@
 """tidy → warehouse: the single writer step that loads the tidy tables into DuckDB, and the
 snapshot step that publishes the finished warehouse for readers."""
 
+from pathlib import Path
+
 import duckdb
-import polars as pl
 from dagster import (AssetExecutionContext, AssetIn, AssetSpec, MaterializeResult, asset,
                      multi_asset)
 
@@ -20,15 +21,17 @@ _DESCRIPTIONS = {"report_files": "every input file name and the report it holds"
 
 @multi_asset(
     name="warehouse_load", group_name="warehouse", pool=DUCKDB_POOL,
+    # Annotated Path: the Parquet files themselves; DuckDB reads them (read_parquet), no frame
+    # passes through this process.
     ins={f"core_{t}": AssetIn(f"core_{t}") for t in LOADED_TABLES},
     specs=[AssetSpec(load_asset_key(t), kinds={"duckdb"}, deps=[f"core_{t}"],
                      description=f"{RAW_SCHEMA}.{t} in the DuckDB warehouse"
                      + (" (a dbt source)." if t in TIDY_TABLES else f": {_DESCRIPTIONS[t]}."))
            for t in LOADED_TABLES],
 )
-def warehouse_load(context: AssetExecutionContext, paths: GipPaths, core_cells: pl.DataFrame,
-                   core_reports: pl.DataFrame, core_findings: pl.DataFrame,
-                   core_report_files: pl.DataFrame, core_rejected_files: pl.DataFrame):
+def warehouse_load(context: AssetExecutionContext, paths: GipPaths, core_cells: Path,
+                   core_reports: Path, core_findings: Path,
+                   core_report_files: Path, core_rejected_files: Path):
     """Replace the tables in one transaction, under the writer lock: all old or all new."""
     db = paths.warehouse()
     rows = load_tables(db, {"cells": core_cells, "reports": core_reports,

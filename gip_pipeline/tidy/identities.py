@@ -28,11 +28,15 @@ def identity_checks() -> tuple[str, ...]:
     return tuple(dict.fromkeys(i.check for i in schema.IDENTITIES))
 
 
-def evaluate(cells: pl.DataFrame, reports: pl.DataFrame, check: str) -> pl.DataFrame:
-    """One row per (report, column or row) the identity ranges over, for the tables, columns
-    and rows the report prints. The evaluation is validate.identity_instances (one evaluator
-    for parser and warehouse): a 2021 report's single （六）其他处理 row stands for its three
-    sub-rows, the optional 小计 identity only where all its terms are printed."""
+def evaluate_all(cells: pl.DataFrame, reports: pl.DataFrame,
+                 checks: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """Every identity check in one pass over the cells (evaluate() filters it to one check):
+    one row per (report, check, column or row) the identity ranges over, for the tables,
+    columns and rows the report prints, sorted by report then in identity_instances order.
+    The evaluation is validate.identity_instances (one evaluator for parser and warehouse):
+    a 2021 report's single （六）其他处理 row stands for its three sub-rows, the optional 小计
+    identity only where all its terms are printed."""
+    wanted = set(identity_checks() if checks is None else checks)
     eras = dict(zip(reports["report_id"].to_list(), reports["era"].to_list()))
     by_report: dict[str, dict[tuple[str, str, str], float | None]] = {}
     for rid, t, r, c, v in cells.select("report_id", "table", "row", "col", "value").iter_rows():
@@ -42,15 +46,20 @@ def evaluate(cells: pl.DataFrame, reports: pl.DataFrame, check: str) -> pl.DataF
         values = by_report[rid]
         printed = {(k[0], "columns", k[2]) for k in values} | {(k[0], "rows", k[1]) for k in values}
         for inst in identity_instances(values, eras.get(rid)):
-            if inst.check != check or (inst.table, inst.over, inst.key) not in printed:
+            if inst.check not in wanted or (inst.table, inst.over, inst.key) not in printed:
                 continue
-            out.append({"report_id": rid, "check": check, "key": inst.key,
+            out.append({"report_id": rid, "check": inst.check, "key": inst.key,
                         "left": None if inst.left is None else float(inst.left),
                         "right": None if inst.right is None else float(inst.right),
                         "status": inst.status})
     if not out:
         return pl.DataFrame(schema=RESULT_SCHEMA)
     return pl.DataFrame(out, schema=RESULT_SCHEMA)
+
+
+def evaluate(cells: pl.DataFrame, reports: pl.DataFrame, check: str) -> pl.DataFrame:
+    """evaluate_all for one check."""
+    return evaluate_all(cells, reports, (check,))
 
 
 @dataclass

@@ -93,13 +93,14 @@ def connect_writer(db_path: str | Path, timeout: float = LOCK_TIMEOUT_S) -> duck
             time.sleep(0.2)
 
 
-def load_tables(db_path: str | Path, tables: Mapping[str, pl.DataFrame],
+def load_tables(db_path: str | Path, tables: Mapping[str, pl.DataFrame | pl.LazyFrame | Path],
                 schema_name: str = RAW_SCHEMA) -> dict[str, int]:
     """Replace `schema_name.<name>` for every table, all or nothing.
 
     Readers never see a half-loaded warehouse: the tables are swapped inside one
     transaction, and a failure rolls every one of them back. Returns row counts
-    as read back from the database.
+    as read back from the database. A table given as a Path is a Parquet file DuckDB reads
+    itself (bulk, no copy through this process).
     """
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -107,17 +108,24 @@ def load_tables(db_path: str | Path, tables: Mapping[str, pl.DataFrame],
         return _load(db_path, tables, schema_name)
 
 
-def _load(db_path: Path, tables: Mapping[str, pl.DataFrame], schema_name: str) -> dict[str, int]:
+def _load(db_path: Path, tables: Mapping, schema_name: str) -> dict[str, int]:
     con = connect_writer(db_path)
     try:
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema_name}"')
             for name, frame in tables.items():
+                target = f'"{schema_name}"."{name}"'
+                if isinstance(frame, (str, Path)):
+                    src = str(frame).replace("'", "''")
+                    con.execute(f"CREATE OR REPLACE TABLE {target} AS "
+                                f"SELECT * FROM read_parquet('{src}')")
+                    continue
+                if isinstance(frame, pl.LazyFrame):
+                    frame = frame.collect()
                 view = f"__gip_load_{name}"
                 con.register(view, frame.to_arrow())
-                con.execute(f'CREATE OR REPLACE TABLE "{schema_name}"."{name}" AS '
-                            f'SELECT * FROM "{view}"')
+                con.execute(f'CREATE OR REPLACE TABLE {target} AS SELECT * FROM "{view}"')
                 con.unregister(view)
             con.execute("COMMIT")
         except BaseException:

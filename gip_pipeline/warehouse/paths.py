@@ -37,5 +37,11 @@ def cache_dir(data: str | Path | None = None) -> Path:
     return data_dir(data) / "cache" / "extraction"
 
 
+def tidy_dir(data: str | Path | None = None) -> Path:
+    """Tidy rows as Parquet: per-shard generations (reused across runs) and the core tables
+    handed from step to step."""
+    return data_dir(data) / "tidy"
+
+
 def exports_dir(data: str | Path | None = None) -> Path:
     return data_dir(data) / "exports"

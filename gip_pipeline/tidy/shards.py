@@ -1,0 +1,183 @@
+"""Tidy rows per shard of the input, as Parquet, reused per report across runs.
+
+A shard (the files whose sha256 falls in it) is extracted and tidied in one step and written
+as one Parquet file per table (cells, reports, findings, identities) into a generation
+directory named by the shard's content key: the tidy version plus every (path, sha256,
+synthetic mark) of its files. A run whose shard has the same key reads nothing and tidies
+nothing; otherwise the reports whose (report_id, source file, synthetic mark) the previous
+generation already holds are copied over from its Parquet and only the others are
+extracted (cached) and tidied. So one new file re-tidies one report, not ten thousand.
+
+Everything is written to a temporary directory, then renamed: a killed run leaves no
+half-written generation to read back (the done marker is written before the rename).
+Concatenating the shards and sorting by report_id (stable) gives exactly build_tidy over
+all files: identical bytes land in one shard (by sha256), so de-duplication is per shard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import polars as pl
+
+from gip_pipeline.extraction.result import ParseResult
+from gip_pipeline.tidy import build_tidy, extractor_version, report_id
+from gip_pipeline.tidy.identities import evaluate_all
+
+SHARD_TABLES: tuple[str, ...] = ("cells", "reports", "findings", "identities")
+DONE = "done.json"  # written last inside the temporary directory: a generation is complete
+_PKG = Path(__file__).resolve().parents[1]  # gip_pipeline/
+
+
+def _digest(paths: Sequence[Path]) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.relative_to(_PKG).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
+
+
+def tidy_version() -> str:
+    """The extractor version plus the sources that turn results into rows (tidy/, the region
+    reference): any change there invalidates every cached tidy row."""
+    files = sorted([*(_PKG / "tidy").glob("*.py"), *(p for p in (_PKG / "regions").rglob("*")
+                                                      if p.is_file() and "__pycache__" not in p.parts)])
+    return f"{extractor_version()}/{_digest(files)}"
+
+
+def shard_key(files: Sequence, version: str) -> str:
+    """Content key of a shard: the version and every (path, sha256, synthetic, format)."""
+    h = hashlib.sha256(version.encode() + b"\n")
+    for f in sorted(files, key=lambda f: f.path):
+        h.update(f"{f.path}\0{f.sha256}\0{int(f.synthetic)}\0{f.format}\n".encode())
+    return h.hexdigest()[:20]
+
+
+@dataclass
+class ShardBuild:
+    """Where a shard's tables are and what building them took."""
+
+    name: str
+    dir: Path
+    n_files: int
+    n_reports: int
+    n_reused: int  # reports whose rows came from the previous generation (or the whole shard)
+    n_tidied: int  # reports extracted (cached or parsed) and tidied in this run
+    unchanged: bool  # the shard's key had been built already: nothing read, nothing written
+    extraction: dict = field(default_factory=dict)  # counts from the extraction batch
+
+    def path(self, table: str) -> Path:
+        return self.dir / f"{table}.parquet"
+
+
+def kept_files(files: Sequence) -> list:
+    """One file per report (the first by path among identical bytes), as build_tidy keeps."""
+    kept: dict[str, object] = {}
+    for f in sorted(files, key=lambda f: f.path):
+        kept.setdefault(report_id(f.sha256), f)
+    return list(kept.values())
+
+
+def _generations(root: Path, name: str) -> list[Path]:
+    return sorted((p for p in root.glob(f"{name}-*") if (p / DONE).is_file()),
+                  key=lambda p: (p / DONE).stat().st_mtime)
+
+
+def _read_done(d: Path) -> dict:
+    try:
+        return json.loads((d / DONE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _sweep_temp(root: Path, name: str) -> None:
+    """Temporary directories of runs that died (their pid is gone)."""
+    for p in root.glob(f".tmp-{name}-*"):
+        try:
+            pid = int(p.name.split("-")[-2])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(p, ignore_errors=True)
+        except (ValueError, IndexError, PermissionError):
+            pass
+
+
+def build_shard(files: Sequence, root: str | Path, name: str,
+                results_for: Callable[[list], tuple[list[ParseResult], dict]],
+                version: str | None = None) -> ShardBuild:
+    """The tidy tables of `files` (RawFile-like: path, sha256, synthetic, format) under
+    root/<name>-<key>/. `results_for(files)` returns the ParseResults of the given files (in
+    any order) and a dict of extraction counts; it is called only for reports not reusable."""
+    root = Path(root)
+    version = version or tidy_version()
+    key = shard_key(files, version)
+    final = root / f"{name}-{key}"
+    kept = kept_files(files)
+    if (final / DONE).is_file():
+        return ShardBuild(name, final, len(files), len(kept), len(kept), 0, True)
+    root.mkdir(parents=True, exist_ok=True)
+    _sweep_temp(root, name)
+
+    prev = next((g for g in reversed(_generations(root, name))
+                 if _read_done(g).get("version") == version), None)
+    reuse: list[str] = []
+    if prev is not None:
+        old = pl.read_parquet(prev / "reports.parquet",
+                              columns=["report_id", "source_file", "is_synthetic"])
+        have = {r: (s, y) for r, s, y in old.iter_rows()}
+        reuse = [report_id(f.sha256) for f in kept
+                 if have.get(report_id(f.sha256)) == (f.path, bool(f.synthetic))]
+    reused = set(reuse)
+    todo = [f for f in kept if report_id(f.sha256) not in reused]
+    results, counts = results_for(todo) if todo else ([], {})
+    tidy = build_tidy(results, synthetic=[f.path for f in todo if f.synthetic])
+    del results  # the ParseResults are rows now
+    new = {**tidy.as_dict(), "identities": evaluate_all(tidy.cells, tidy.reports)}
+    del tidy
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-{os.getpid()}-", dir=root))
+    try:
+        ids = pl.Series("report_id", sorted(reused), dtype=pl.Utf8)
+        for t in SHARD_TABLES:
+            parts = [new.pop(t).lazy()]
+            if reused:
+                parts.insert(0, pl.scan_parquet(prev / f"{t}.parquet")
+                             .filter(pl.col("report_id").is_in(ids.implode())))
+            # Stable: a report's rows keep their order, whichever generation they came from.
+            frame = pl.concat(parts).sort("report_id", maintain_order=True).collect()
+            frame.write_parquet(tmp / f"{t}.parquet", compression="zstd")
+            del frame
+        (tmp / DONE).write_text(json.dumps({"version": version, "key": key,
+                                            "n_reports": len(kept)}), encoding="utf-8")
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if not (final / DONE).is_file():  # another run built the same key meanwhile
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    for g in root.glob(f"{name}-*"):  # older generations of this shard are not read again
+        if g != final:
+            shutil.rmtree(g, ignore_errors=True)
+    return ShardBuild(name, final, len(files), len(kept), len(reused), len(todo), False, counts)
+
+
+def read_shards(dirs: Sequence[str | Path], table: str, lazy: bool = False):
+    """One table over the shards, in report_id order (stable: within a report, as built)."""
+    paths = [Path(d) / f"{table}.parquet" for d in dirs]
+    if not paths:
+        from gip_pipeline.tidy import tidy_schema
+        from gip_pipeline.tidy.identities import RESULT_SCHEMA
+
+        empty = pl.DataFrame(schema=RESULT_SCHEMA if table == "identities" else tidy_schema(table))
+        return empty.lazy() if lazy else empty
+    frame = pl.scan_parquet(paths).sort("report_id", maintain_order=True)
+    return frame if lazy else frame.collect()
