@@ -14,9 +14,10 @@ from gip_pipeline.bench.fuzz import READERS, call_reader, mutate, seeds
 from gip_pipeline.extraction.parse import parse_bytes
 
 TIME_BOUND_S = 5.0
-# Reader-contract bugs found by the fuzzer, reported (requests.md, 2026-11-26) and not yet fixed;
-# the pipeline still turns them into rejections (test_parse_never_raises below).
-KNOWN = {"docx": "NotImplementedError (zip file version) escapes from zipfile (ACC-CORE)"}
+# Reader-contract bugs found by the fuzzer, reported (requests.md) and not yet fixed; the
+# pipeline still turns them into rejections (test_parse_never_raises below). Every one
+# reported so far is fixed (b7bce79, af92206): an entry here must XFAIL, not XPASS.
+KNOWN: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -173,6 +173,25 @@ def _preload_readers() -> None:
             pass
 
 
+def warm_up() -> None:
+    """Readers imported, one-time tables built (each lru_cached where it lives); a failure
+    here only means the worker builds them itself."""
+    _preload_readers()
+    for warm in ("gip_pipeline.regions.reference:name_index",
+                 "gip_pipeline.regions.reference:_by_code",
+                 "gip_pipeline.extraction.readers.encoding:_frequent"):
+        try:
+            _parser(warm)()
+        except Exception:  # noqa: BLE001 - an optimisation only
+            pass
+    try:  # the organ coder's own one-time state (longest region name)
+        from gip_pipeline.regions import code_organ
+
+        code_organ("北京市人民政府办公厅", "", 2023)
+    except Exception:  # noqa: BLE001
+        pass
+
+
 def _worker_main(conn, memory_limit: int | None, timeout: float, parser: str) -> None:
     import resource
 
@@ -215,7 +234,8 @@ class _Worker:
 
 def _context():
     ctx = mp.get_context("forkserver")  # no fork of a threaded parent (Dagster), cheap starts
-    ctx.set_forkserver_preload(["gip_pipeline.extraction.parse", "gip_pipeline.extraction.batch"])
+    # Workers fork from a server that has imported the readers and built the one-time tables.
+    ctx.set_forkserver_preload(["gip_pipeline.extraction.batch_warm"])
     return ctx
 
 
