@@ -122,3 +122,42 @@ def test_unexplained_vocabulary_raises(monkeypatch):
     monkeypatch.setattr(codebook, "UNIT_DOCS", {"count": ("a count", "个")})
     with pytest.raises(KeyError, match="10k_yuan"):
         codebook_markdown()
+
+
+def _section(text: str, table: str) -> str:
+    start = text.index(f"### `{table}`\n")
+    end = text.find("\n### ", start + 1)
+    return text[start:end if end > 0 else len(text)]
+
+
+def test_every_table_and_column_a_researcher_meets_is_described(text):
+    from gip_pipeline.exports import EXPORTS
+    from gip_pipeline.exports.datapackage import field_doc, table_columns
+    from gip_pipeline.warehouse.dbt_gen import MART_MODELS
+
+    tables = table_columns()
+    # every exported file, the marts and the input-file accounting tables have a section
+    assert set(EXPORTS) | set(MART_MODELS) | {"report_files", "rejected_files"} <= set(tables)
+    n = 0
+    for table, cols in tables.items():
+        section = _section(text, table)
+        assert cols, table
+        for c in cols:
+            line = next((ln for ln in section.splitlines() if ln.startswith(f"| `{c}` |")), None)
+            assert line is not None, (table, c)
+            doc = field_doc(c)
+            assert doc.zh and doc.en and doc.en in line.replace("\\|", "|"), (table, c)
+            n += 1
+    assert n > 250  # tidy tables and six marts: a few hundred columns
+    assert "not in the download" in _section(text, "rejected_files")
+    assert "`report_comparison.parquet` in the download" in _section(text, "report_comparison")
+
+
+def test_a_column_without_description_stops_the_codebook(monkeypatch):
+    from gip_pipeline.exports import datapackage
+
+    real = datapackage.table_columns
+    monkeypatch.setattr(datapackage, "table_columns",
+                        lambda: {**real(), "trends": real()["trends"] + ("no_such_column",)})
+    with pytest.raises(KeyError, match="no_such_column"):
+        codebook_markdown()

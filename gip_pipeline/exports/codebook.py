@@ -228,6 +228,8 @@ def codebook_markdown() -> str:
                 [[_code(m.key), m.zh, m.en, m.dtype, "、".join(m.labels),
                   _codes(m.values)] for m in schema.METADATA])
 
+    L += _columns_section()
+
     # -- statuses, severities, formats, deadlines
     L += ["## Report status", ""]
     L += _table(["status", "meaning"], [[_code(s), STATUS_DOCS[s]] for s in schema.STATUSES])
@@ -242,6 +244,33 @@ def codebook_markdown() -> str:
                 [[_code(k), f"{m:02d}-{d:02d}"] for k, (m, d) in
                  schema.PUBLICATION_DEADLINE.items()])
     return "\n".join(L).rstrip("\n") + "\n"
+
+
+def _columns_section() -> list[str]:
+    """Every table and column a researcher meets, from the field registry (FIELD_DOCS)."""
+    from gip_pipeline.exports import EXPORTS
+    from gip_pipeline.exports.datapackage import PRIMARY_KEYS, RESOURCE_DOCS, field_doc, table_columns
+
+    L = ["## Tables and their columns", "",
+         "The tidy tables (one row per cell, report, finding, input file), then the marts dbt "
+         "builds from them. Each file of the download is one of these tables; units: see "
+         "above (`ratio` = a share between 0 and 1).", ""]
+    for name, cols in table_columns().items():
+        where = (f"`{name}.parquet` in the download" if name in EXPORTS
+                 else "in the warehouse only (schema `core`), not in the download")
+        L += [f"### `{name}`", "", RESOURCE_DOCS[name], "",
+              f"Key: {_codes(PRIMARY_KEYS[name])}; {where}.", ""]
+        rows = []
+        for c in cols:
+            doc = field_doc(c)
+            if doc.unit and doc.unit not in UNIT_DOCS and doc.unit != "ratio":
+                raise KeyError(f"codebook: column {c!r} has unit {doc.unit!r} the codebook does "
+                               "not explain")
+            values = _codes(doc.enum) if 0 < len(doc.enum) <= 12 else ""
+            rows.append([_code(c), doc.zh, doc.en + (f" {doc.zh_note}" if doc.zh_note else ""),
+                         doc.unit or "", values])
+        L += _table(["column", "中文", "description", "unit", "values"], rows)
+    return L
 
 
 def write_codebook(path: str | Path) -> Path:

@@ -121,6 +121,13 @@ def _build_field_docs() -> dict[str, FieldDoc]:
                           "(see CODEBOOK.md).")
     d["severity"] = FieldDoc("严重程度", "Severity of the finding.", enum=schema.SEVERITIES)
     d["message"] = FieldDoc("说明", "What was found, with the numbers.")
+    # -- input-file accounting (report_files, rejected_files)
+    d["path"] = FieldDoc("文件路径", "An input file name, relative to the input folder; one row "
+                         "per name (identical bytes under two names: two rows, one report).",
+                         "输入文件相对路径")
+    d["size"] = FieldDoc("文件大小", "Size of the file in bytes.", "字节数")
+    d["is_primary"] = FieldDoc("主文件名", "True for the name reports.source_file carries "
+                               "(identical bytes under several names are one report).")
     # -- report-level mart: request totals (column total) and measures
     for r in schema.REQUESTS.rows:
         label = f"{r.group} {r.label}" if r.group else r.label
@@ -207,10 +214,13 @@ RESOURCE_DOCS: dict[str, str] = {
                          "measures with numerator and denominator. 报告级比较指标。",
 }
 
+# Key of each table; the exports also write their rows in this order.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "cells": ("report_id", "table", "row", "col"),
     "reports": ("report_id",),
     "findings": ("report_id", "seq"),
+    "report_files": ("path",),
+    "rejected_files": ("path",),
     "report_comparison": ("report_id",),
     "region_year": ("region_year_id",),
     "rankings": ("ranking_id",),
@@ -231,7 +241,36 @@ RESOURCE_DOCS.update({
                               "column; status differs is a finding. 跨年结转一致性。",
     "data_quality": "Per region and year: reports found, ok/warning/rejected, identity pass "
                     "rate, publication against the legal deadline. 数据质量与及时性。",
+    "report_files": "One row per input file name and the report it holds (identical bytes "
+                    "under two names: two rows, one report). 输入文件清单。",
+    "rejected_files": "One row per rejected input file name, with the one-sentence reason. "
+                      "拒收文件及原因。",
 })
+
+
+def table_columns() -> dict[str, tuple[str, ...]]:
+    """Every table of the warehouse a researcher meets, with its columns, as the code makes them:
+    the tidy tables (tidy_schema), the input-file accounting (raw.accounting) and the marts (the
+    dbt yml generated from the schema)."""
+    from gip_pipeline.raw.accounting import REJECTED_FILES_SCHEMA, REPORT_FILES_SCHEMA
+    from gip_pipeline.tidy import TIDY_TABLES, tidy_schema
+    from gip_pipeline.warehouse import dbt_gen
+
+    out = {t: tuple(tidy_schema(t).names()) for t in TIDY_TABLES}
+    out["report_files"] = tuple(REPORT_FILES_SCHEMA.names())
+    out["rejected_files"] = tuple(REJECTED_FILES_SCHEMA.names())
+    # The generated yml is JSON after its one header comment line (dbt_gen._yaml).
+    models = json.loads(dbt_gen.render_marts_yml().split("\n", 1)[1])["models"]
+    out.update({m["name"]: tuple(c["name"] for c in m["columns"]) for m in models})
+    return out
+
+
+def field_doc(name: str) -> FieldDoc:
+    """The description of a column: FIELD_DOCS, else the dbt docs; KeyError when neither has it."""
+    doc = FIELD_DOCS.get(name) or _mart_field_doc(name)
+    if doc is None:
+        raise KeyError(f"no description for column {name!r}: add it to FIELD_DOCS")
+    return doc
 
 # ------------------------------------------------------------ resources
 
