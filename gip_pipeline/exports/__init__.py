@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from gip_pipeline.exports.datapackage import PRIMARY_KEYS
 from gip_pipeline.tidy import TIDY_TABLES
 from gip_pipeline.warehouse.dbt_gen import MART_MODELS
 from gip_pipeline.warehouse.load import RAW_SCHEMA
@@ -36,18 +37,8 @@ EXPORTS: dict[str, str] = {
     **{m: f'"{MART_SCHEMA}"."{m}"' for m in MARTS},
 }
 
-# Row order of each export (its key): stable files whatever order the warehouse returns.
-ORDER_KEYS: dict[str, tuple[str, ...]] = {
-    "cells": ("report_id", "table", "row", "col"),
-    "reports": ("report_id",),
-    "findings": ("report_id", "seq"),
-    "report_comparison": ("report_id",),
-    "region_year": ("region_year_id",),
-    "rankings": ("ranking_id",),
-    "trends": ("trend_id",),
-    "cross_year_consistency": ("consistency_id",),
-    "data_quality": ("quality_id",),
-}
+# Row order of each export: its key, so files are stable whatever order the warehouse returns.
+ORDER_KEYS: dict[str, tuple[str, ...]] = PRIMARY_KEYS
 
 CODEBOOK_FILE = "CODEBOOK.md"
 HTML_FILE = "report.html"
