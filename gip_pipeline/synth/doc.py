@@ -65,6 +65,21 @@ class Grid:
     rows: list[list[GCell]]  # cells that start in each row (HTML semantics)
     header_rows: int = 0
 
+    def placed(self) -> list[tuple[int, int, GCell]]:
+        """(row, col, cell) of every cell, resolving row and column spans (HTML semantics)."""
+        out, taken = [], set()
+        for ri, row in enumerate(self.rows):
+            col = 0
+            for cell in row:
+                while (ri, col) in taken:
+                    col += 1
+                out.append((ri, col, cell))
+                for dr in range(cell.rowspan):
+                    for dc in range(cell.colspan):
+                        taken.add((ri + dr, col + dc))
+                col += cell.colspan
+        return out
+
 
 @dataclass
 class SynthDoc:

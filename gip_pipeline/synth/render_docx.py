@@ -23,22 +23,6 @@ LAYOUTS = ("merged", "flat")
 _FIXED = dt.datetime(2000, 1, 1, 0, 0, 0)
 
 
-def place(grid: Grid) -> list[tuple[int, int, object]]:
-    """(row, col, cell) of every grid cell, resolving row and column spans."""
-    placed, taken = [], set()
-    for ri, row in enumerate(grid.rows):
-        col = 0
-        for cell in row:
-            while (ri, col) in taken:
-                col += 1
-            placed.append((ri, col, cell))
-            for dr in range(cell.rowspan):
-                for dc in range(cell.colspan):
-                    taken.add((ri + dr, col + dc))
-            col += cell.colspan
-    return placed
-
-
 def _table(d, grid: Grid, merged: bool) -> None:
     t = d.add_table(rows=len(grid.rows), cols=grid.ncols)
     t.style = "Table Grid"
@@ -46,7 +30,7 @@ def _table(d, grid: Grid, merged: bool) -> None:
     # snapshotted before merging (spans are disjoint, so the snapshot stays valid).
     tcs = [list(tr.tc_lst) for tr in t._tbl.tr_lst]
     targets = []
-    for ri, col, cell in place(grid):
+    for ri, col, cell in grid.placed():
         target = _Cell(tcs[ri][col], t)
         if merged and (cell.rowspan > 1 or cell.colspan > 1):
             target = target.merge(_Cell(tcs[ri + cell.rowspan - 1][col + cell.colspan - 1], t))

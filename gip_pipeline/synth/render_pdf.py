@@ -101,18 +101,7 @@ class _Writer:
         xs = [MARGIN_X]
         for w in widths:
             xs.append(xs[-1] + w)
-        # Place every cell: (row, col, cell); spans tracked like HTML.
-        placed, taken = [], set()
-        for ri, row in enumerate(grid.rows):
-            col = 0
-            for cell in row:
-                while (ri, col) in taken:
-                    col += 1
-                placed.append((ri, col, cell))
-                for dr in range(cell.rowspan):
-                    for dc in range(cell.colspan):
-                        taken.add((ri + dr, col + dc))
-                col += cell.colspan
+        placed = grid.placed()
         vertical = {id(c) for _, _, c in placed if layout == "wps" and c.kind == "group" and c.rowspan > 8}
         heights = [0.0] * len(grid.rows)
         for ri, col, cell in placed:
