@@ -156,8 +156,9 @@ def _organ_line_before_title(doc: Document) -> str | None:
     return None
 
 
-def _date_line_at_end(doc: Document) -> str | None:
-    """A date printed alone on one of the last lines (the signature date)."""
+def _last_lines(doc: Document) -> list[str]:
+    """The report's last non-empty paragraph lines, last first, spaces removed: at least six
+    where the report has them (whole paragraphs, so a few more may follow)."""
     lines: list[str] = []
     for b in reversed(doc.blocks):
         if isinstance(b, Paragraph):
@@ -167,6 +168,12 @@ def _date_line_at_end(doc: Document) -> str | None:
                     lines.append(t)
         if len(lines) >= 6:
             break
+    return lines
+
+
+def _date_line_at_end(doc: Document) -> str | None:
+    """A date printed alone on one of the last lines (the signature date)."""
+    lines = _last_lines(doc)
     for t in lines[:6]:
         m = _DATE_ONLY_RE.match(t)
         if m:
@@ -179,15 +186,7 @@ def _date_line_at_end(doc: Document) -> str | None:
 
 def _signature_organ(doc: Document) -> str | None:
     """The organ signed on the line just above the date at the end of the report."""
-    lines: list[str] = []
-    for b in reversed(doc.blocks):
-        if isinstance(b, Paragraph):
-            for line in reversed(b.text.splitlines()):
-                t = normalize_text(line).replace(" ", "")
-                if t:
-                    lines.append(t)
-        if len(lines) >= 6:
-            break
+    lines = _last_lines(doc)
     for k, t in enumerate(lines[:6]):
         if _DATE_ONLY_RE.match(t) or _cn_date(t):
             above = lines[k + 1] if k + 1 < len(lines) else ""
