@@ -15,14 +15,13 @@ holds them), else the warehouse file's; the wall clock is never read.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from gip_pipeline.atomic import atomic_write
 from gip_pipeline.exports.datapackage import PRIMARY_KEYS
 from gip_pipeline.tidy import TIDY_TABLES
 from gip_pipeline.warehouse.dbt_gen import MART_MODELS
@@ -64,28 +63,14 @@ def read_export(con: duckdb.DuckDBPyConnection, name: str,
     return pl.from_arrow(con.sql(sql).to_arrow_table())
 
 
-def _atomic(path: Path, write) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; these are open-data files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_parquet_atomic(frame: pl.DataFrame, path: str | Path) -> Path:
     """Write to a temporary file beside `path`, then rename: readers see old or new, never half."""
-    return _atomic(Path(path), frame.write_parquet)
+    return atomic_write(path, frame.write_parquet)
 
 
 def write_csv_atomic(frame: pl.DataFrame, path: str | Path) -> Path:
     """CSV: a null is an empty field (never 0); lists are not used by any export."""
-    return _atomic(Path(path), lambda tmp: frame.write_csv(tmp, null_value=""))
+    return atomic_write(path, lambda tmp: frame.write_csv(tmp, null_value=""))
 
 
 def export_one(con: duckdb.DuckDBPyConnection, name: str, out_dir: str | Path, *,

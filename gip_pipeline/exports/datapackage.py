@@ -30,7 +30,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gip_pipeline import schema
-from gip_pipeline.exports.provenance import PROVENANCE_FILE, _write_atomic, iso_utc, sha256_file
+from gip_pipeline.atomic import atomic_write_text
+from gip_pipeline.exports.provenance import PROVENANCE_FILE, iso_utc, sha256_file
 
 DATAPACKAGE_FILE = "datapackage.json"
 PROFILE_V2 = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -475,4 +476,4 @@ def write_datapackage(export_dir: str | Path, resources: Sequence[dict] | None =
                       provenance: dict | None = None, **kwargs) -> Path:
     """Write export_dir/datapackage.json (temp file, then rename); kwargs as build_datapackage."""
     pkg = build_datapackage(export_dir, resources, provenance, **kwargs)
-    return _write_atomic(Path(export_dir) / DATAPACKAGE_FILE, datapackage_json(pkg))
+    return atomic_write_text(Path(export_dir) / DATAPACKAGE_FILE, datapackage_json(pkg))

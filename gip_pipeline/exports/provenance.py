@@ -12,10 +12,11 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
+
+from gip_pipeline.atomic import atomic_write_text
 
 PROVENANCE_FILE = "provenance.json"
 
@@ -113,18 +114,4 @@ def provenance_json(prov: dict) -> str:
 
 def write_provenance(export_dir: str | Path, prov: dict) -> Path:
     """Write export_dir/provenance.json (temp file, then rename)."""
-    return _write_atomic(Path(export_dir) / PROVENANCE_FILE, provenance_json(prov))
-
-
-def _write_atomic(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_text(Path(export_dir) / PROVENANCE_FILE, provenance_json(prov))
