@@ -61,3 +61,22 @@ def test_reader_does_not_block_a_later_writer(tmp_path):
     frame = read_table(db, "core.cells")
     assert isinstance(frame, pl.DataFrame)
     load_tables(db, _tables(make_result()))  # read_table closed its connection
+
+
+def test_parquet_files_load_like_frames(tmp_path):
+    """A table given as a Parquet path is read by DuckDB itself: same table as from the frame."""
+    from gip_pipeline_tests.pipeline_fixtures import finding
+
+    tables = _tables(make_result("a", content="a", findings=[finding()]),
+                     make_result("b", content="b"))
+    paths = {}
+    for name, frame in tables.items():
+        paths[name] = tmp_path / f"{name}'s.parquet"  # a quote in the name is data
+        frame.write_parquet(paths[name], compression="zstd")
+    load_tables(tmp_path / "a.duckdb", tables)
+    rows = load_tables(tmp_path / "b.duckdb", paths)
+    for name, frame in tables.items():
+        assert rows[name] == frame.height > 0
+        got = read_table(tmp_path / "b.duckdb", f"core.{name}")
+        assert got.equals(read_table(tmp_path / "a.duckdb", f"core.{name}")), name
+        assert got.schema == frame.schema, name

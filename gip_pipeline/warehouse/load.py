@@ -116,7 +116,7 @@ def _load(db_path: Path, tables: Mapping, schema_name: str) -> dict[str, int]:
             con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema_name}"')
             for name, frame in tables.items():
                 target = f'"{schema_name}"."{name}"'
-                if isinstance(frame, (str, Path)):
+                if isinstance(frame, Path):
                     src = str(frame).replace("'", "''")
                     con.execute(f"CREATE OR REPLACE TABLE {target} AS "
                                 f"SELECT * FROM read_parquet('{src}')")
