@@ -160,13 +160,12 @@ def _build_field_docs() -> dict[str, FieldDoc]:
 
     for name, zh in _MART_ZH.items():
         d.setdefault(name, FieldDoc(zh, dbt_gen.column_description(name)))
-    for r, c in dbt_gen.REVIEW_CELLS:
-        row, col = schema.REVIEW_LITIGATION.row(r), schema.REVIEW_LITIGATION.column(c)
-        d[dbt_gen.wide_name("review_litigation", r, c)] = FieldDoc(
-            f"{row.group or ''}{row.label} {col.label}".strip(),
-            dbt_gen.column_description(dbt_gen.wide_name("review_litigation", r, c)), unit="count")
-    d[dbt_gen.wide_name("requests", "new_received", "natural_person")] = FieldDoc(
-        "本年新收申请 自然人", "requests.new_received.natural_person.", unit="count")
+    # the wide per-report cells not named above (request totals are): labels from the schema
+    for t, r, c in dbt_gen.WIDE_CELLS:
+        td = schema.TABLES_BY_KEY[t]
+        row, col, name = td.row(r), td.column(c), dbt_gen.wide_name(t, r, c)
+        d.setdefault(name, FieldDoc(f"{row.group or ''}{row.label} {col.label}".strip(),
+                                    dbt_gen.column_description(name), unit=col.unit))
     for m in schema.MEASURES:
         d[f"{m.key}_n_reports"] = FieldDoc(f"{m.zh}报告数", f"{m.en}: reports pooled (all terms "
                                            "present).", unit="count")
