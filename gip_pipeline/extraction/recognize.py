@@ -612,7 +612,8 @@ def recognize(doc: Document, year: int | None = None) -> Recognition:
     if era == "2021" and _OTHER_HANDLING.key in req_rows:
         rec.findings.append(Finding(
             "requests.other_handling_single_row", "info", REQ,
-            "（六）其他处理 printed as one row in a 2021-era table: read as other_handling"))
+            f"{_OTHER_HANDLING.label} printed as one row in a 2021-era table: read as "
+            f"{_OTHER_HANDLING.key}"))
     if req_rows:
         cols = [c for c in schema.all_col_keys(REQ)
                 if c != "legal_person_subtotal" or "legal_person_subtotal" in sc.req_cols]
