@@ -153,7 +153,7 @@ def _sellers(hay: str, core: str, k: int) -> tuple[int, int] | None:
                 break
     if first is None:
         return None
-    d_end, neg_end = min(ends)
+    _, neg_end = min(ends)
     end = -neg_end
     best = None
     for s in range(max(0, end - m - k), end):

@@ -249,11 +249,6 @@ def build_grids(doc: SynthDoc) -> None:
                  "review_litigation": grid_review(doc)}
 
 
-def flat_rows(grid: Grid) -> list[list[GCell]]:
-    """Cells in reading order, one list per grid row (a spanning cell only where it starts)."""
-    return grid.rows
-
-
 # ---------------------------------------------------------------- text blocks
 
 

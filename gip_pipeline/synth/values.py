@@ -14,8 +14,7 @@ import random
 from dataclasses import dataclass, field
 
 from gip_pipeline.schema import (ACTIVE_DISCLOSURE_COLUMNS, OTHER_ROWS_2021, OUTCOME_ROWS,
-                                 REQUEST_APPLICANT_COLUMNS, REQUEST_ORG_COLUMNS, REVIEW_LITIGATION,
-                                 all_col_keys)
+                                 REQUEST_APPLICANT_COLUMNS, REQUEST_ORG_COLUMNS, REVIEW_LITIGATION)
 
 Cells = dict[str, dict[str, dict[str, float | int]]]
 
@@ -36,7 +35,6 @@ _OUTCOME_W = {
 }
 _OUTCOME_W["other_handling"] = sum(_OUTCOME_W[r] for r in OTHER_ROWS_2021)
 REVIEW_ROWS = tuple(r.key for r in REVIEW_LITIGATION.rows)
-REVIEW_PARTS = ("upheld", "corrected", "other", "pending")
 
 
 def lognormal_count(rng: random.Random, median: float, sigma: float = 1.1) -> int:
@@ -241,7 +239,3 @@ def plant_error(rng: random.Random, cells: Cells) -> str:
     new = old + delta if old + delta >= 0 else old + abs(delta)
     req[row][col] = new
     return f"publisher error: requests.{row}.{col} printed {new}, parts give {old}"
-
-
-def all_request_cols() -> tuple[str, ...]:
-    return tuple(c for c in all_col_keys("requests") if c != "legal_person_subtotal")
