@@ -7,26 +7,16 @@ import io
 import json
 import random
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from gip_pipeline import schema
 from gip_pipeline.synth import generate as gen
+from gip_pipeline.regions.reference import Region as FakeRegion
 from gip_pipeline.synth.organs import make_organs
 from gip_pipeline.synth.truth import truth_cell_keys
 from gip_pipeline.synth.values import OrganState, gen_report_cells, plant_error
-
-
-@dataclass(frozen=True)
-class FakeRegion:
-    code: str
-    name: str
-    level: str
-    parent_code: str | None
-    province_code: str
-    prefecture_code: str | None
 
 
 # A tiny injected region list (the real one comes from gip_pipeline.regions).
