@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 from dagster import ConfigurableIOManager, ConfigurableResource, InputContext, OutputContext
 
+from gip_pipeline.atomic import atomic_write
 from gip_pipeline.extraction import batch
 from gip_pipeline.warehouse import paths
 
@@ -63,18 +64,9 @@ class GipPaths(ConfigurableResource):
 def write_parquet_atomic(frame: pl.DataFrame | pl.LazyFrame, path: Path) -> Path:
     """zstd Parquet under a temporary name, then renamed: a reader sees old or new, never half.
     A LazyFrame is streamed to the file (not collected first)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        if isinstance(frame, pl.LazyFrame):
-            frame.sink_parquet(tmp, compression="zstd")
-        else:
-            frame.write_parquet(tmp, compression="zstd")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    if isinstance(frame, pl.LazyFrame):
+        return atomic_write(path, lambda tmp: frame.sink_parquet(tmp, compression="zstd"))
+    return atomic_write(path, lambda tmp: frame.write_parquet(tmp, compression="zstd"))
 
 
 class ParquetFrames(ConfigurableIOManager):

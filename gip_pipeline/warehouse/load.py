@@ -13,7 +13,6 @@ import contextlib
 import fcntl
 import os
 import shutil
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -21,6 +20,8 @@ from typing import Iterator, Mapping
 
 import duckdb
 import polars as pl
+
+from gip_pipeline.atomic import atomic_write
 
 RAW_SCHEMA = "core"  # the loaded tidy tables; dbt's sources read them from here
 LOCK_TIMEOUT_S = 1800.0  # a writer waits this long for another to finish, then fails clearly
@@ -159,17 +160,6 @@ def publish_snapshot(work_db: str | Path, published_db: str | Path) -> Path:
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        published_db.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{published_db.name}.", suffix=".tmp",
-                                   dir=published_db.parent)
-        os.close(fd)
-        try:
-            shutil.copyfile(work_db, tmp)
-            with open(tmp, "rb+") as f:
-                os.fsync(f.fileno())
-            os.chmod(tmp, 0o444)
-            os.replace(tmp, published_db)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(published_db, lambda tmp: shutil.copyfile(work_db, tmp), mode=0o444,
+                     fsync=True)
     return published_db
