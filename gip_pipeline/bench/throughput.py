@@ -12,6 +12,8 @@ Baseline (issue 7): the naive pdfplumber pass, `extract_text()` and `extract_tab
 every page, timed in the same run on the same PDFs. Non-PDF forms have no agreed naive
 reader to compare with, so their baseline is null.
 
+Forms are timed one after another, with a garbage collection before each, so one form's
+garbage (pdfplumber leaves large object graphs) is not collected on another form's clock.
 With --runs K > 1 every figure is the median of the K runs (each run parses every file once);
 peak_rss_mb is the process's peak resident memory over the whole benchmark.
 """
@@ -19,6 +21,7 @@ peak_rss_mb is the process's peak resident memory over the whole benchmark.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import statistics
@@ -119,20 +122,27 @@ def run_benchmark(root: str | Path, runs: int = 1, baseline: bool = True,
         ft.documents += 1
         if s.form == "pdf":
             ft.pages = (ft.pages or 0) + (s.pages or 0)
+    by_form = {form: [s for s in samples if s.form == form] for form in forms}
     for _ in range(runs):
         totals = dict.fromkeys(forms, 0.0)
         base = dict.fromkeys(forms, 0.0)
-        for s in samples:
-            t0 = time.perf_counter()
-            parse_bytes(s.data, str(s.path))
-            totals[s.form] += time.perf_counter() - t0
-            if baseline and s.form == "pdf":
+        # One form at a time, garbage collected before each: otherwise a collection of
+        # pdfplumber's object graphs lands inside whatever form is parsed next and is billed to it.
+        for form, group in by_form.items():
+            gc.collect()
+            for s in group:
                 t0 = time.perf_counter()
-                try:
-                    naive_pdfplumber(s.data)
-                except Exception:  # the baseline's failures are not ours to count
-                    pass
-                base[s.form] += time.perf_counter() - t0
+                parse_bytes(s.data, str(s.path))
+                totals[form] += time.perf_counter() - t0
+            if baseline and form == "pdf":
+                gc.collect()
+                for s in group:
+                    t0 = time.perf_counter()
+                    try:
+                        naive_pdfplumber(s.data)
+                    except Exception:  # the baseline's failures are not ours to count
+                        pass
+                    base[form] += time.perf_counter() - t0
         for form, ft in forms.items():
             ft.parse_s.append(totals[form])
             if baseline and form == "pdf":
