@@ -31,9 +31,10 @@ dbt-gen: $(STAMP)
 run: manifest dagster-home
 	$(BIN)/dagster asset materialize --select '*' -m gip_pipeline.definitions
 
-# pytest exit 5 (no tests collected) is reported, not treated as a failure.
+# The whole suite, dbt's tests included (the integration tests run `dbt build`); a run that
+# collects no tests fails (pytest exit 5), since nothing was checked.
 test: manifest
-	$(BIN)/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected"; exit 0; fi; exit $$rc
+	$(BIN)/pytest
 
 ui: manifest dagster-home
 	$(BIN)/dagster dev -w workspace.yaml
