@@ -268,6 +268,166 @@ def fuller_organ(short: str, text: str, year: int | None = None) -> str | None:
     return best
 
 
+# An abbreviated organ suffix -> the full suffixes it stands for (市科委 <- 市科学技术委员会,
+# 县府办 <- ...办公室). Checked longest first; any other suffix must be printed the same.
+_ABBREV_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "管委会": ("管理委员会", "管委会"),
+    "人民政府": ("人民政府",),
+    "政府": ("人民政府", "政府"),
+    "委员会": ("委员会",),
+    "办公厅": ("办公厅",),
+    "办公室": ("办公室",),
+    "中心": ("中心",),
+    "委": ("委员会", "委"),
+    "办": ("办公室", "办公厅", "办"),
+    "局": ("局",), "厅": ("厅",), "署": ("署",), "院": ("院",),
+}
+_SUFFIX_ORDER = sorted(_ABBREV_SUFFIXES, key=len, reverse=True)
+# Words that make a name another organ when they stand inside it rather than at its end.
+_INNER_ORGAN_WORDS = ("政府", "委员会", "办公室", "办公厅", "局", "厅")
+_CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]+")
+_MAX_CORE = 16
+
+
+def _split_suffix(core: str) -> tuple[str, str] | None:
+    for suf in _SUFFIX_ORDER:
+        if core.endswith(suf):
+            return core[: -len(suf)], suf
+    return None
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def abbreviates(short_core: str, long_core: str) -> bool:
+    """Whether `short_core` is an abbreviation of `long_core` (region prefix removed):
+    科委 of 科学技术委员会, 发改委 of 发展和改革委员会, 政府 of 人民政府.
+
+    Both end in an organ suffix, the short one's standing for the long one's; the short body
+    starts like the long body and its characters appear in the long body in order; the long
+    body holds no organ word of its own (科技局委员会 is another organ, not a fuller name).
+    """
+    if short_core == long_core or len(long_core) <= len(short_core):
+        return False
+    a, b = _split_suffix(short_core), _split_suffix(long_core)
+    if a is None or b is None:
+        return False
+    (sb, ss), (lb, ls) = a, b
+    if ls not in _ABBREV_SUFFIXES[ss]:
+        return False
+    if not sb:
+        return not lb  # 政府 -> 人民政府: the suffix alone is expanded
+    if not lb or sb[0] != lb[0] or not _is_subsequence(sb, lb):
+        return False
+    if len(lb) > 4 * len(sb) + 2:  # too loose to call one an abbreviation of the other
+        return False
+    return not any(w in lb and w not in sb for w in _INNER_ORGAN_WORDS)
+
+
+def _leading_region(name: str) -> str:
+    """The chain of region names a name starts with (`上海市` in 上海市科委), "" if none."""
+    try:
+        from gip_pipeline.regions.reference import name_index
+    except ImportError:
+        return ""
+    index = name_index()
+    j = 0
+    while j < len(name) - 1:
+        for n in range(min(12, len(name) - j - 1), _MIN_REGION_NAME - 1, -1):
+            if name[j:j + n] in index:
+                j += n
+                break
+        else:
+            break
+    return name[:j]
+
+
+def expanded_organ(short: str, text: str) -> str | None:
+    """The full name a short organ name abbreviates, as the document prints it, or None.
+
+    `上海市科委` with `上海市科学技术委员会` printed in the text -> the latter: same region
+    prefix, then a core the short core abbreviates (see `abbreviates`). The shortest printed
+    expansion at each place counts once; the most frequent wins and a tie is no answer. A name
+    the text never prints is never composed.
+    """
+    if not short or not text or len(short) < 2:
+        return None
+    region = _leading_region(short)
+    core = short[len(region):]
+    if _split_suffix(core) is None:
+        return None
+    # The anchor: region prefix plus the core's first character, printed contiguously.
+    anchor = short[: len(region) + 1] if region else short[:2]
+    if len(anchor) < 2:
+        return None
+    counts: dict[str, int] = {}
+    start = 0
+    while True:
+        i = text.find(anchor, start)
+        if i < 0:
+            break
+        start = i + 1
+        c0 = i + len(region)
+        run = _CJK_RUN_RE.match(text, c0)
+        if not run:
+            continue
+        cand_run = run.group(0)[:_MAX_CORE]
+        for j in range(len(core) + 1, len(cand_run) + 1):
+            if abbreviates(core, cand_run[:j]):
+                full = region + cand_run[:j]
+                counts[full] = counts.get(full, 0) + 1
+                break
+    if not counts:
+        return None
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None
+    return ranked[0][0]
+
+
+# `（办公室编制）` printed right after the organ: who compiled the report, part of how the
+# report names its publisher. Only a short bracket ending in 编制 qualifies.
+_QUALIFIER_RE = re.compile(r"\s*[（(]\s*([\u4e00-\u9fff]{0,10}编制)\s*[）)]")
+
+
+def organ_qualifier(organ: str, text: str) -> str | None:
+    """The parenthesised 编制 qualifier the text prints directly after the organ name, or None
+    (two different qualifiers: no answer)."""
+    if not organ or not text:
+        return None
+    found = set()
+    start = 0
+    while True:
+        i = text.find(organ, start)
+        if i < 0:
+            break
+        start = i + len(organ)
+        m = _QUALIFIER_RE.match(text, start)
+        if m:
+            found.add(m.group(1))
+    return found.pop() if len(found) == 1 else None
+
+
+def canonical_organ(organ: str) -> str:
+    """Brackets in an organ name in the full-width form Chinese names print
+    (normalize_text folds them to ASCII for matching; the name keeps the printed convention)."""
+    return organ.replace("(", "（").replace(")", "）")
+
+
+def fullest_organ(organ: str, text: str) -> str:
+    """The fullest printed form of an organ name: its expansion where the text prints the name
+    it abbreviates, then a printed 编制 qualifier. `text` is the document's text without
+    whitespace."""
+    organ = canonical_organ(organ)
+    if "（" in organ:  # already qualified: the bracket is the printed form
+        return organ
+    organ = expanded_organ(organ, text) or organ
+    q = organ_qualifier(organ, text)
+    return f"{organ}（{q}）" if q else organ
+
+
 def extract_metadata(doc: Document) -> tuple[dict, list[Finding]]:
     """Metadata keyed as schema.META_KEYS (era excluded: recognition decides it)."""
     report: dict = {k: None for k in schema.META_KEYS}
@@ -280,13 +440,18 @@ def extract_metadata(doc: Document) -> tuple[dict, list[Finding]]:
             fields[key] = v
     title = find_title(doc)
     organ = fields.get("organ")
+    # Raw text without whitespace: normalising a whole document (t2s) costs more than the
+    # lookups below are worth; a traditional-character text simply yields no completion.
+    flat = None
     if not organ:
         organ = organ_from_title(title) or _organ_line_before_title(doc) or _signature_organ(doc)
         # A title often prints a short form; the report names itself in full elsewhere.
         if organ:
-            # Raw text without whitespace: normalising a whole document (t2s) costs more than
-            # this lookup is worth; a traditional-character text simply yields no completion.
-            organ = fuller_organ(organ, _WS_ALL_RE.sub("", doc.text()), year_from_title(title)) or organ
+            flat = _WS_ALL_RE.sub("", doc.text())
+            organ = fuller_organ(organ, flat, year_from_title(title)) or organ
+    if organ:
+        # Whatever the source (a 发布机构 field too), prefer the fullest form the text prints.
+        organ = fullest_organ(organ, flat if flat is not None else _WS_ALL_RE.sub("", doc.text()))
     report["organ"] = organ
     report["year"] = year_from_title(title)
     if "published" in fields:
