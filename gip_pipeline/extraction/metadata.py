@@ -271,15 +271,16 @@ def fuller_organ(short: str, text: str, year: int | None = None) -> str | None:
 # An abbreviated organ suffix -> the full suffixes it stands for (市科委 <- 市科学技术委员会,
 # 县府办 <- ...办公室). Checked longest first; any other suffix must be printed the same.
 _ABBREV_SUFFIXES: dict[str, tuple[str, ...]] = {
-    "管委会": ("管理委员会", "管委会"),
+    "管委会": ("管理委员会",),
     "人民政府": ("人民政府",),
     "政府": ("人民政府", "政府"),
     "委员会": ("委员会",),
     "办公厅": ("办公厅",),
     "办公室": ("办公室",),
     "中心": ("中心",),
-    "委": ("委员会", "委"),
-    "办": ("办公室", "办公厅", "办"),
+    # An abbreviated suffix stands for the full one only: `科学技术委` is a cut, not a name.
+    "委": ("委员会",),
+    "办": ("办公室", "办公厅"),
     "局": ("局",), "厅": ("厅",), "署": ("署",), "院": ("院",),
 }
 _SUFFIX_ORDER = sorted(_ABBREV_SUFFIXES, key=len, reverse=True)
@@ -311,11 +312,15 @@ def abbreviates(short_core: str, long_core: str) -> bool:
     """
     if short_core == long_core or len(long_core) <= len(short_core):
         return False
-    a, b = _split_suffix(short_core), _split_suffix(long_core)
-    if a is None or b is None:
+    a = _split_suffix(short_core)
+    if a is None:
         return False
-    (sb, ss), (lb, ls) = a, b
-    if ls not in _ABBREV_SUFFIXES[ss]:
+    sb, ss = a
+    for full in _ABBREV_SUFFIXES[ss]:
+        if long_core.endswith(full):
+            lb = long_core[: -len(full)]
+            break
+    else:
         return False
     if not sb:
         return not lb  # 政府 -> 人民政府: the suffix alone is expanded
