@@ -117,18 +117,22 @@ def corpus() -> tuple[list[ParseResult], list[str]]:
                      + _review(10, 4, 2)))
     R.append(_report("hz_psb_2021.txt", "杭州市公安局", "330100", "prefecture", "department",
                      2021, "2022-01-30", _requests("2021", 20, 0, 18, 2, 0) + _review(0, 0, 0)))
-    # Wuxi PSB: partially_granted printed blank, proved zero by the extraction -> value 0.
+    # Wuxi PSB: partially_granted and carried_over printed blank, proved zero by the
+    # extraction -> value 0, and every mart row resting on them flagged (2020 for trends and
+    # the cross-year check).
+    wx_blank = ("partially_granted", "carried_over")
+    R.append(_report("wx_psb_2020.txt", "无锡市公安局", "320200", "prefecture", "department",
+                     2020, "2021-01-29", _requests("2019", 70, 0, 50, 20, 0) + _review(0, 0, 0)))
     R.append(_report("wx_psb_2021.txt", "无锡市公安局", "320200", "prefecture", "department",
-                     2021, "2022-01-29", _requests("2021", 80, 0, 60, 20, 0,
-                                                   blank=("partially_granted",))
-                     + _review(0, 0, 0), findings=[_blank_zero(("partially_granted",), "2021")]))
+                     2021, "2022-01-29", _requests("2021", 80, 0, 60, 20, 0, blank=wx_blank)
+                     + _review(0, 0, 0), findings=[_blank_zero(wx_blank, "2021")]))
     # Ningbo PSB: the same blank without evidence -> stays null, its grant rate unknown.
     R.append(_report("nb_psb_2021.txt", "宁波市公安局", "330200", "prefecture", "department",
                      2021, "2022-01-29", _requests("2021", 90, 0, 70, 20, 0,
                                                    blank=("partially_granted",))
                      + _review(0, 0, 0)))
     # Changzhou PSB: the same blank with the weaker evidence (consistent with zero, not proven):
-    # read as 0 too, and the flag says which class.
+    # never read as 0, it stays null like any blank.
     R.append(_report("cz_psb_2021.txt", "常州市公安局", "320400", "prefecture", "department",
                      2021, "2022-01-29", _requests("2021", 50, 0, 40, 10, 0,
                                                    blank=("partially_granted",))
@@ -189,9 +193,11 @@ def counted_reports(tidy) -> dict[str, dict]:
 
 
 def values_used(tidy) -> dict[str, dict[tuple[str, str, str], float | None]]:
+    """Cell values as the marts must use them: a blank is 0 only where a <table>.blanks_as_zero
+    finding (proven) lists it; the weaker blanks_as_zero_consistent evidence is not enough."""
     evidence = set()
-    for f in tidy.findings.filter(pl.col("check").is_in(
-            ["requests.blanks_as_zero", "requests.blanks_as_zero_consistent"])).to_dicts():
+    proven = [f"{t.key}.blanks_as_zero" for t in schema.TABLES]
+    for f in tidy.findings.filter(pl.col("check").is_in(proven)).to_dicts():
         for cell in (f["cells"] or "").split():
             r, c = cell.split(".")
             evidence.add((f["report_id"], f["table"], r, c))
@@ -274,26 +280,71 @@ def test_report_comparison_measures(built):
     assert rc[hashlib.sha256(b"broken").hexdigest()[:16]]["is_counted"] is False
 
 
-def test_blank_zero_only_with_evidence(built):
+def test_blank_zero_only_when_proven(built):
     db, _, _, _ = built
     rc = {r["report_id"]: r for r in q(db, "select * from marts.report_comparison").to_dicts()}
     wx, nb = rc[_rid("wx_psb_2021.txt")], rc[_rid("nb_psb_2021.txt")]
-    n_cols = len(schema.row_columns("requests", "2021", "partially_granted"))
-    assert wx["uses_blank_zero_evidence"] == "proven" and wx["n_blank_zero_cells"] == n_cols
+    n_pg = len(schema.row_columns("requests", "2021", "partially_granted"))
+    n_co = len(schema.row_columns("requests", "2021", "carried_over"))
+    # proven: read as zero, and flagged
+    assert wx["uses_blank_zero_evidence"] is True and wx["n_blank_zero_cells"] == n_pg + n_co
     assert wx["partially_granted"] == 0 and wx["grant_rate"] == pytest.approx(60 / 80)
-    assert nb["uses_blank_zero_evidence"] == "none"
+    assert nb["uses_blank_zero_evidence"] is False
     assert nb["partially_granted"] is None and nb["grant_rate"] is None  # never read as zero
-    ry = q(db, "select * from marts.region_year where region_code = '320200'").row(0, named=True)
-    assert ry["uses_blank_zero_evidence"] == "proven" and ry["n_reports_blank_zero"] == 1
-    # the weaker class: read as zero as well, flagged 'consistent' apart from 'proven'
+    ry = q(db, "select * from marts.region_year where region_code = '320200' and year = 2021"
+           ).row(0, named=True)
+    assert ry["uses_blank_zero_evidence"] is True and ry["n_reports_blank_zero"] == 1
+    # merely consistent with zero (no identity forces it): stays null, not flagged
     cz = rc[_rid("cz_psb_2021.txt")]
-    assert cz["uses_blank_zero_evidence"] == "consistent" and cz["n_blank_zero_cells"] == n_cols
-    assert cz["partially_granted"] == 0 and cz["grant_rate"] == pytest.approx(40 / 50)
+    assert cz["uses_blank_zero_evidence"] is False and cz["n_blank_zero_cells"] == 0
+    assert cz["partially_granted"] is None and cz["grant_rate"] is None
+    assert cz["total_handled"] == 50  # the printed cells are still there
     ry = q(db, "select * from marts.region_year where region_code = '320400'").row(0, named=True)
-    assert ry["uses_blank_zero_evidence"] == "consistent" and ry["n_reports_blank_zero"] == 1
-    ev = q(db, "select blank_zero_evidence, count(*) as n from intermediate.int_cells "
-               "where filled_from_evidence group by 1 order by 1").rows()
-    assert ev == [("consistent", n_cols), ("proven", n_cols)]
+    assert ry["uses_blank_zero_evidence"] is False and ry["n_reports_blank_zero"] == 0
+    assert ry["partially_granted"] is None
+    # int_cells records both classes, fills only the proven one
+    ev = q(db, "select blank_zero_evidence, filled_from_evidence, count(*) as n, "
+               "count(value_used) as n_used from intermediate.int_cells "
+               "where blank_zero_evidence is not null group by 1, 2 order by 1").rows()
+    assert ev == [("consistent", False, n_pg, 0), ("proven", True, n_pg + n_co, n_pg + n_co)]
+    dq = q(db, "select n_blank_zero from marts.data_quality where quality_id in "
+               "('320200|2021', '320400|2021') order by quality_id").rows()
+    assert dq == [(1,), (0,)]
+
+
+def test_rows_resting_on_proven_blanks_are_flagged_in_every_mart(built):
+    db, tidy, _, _ = built
+    vals = values_used(tidy)
+    counted = counted_reports(tidy)
+    filled = {(f["report_id"], *cell.split(".")) for f in tidy.findings.filter(
+        pl.col("check") == "requests.blanks_as_zero").to_dicts() for cell in f["cells"].split()}
+    flagged = {rid for rid, _, _ in filled}
+    assert flagged == {_rid("wx_psb_2021.txt")}
+    # rankings: an organ row is flagged when its report is; a region row when one of its is
+    rk = q(db, "select unit_type, report_id, region_code, year, uses_blank_zero_evidence as f "
+               "from marts.rankings where not is_synthetic").to_dicts()
+    assert rk and all(r["f"] is (r["report_id"] in flagged) for r in rk if r["unit_type"] == "organ")
+    flagged_regions = {(counted[i]["region_code"], counted[i]["year"]) for i in flagged}
+    assert all(r["f"] is ((r["region_code"], r["year"]) in flagged_regions)
+               for r in rk if r["unit_type"] == "region")
+    assert any(r["f"] for r in rk if r["unit_type"] == "region")
+    # trends: flagged when either year rests on one (Wuxi 2021 vs 2020)
+    tr = q(db, "select unit_type, unit_key, year, uses_blank_zero_evidence as f from marts.trends"
+           ).to_dicts()
+    wx = [r for r in tr if "320200" in r["unit_key"]]
+    assert wx and all(r["f"] is True for r in wx)
+    assert all(r["f"] is False for r in tr if "320200" not in r["unit_key"])
+    # cross-year: flagged exactly where carried_over(t) or carried_forward(t-1) was a filled blank
+    cy = q(db, "select report_id, prev_report_id, col, carried_over, uses_blank_zero_evidence "
+               "as f from marts.cross_year_consistency").to_dicts()
+    wx_rows = [r for r in cy if r["report_id"] == _rid("wx_psb_2021.txt")]
+    assert len(wx_rows) == len(schema.row_columns("requests", "2021", "carried_over"))
+    for r in cy:
+        want = ((r["report_id"], "carried_over", r["col"]) in filled
+                or (r["prev_report_id"], "carried_forward", r["col"]) in filled)
+        assert r["f"] is want, r
+        assert r["carried_over"] == vals[r["report_id"]][("requests", "carried_over", r["col"])]
+    assert all(r["f"] is True and r["carried_over"] == 0 for r in wx_rows)
 
 
 def test_region_year_sums_and_pooled_measures(built):
@@ -340,26 +391,97 @@ def test_region_year_never_adds_a_government_to_its_departments(built):
                     ("government", None, 1, 190.0)]
 
 
-def test_rankings_only_above_the_minimum(built):
-    db, _, _, _ = built
-    rk = q(db, "select * from marts.rankings where unit_type = 'organ' and measure = 'grant_rate'"
-              " and year = 2021 and organ_kind = 'department' and department_type = "
-              "'public_security' and not is_synthetic")
-    by = {r["report_id"]: r for r in rk.to_dicts()}
-    # independent: grant rates of the counted 2021 PSB reports with a denominator >= MIN
-    rates = {_rid("nj_psb_2021.txt"): (30, 50), _rid("sz_psb_2021.txt"): (200, 300),
-             _rid("wx_psb_2021.txt"): (60, 80), _rid("hz_psb_2021.txt"): (18, 20),
-             _rid("nb_psb_2021.txt"): (None, 90), _rid("cz_psb_2021.txt"): (40, 50)}
-    assert set(by) == set(rates)
-    ranked = sorted((n / d, rid) for rid, (n, d) in rates.items() if n is not None and d >= MIN)
-    ranked.reverse()
-    for i, (rate, rid) in enumerate(ranked, start=1):
-        assert by[rid]["rank_status"] == "ranked" and by[rid]["rank"] == i
-        assert by[rid]["value"] == pytest.approx(rate) and by[rid]["n_ranked"] == len(ranked)
-    assert by[ranked[0][1]]["percentile"] == 1.0 and by[ranked[-1][1]]["percentile"] == 0.0
-    assert by[_rid("hz_psb_2021.txt")]["rank_status"] == "too_small"
-    assert by[_rid("hz_psb_2021.txt")]["rank"] is None
-    assert by[_rid("nb_psb_2021.txt")]["rank_status"] == "not_assessable"
+def region_groups(tidy) -> dict[tuple, list[str]]:
+    """region_year key -> the counted reports pooled in it (rules restated)."""
+    groups: dict[tuple, list[str]] = {}
+    for rid, r in counted_reports(tidy).items():
+        if r["region_code"] is None or r["year"] is None:
+            continue
+        dtype = department_type_of(r["organ"]) if r["organ_kind"] == "department" else None
+        key = (r["region_code"], r["year"], r["admin_level"], r["organ_kind"], dtype,
+               r["is_synthetic"])
+        groups.setdefault(key, []).append(rid)
+    return groups
+
+
+def expected_rankings(tidy) -> dict[tuple, dict]:
+    """(unit_type, unit id, year, measure) -> status, rank, n_ranked, percentile, computed here.
+
+    The spec's rule: rank only units with at least MIN handled requests (the unit's own
+    total_handled, whatever the measure's denominator); SQL rank() and percent_rank()."""
+    vals = values_used(tidy)
+    units = []  # (unit_type, unit id, peer key without the measure, total_handled, {m: value})
+    for rid, r in counted_reports(tidy).items():
+        dtype = department_type_of(r["organ"]) if r["organ_kind"] == "department" else None
+        peer = (r["year"], r["admin_level"], r["organ_kind"], dtype, r["is_synthetic"])
+        values = {}
+        for m in schema.MEASURES:
+            num, den = measure_terms(vals[rid], m)
+            values[m.key] = None if num is None or not den else num / den
+        units.append(("organ", rid, peer, vals[rid].get(("requests", "total_handled", "total")),
+                      values))
+    for key, rids in region_groups(tidy).items():
+        handled = [vals[i].get(("requests", "total_handled", "total")) for i in rids]
+        values = {}
+        for m in schema.MEASURES:
+            pairs = [p for p in (measure_terms(vals[i], m) for i in rids) if None not in p]
+            den = sum(d for _, d in pairs)
+            values[m.key] = sum(n for n, _ in pairs) / den if pairs and den else None
+        units.append(("region", key, key[1:], None if None in handled else sum(handled), values))
+    out: dict[tuple, dict] = {}
+    for m in schema.MEASURES:
+        status = {}
+        for ut, uid, peer, handled, values in units:
+            if handled is not None and handled < MIN:
+                status[uid] = "too_small"
+            elif handled is None or values[m.key] is None:
+                status[uid] = "not_assessable"
+            else:
+                status[uid] = "ranked"
+        for ut, uid, peer, handled, values in units:
+            row = {"rank_status": status[uid], "total_handled": handled, "value": values[m.key],
+                   "rank": None, "n_ranked": None, "percentile": None}
+            if status[uid] == "ranked":
+                peers = [vs[m.key] for t, u, p, _, vs in units
+                         if (t, p) == (ut, peer) and status[u] == "ranked"]
+                v = values[m.key]
+                row["rank"] = 1 + sum(x > v for x in peers)
+                row["n_ranked"] = len(peers)
+                if len(peers) > 1:
+                    row["percentile"] = sum(x < v for x in peers) / (len(peers) - 1)
+            out[(ut, uid, peer[0], m.key)] = row
+    return out
+
+
+def test_rankings_follow_the_spec_rule(built):
+    db, tidy, _, _ = built
+    want = expected_rankings(tidy)
+    got = {}
+    for r in q(db, "select * from marts.rankings").to_dicts():
+        uid = r["report_id"] if r["unit_type"] == "organ" else (
+            r["region_code"], r["year"], r["admin_level"], r["organ_kind"], r["department_type"],
+            r["is_synthetic"])
+        got[(r["unit_type"], uid, r["year"], r["measure"])] = r
+    assert set(got) == set(want)
+    statuses = set()
+    for k, w in want.items():
+        g = got[k]
+        statuses.add(w["rank_status"])
+        for f in ("rank_status", "rank", "n_ranked", "total_handled"):
+            assert g[f] == w[f], (k, f, g[f], w[f])
+        for f in ("value", "percentile"):
+            assert (g[f] is None) if w[f] is None else g[f] == pytest.approx(w[f]), (k, f)
+    assert statuses == {"ranked", "too_small", "not_assessable"}
+    # the threshold is the unit's handled requests, not the measure's denominator: Nanjing PSB
+    # (50 handled) is ranked on a reconsideration rate over 3 cases; Hangzhou PSB (20 handled)
+    # is too small even on a rate whose denominator is not total_handled
+    nj = got[("organ", _rid("nj_psb_2021.txt"), 2021, "reconsideration_correction_rate")]
+    assert nj["denominator"] == 3 and nj["rank_status"] == "ranked" and nj["rank"] >= 1
+    hz = got[("organ", _rid("hz_psb_2021.txt"), 2021, "carry_forward_rate")]
+    assert hz["total_handled"] == 20 and hz["rank_status"] == "too_small" and hz["rank"] is None
+    # a blank merely consistent with zero leaves the grant rate unassessable, not zero
+    assert got[("organ", _rid("cz_psb_2021.txt"), 2021, "grant_rate")]["rank_status"] == \
+        "not_assessable"
     # the synthetic Hefei PSB (500 handled) is not anyone's peer
     syn = q(db, "select * from marts.rankings where is_synthetic and measure = 'grant_rate' "
                 "and unit_type = 'organ'")

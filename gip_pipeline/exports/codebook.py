@@ -120,9 +120,10 @@ def codebook_markdown() -> str:
           f"({bz}) listing those cells (`cells`); where no identity forces a blank but every "
           "identity containing it holds when the blanks are read as zero (e.g. a wholly blank "
           f"row), a separate, weaker `info` finding ({bzc}) lists it. Evidence a researcher "
-          "may use to read those blanks as zero; the data still holds null. The marts read "
-          "both as zero and say which class a row relies on (`uses_blank_zero_evidence`: "
-          "none, proven, consistent).",
+          "may use to read those blanks as zero; the tidy data still holds null. The marts "
+          "read a blank as zero only on the proof (the first finding), never on the weaker "
+          "evidence, and every mart row whose values may rest on such a zero says so "
+          "(`uses_blank_zero_evidence` = true).",
           "",
           "A measure or identity with a missing term is *not assessable*: it is null, "
           "never computed from a partial sum and never reported as passed.",

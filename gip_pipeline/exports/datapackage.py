@@ -181,7 +181,7 @@ def _tidy_doc(name: str) -> str:
 _MART_ZH: dict[str, str] = {
     "organ_key": "机关标识", "n_error_findings": "错误数", "n_warning_findings": "警告数",
     "n_identity_breaks": "勾稽不符数", "is_counted": "计入汇总", "counted_report_id": "计入的报告",
-    "uses_blank_zero_evidence": "空白按零（有据）", "n_blank_zero_cells": "空白按零单元格数",
+    "uses_blank_zero_evidence": "依赖空白按零（勾稽证明）", "n_blank_zero_cells": "空白按零单元格数",
     "publication_deadline": "法定发布期限", "published_on_time": "按期发布",
     "other_handling_total": "（六）其他处理（跨版本）", "region_year_id": "地区-年度键",
     "n_reports": "报告数", "n_reports_warning": "警告报告数", "n_reports_blank_zero": "空白按零报告数",
@@ -233,8 +233,8 @@ RESOURCE_DOCS.update({
                    "counted reports and measures recomputed from pooled sums (a government's "
                    "summary report is never added to its departments). 地区-年度汇总。",
     "rankings": f"Rank and percentile on each measure within year, level, organ kind and "
-                f"department type; denominators under {schema.MIN_RANK_DENOMINATOR} listed as "
-                f"too_small. 排名。",
+                f"department type; units with fewer than {schema.MIN_RANK_DENOMINATOR} handled "
+                f"requests (total_handled) listed as too_small. 排名。",
     "trends": "Year-over-year change per organ and region across the 2019→2021 format change "
               "(crosswalk for （六）其他处理). 年度变化。",
     "cross_year_consistency": "carried_over(t) against carried_forward(t-1) per organ and "

@@ -325,10 +325,10 @@ def render_int_cells_sql() -> str:
     PROVEN, CONSISTENT = BLANKS_PROVEN_CHECK, BLANKS_CONSISTENT_CHECK  # the two evidence checks
     return f"""-- {HEADER}
 -- The cells with the one reading of a blank the marts allow: value_used is the printed value,
--- or 0 for a blank cell that the extraction lists as evidence, of one of two classes
--- (blank_zero_evidence): 'proven' (<table>.{PROVEN}: the report's identities force it to 0) or
--- 'consistent' (<table>.{CONSISTENT}: no identity forces it, but every identity containing it
--- holds with the blanks read as 0). Every other blank stays null.
+-- or 0 for a blank cell the extraction PROVED zero (listed in a <table>.{PROVEN} finding: the
+-- report's identities force it to 0). The weaker class (<table>.{CONSISTENT}: no identity
+-- forces it, every identity containing it merely holds with it read as 0) is recorded in
+-- blank_zero_evidence but never used: such a blank stays null, like every other blank.
 with evidence as (
     select report_id, "table", cell,
         case when bool_or("check" = "table" || '.{PROVEN}') then 'proven'
@@ -343,8 +343,8 @@ with evidence as (
 )
 select
     c.*,
-    coalesce(c.value, case when e.cell is not null then 0.0 end) as value_used,
-    (c.value is null and e.cell is not null) as filled_from_evidence,
+    coalesce(c.value, case when e.evidence = 'proven' then 0.0 end) as value_used,
+    (c.value is null and e.evidence is not distinct from 'proven') as filled_from_evidence,
     case when c.value is null then e.evidence end as blank_zero_evidence
 from {_ref('stg_cells')} c
 left join evidence e
@@ -379,8 +379,7 @@ with f as (
     group by report_id
 ),
 z as (
-    select report_id, count(*) filter (where filled_from_evidence) as n_blank_zero_cells,
-        count(*) filter (where blank_zero_evidence = 'consistent') as n_consistent_cells
+    select report_id, count(*) filter (where filled_from_evidence) as n_blank_zero_cells
     from {_ref('int_cells')}
     group by report_id
 ),
@@ -408,10 +407,8 @@ select
     coalesce(f.n_warning_findings, 0) as n_warning_findings,
     coalesce(f.n_identity_breaks, 0) as n_identity_breaks,
     coalesce(z.n_blank_zero_cells, 0) as n_blank_zero_cells,
-    -- the weakest evidence class a report's values_used rely on: none | proven | consistent
-    case when z.n_consistent_cells > 0 then 'consistent'
-         when z.n_blank_zero_cells > 0 then 'proven'
-         else 'none' end as uses_blank_zero_evidence,
+    -- some value_used of the report is a blank the identities proved zero
+    coalesce(z.n_blank_zero_cells, 0) > 0 as uses_blank_zero_evidence,
     (r.is_candidate and r.candidate_rank = 1) as is_counted,
     case when r.status = 'rejected' then null
          when r.duplicate_of is not null then r.duplicate_of
@@ -478,7 +475,7 @@ def render_mart_sql() -> str:
 -- the other marts use): metadata, status, findings, the requests table's total column for
 -- every row, the review/litigation cells, and each measure of schema.MEASURES with numerator
 -- and denominator. A measure is null when a term is missing or blank (a blank counts as 0
--- only where uses_blank_zero_evidence is not 'none'), or its denominator is zero.
+-- only where the extraction proved it zero: uses_blank_zero_evidence), or its denominator is 0.
 {{{{ config(materialized='table') }}}}
 select
 {(","+chr(10)).join(cols)}
@@ -504,10 +501,8 @@ def render_region_year_sql() -> str:
              "    case when count(distinct era) = 1 then any_value(era) end as era",
              "    count(*) as n_reports",
              "    count(*) filter (where status = 'warning') as n_reports_warning",
-             "    count(*) filter (where uses_blank_zero_evidence <> 'none') as n_reports_blank_zero",
-             "    case when bool_or(uses_blank_zero_evidence = 'consistent') then 'consistent'"
-             " when bool_or(uses_blank_zero_evidence = 'proven') then 'proven'"
-             " else 'none' end as uses_blank_zero_evidence"]
+             "    count(*) filter (where uses_blank_zero_evidence) as n_reports_blank_zero",
+             "    bool_or(uses_blank_zero_evidence) as uses_blank_zero_evidence"]
     # A sum over the reports only where every report printed the cell: else unknown.
     cols += [f"    case when count({c}) = count(*) then sum({c}) end as {c}" for c in SUM_COLUMNS]
     for m in schema.MEASURES:
@@ -552,29 +547,33 @@ def render_rankings_sql() -> str:
     for m in schema.MEASURES:
         unions.append(
             f"    select unit_type, unit_key, report_id, region_code, year, admin_level, organ_kind,"
-            f" department_type, is_synthetic, '{m.key}' as measure, {m.key}_numerator as numerator,"
+            f" department_type, is_synthetic, total_handled, uses_blank_zero_evidence,"
+            f" '{m.key}' as measure, {m.key}_numerator as numerator,"
             f" {m.key}_denominator as denominator, {m.key} as value from units")
     peers = ", ".join(PEER_KEYS) + ", measure"
     mn = schema.MIN_RANK_DENOMINATOR
+    unit_cols = ("region_code, year, admin_level, organ_kind, department_type, is_synthetic, "
+                 "total_handled, uses_blank_zero_evidence,\n        "
+                 + ", ".join(f"{m.key}_numerator, {m.key}_denominator, {m.key}"
+                             for m in schema.MEASURES))
     return f"""-- {HEADER}
 -- Rank and percentile of each organ (counted report) and each region-year row on each measure,
 -- among its peers: same unit type, year, admin level, organ kind and department type (and
--- synthetic with synthetic only). Only a
--- unit whose measure denominator is at least {mn} (schema.MIN_RANK_DENOMINATOR) is ranked;
--- the rest are listed with rank_status too_small (or not_assessable when a term is missing).
+-- synthetic with synthetic only). The spec's rule: rank only units with at least {mn} handled
+-- requests (schema.MIN_RANK_DENOMINATOR), i.e. the unit's own total_handled (the report's, or
+-- the region row's sum), whatever the measure's denominator; each row shows that denominator.
+-- rank_status: too_small (total_handled < {mn}), not_assessable (the value is null, or the
+-- unit's total_handled is unknown, so reaching {mn} cannot be shown), else ranked.
 -- rank 1 = the highest value (for denial_rate that is the least open); percentile = share of
 -- the ranked peers with a lower value (0 lowest, 1 highest; null when ranked alone).
 {{{{ config(materialized='table') }}}}
 with units as (
     select 'organ' as unit_type, coalesce(organ_key, 'report:' || report_id) as unit_key,
-        report_id, region_code, year, admin_level, organ_kind, department_type, is_synthetic,
-        {", ".join(f"{m.key}_numerator, {m.key}_denominator, {m.key}" for m in schema.MEASURES)}
+        report_id, {unit_cols}
     from {_ref('report_comparison')}
     where is_counted and year is not null
     union all
-    select 'region' as unit_type, region_key as unit_key,
-        null as report_id, region_code, year, admin_level, organ_kind, department_type, is_synthetic,
-        {", ".join(f"{m.key}_numerator, {m.key}_denominator, {m.key}" for m in schema.MEASURES)}
+    select 'region' as unit_type, region_key as unit_key, null as report_id, {unit_cols}
     from {_ref('region_year')}
 ),
 long as (
@@ -582,8 +581,8 @@ long as (
 ),
 classed as (
     select *,
-        case when numerator is null or denominator is null or value is null then 'not_assessable'
-             when denominator < {mn} then 'too_small'
+        case when total_handled < {mn} then 'too_small'
+             when total_handled is null or value is null then 'not_assessable'
              else 'ranked' end as rank_status
     from long
 ),
@@ -598,7 +597,8 @@ select
     c.unit_type || '|' || c.unit_key || '|' || cast(c.year as varchar) || '|' || c.measure
         as ranking_id,
     c.unit_type, c.unit_key, c.report_id, c.region_code, c.year, c.admin_level, c.organ_kind,
-    c.department_type, c.is_synthetic, c.measure, c.numerator, c.denominator, c.value, c.rank_status,
+    c.department_type, c.is_synthetic, c.measure, c.numerator, c.denominator, c.value,
+    c.total_handled, c.uses_blank_zero_evidence, c.rank_status,
     r.rank, r.n_ranked, case when r.n_ranked > 1 then r.pr end as percentile
 from classed c
 left join ranked r using (unit_type, unit_key, year, measure)
@@ -631,17 +631,19 @@ def render_trends_sql() -> str:
 -- {CROSSWALK_COLUMN} carries （六） across (schema.ERA_CROSSWALK: 2021's three rows sum to 2019's
 -- {CROSSWALK_ROW}); section 二 cells and the era-specific （六） rows are joined only within an
 -- era. A region row compares the same key (region, level, organ kind, department type); its set
--- of reports can change between years (n_reports, prev_n_reports).
+-- of reports can change between years (n_reports, prev_n_reports). uses_blank_zero_evidence:
+-- either year's unit (report, region row; for section 二, the cell itself) has a value that is a
+-- blank proved zero.
 {{{{ config(materialized='table') }}}}
 with organ_wide as (
     select 'organ' as unit_type, coalesce(organ_key, 'report:' || report_id) as unit_key,
-        year, era, is_synthetic, 1 as n_reports, {cols}
+        year, era, is_synthetic, 1 as n_reports, uses_blank_zero_evidence, {cols}
     from {_ref('report_comparison')}
     where is_counted and year is not null
 ),
 region_wide as (
     select 'region' as unit_type, region_key as unit_key, year, era, is_synthetic, n_reports,
-        {cols}
+        uses_blank_zero_evidence, {cols}
     from {_ref('region_year')}
 ),
 wide as (
@@ -655,6 +657,7 @@ long as (
 ad as (
     select 'organ' as unit_type, coalesce(r.organ_key, 'report:' || r.report_id) as unit_key,
         r.year, r.era, r.is_synthetic, 1 as n_reports,
+        c.filled_from_evidence as uses_blank_zero_evidence,
         'active_disclosure.' || c."row" || '.' || c.col as quantity, c.value_used as value
     from {_ref('int_cells')} c
     join {_ref('int_reports')} r using (report_id)
@@ -662,12 +665,14 @@ ad as (
       and c.value_used is not null
 ),
 all_values as (
-    select unit_type, unit_key, year, era, is_synthetic, n_reports, quantity, value,
+    select unit_type, unit_key, year, era, is_synthetic, n_reports, uses_blank_zero_evidence,
+        quantity, value,
         case when quantity in ({_sql_list(same_era)}) then 'same_era' else 'all_eras' end
             as comparability
     from long
     union all
-    select unit_type, unit_key, year, era, is_synthetic, n_reports, quantity, value, 'same_era'
+    select unit_type, unit_key, year, era, is_synthetic, n_reports, uses_blank_zero_evidence,
+        quantity, value, 'same_era'
     from ad
 )
 select
@@ -678,6 +683,7 @@ select
     cur.value, prev.value as prev_value, cur.value - prev.value as change,
     (cur.value - prev.value) / nullif(prev.value, 0) as relative_change,
     cur.n_reports, prev.n_reports as prev_n_reports,
+    (cur.uses_blank_zero_evidence or prev.uses_blank_zero_evidence) as uses_blank_zero_evidence,
     coalesce(cur.era <> prev.era, false) as crosses_era,
     coalesce(cur.era <> prev.era and cur.quantity = '{CROSSWALK_COLUMN}', false) as uses_crosswalk
 from all_values cur
@@ -695,11 +701,12 @@ def render_consistency_sql() -> str:
     return f"""-- {HEADER}
 -- {cy.check}: {cy.description}. One row per organ (organ_key), year t and requests column
 -- where both years' counted reports exist; result holds, differs (a finding, severity
--- {cy.severity}) or not_assessable (a value is missing or blank).
+-- {cy.severity}) or not_assessable (a value is missing or blank). uses_blank_zero_evidence: one
+-- of the two values is a blank the extraction proved zero.
 {{{{ config(materialized='table') }}}}
 with v as (
     select r.organ_key, r.organ, r.region_code, r.is_synthetic, r.year, r.report_id, c."row", c.col,
-        c.value_used
+        c.value_used, c.filled_from_evidence
     from {_ref('int_cells')} c
     join {_ref('int_reports')} r using (report_id)
     where r.is_counted and r.organ_key is not null and r.year is not null
@@ -712,6 +719,7 @@ select
     cur.report_id, prev.report_id as prev_report_id, cur.col,
     cur.value_used as {cy.row_t}, prev.value_used as prev_{cy.row_prev},
     cur.value_used - prev.value_used as difference,
+    (cur.filled_from_evidence or prev.filled_from_evidence) as uses_blank_zero_evidence,
     case when cur.value_used is null or prev.value_used is null then 'not_assessable'
          when abs(cur.value_used - prev.value_used) > 1e-6 then 'differs'
          else 'holds' end as result
@@ -742,7 +750,7 @@ g as (
         count(*) filter (where status = 'warning') as n_warning,
         count(*) filter (where status = 'rejected') as n_rejected,
         count(*) filter (where is_synthetic) as n_synthetic,
-        count(*) filter (where is_counted and uses_blank_zero_evidence <> 'none') as n_blank_zero,
+        count(*) filter (where is_counted and uses_blank_zero_evidence) as n_blank_zero,
         count(*) filter (where is_counted) as n_identity_assessed,
         count(*) filter (where is_counted and n_identity_breaks = 0) as n_identity_pass,
         count(*) filter (where is_counted and published_on_time is not null) as n_dated,
@@ -786,23 +794,28 @@ MART_COLUMN_DOCS: dict[str, str] = {
                   "by status ok, then most cells, then report_id.",
     "counted_report_id": "The report counted for this one's organ and year (itself when "
                          "is_counted); null for rejected reports.",
-    "uses_blank_zero_evidence": "The weakest evidence on which the row reads a blank cell as 0: "
-                                "'none' (no blank read as 0), 'proven' (every such cell is listed "
-                                "in a <table>.blanks_as_zero finding: the report's identities "
-                                "force it to 0) or 'consistent' (some cell only in a "
-                                "<table>.blanks_as_zero_consistent finding: no identity forces it, "
-                                "but all hold with it read as 0). Every other blank stays null.",
-    "n_blank_zero_cells": "Blank cells read as 0 on the extraction's per-cell evidence "
-                          "(either class).",
+    "uses_blank_zero_evidence": "True when a value of this row may rest on a blank cell read as "
+                                "0, which the marts do only where the report's identities PROVE "
+                                "it zero (the cell is listed in a <table>.blanks_as_zero "
+                                "finding). Aggregates: any report behind the row; rankings: the "
+                                "unit's report(s); trends: the unit in either year (section 二: "
+                                "the cell itself); cross-year rows: either of the two cells. "
+                                "Blanks merely consistent with zero "
+                                "(<table>.blanks_as_zero_consistent) and all other blanks stay "
+                                "null.",
+    "n_blank_zero_cells": "Blank cells read as 0 because the extraction proved them zero "
+                          "(<table>.blanks_as_zero).",
     "publication_deadline": "Legal deadline of publication (schema.PUBLICATION_DEADLINE, the "
                             "year after the reporting year) for the organ kind.",
     "published_on_time": "published <= publication_deadline; null when either is unknown.",
-    "value_used": "The value the marts use: the printed value, or 0 for a blank cell with "
-                  "per-cell blanks-as-zero evidence of either class; else null.",
-    "filled_from_evidence": "True when value_used is 0 read from blanks-as-zero evidence.",
-    "blank_zero_evidence": "The evidence class of a blank read as 0: 'proven' "
-                           "(<table>.blanks_as_zero) or 'consistent' "
-                           "(<table>.blanks_as_zero_consistent); null otherwise.",
+    "value_used": "The value the marts use: the printed value, or 0 for a blank cell the "
+                  "extraction proved zero (<table>.blanks_as_zero); every other blank is null.",
+    "filled_from_evidence": "True when value_used is a blank read as 0 on proof "
+                            "(<table>.blanks_as_zero).",
+    "blank_zero_evidence": "The blanks-as-zero evidence the extraction recorded for a blank "
+                           "cell: 'proven' (<table>.blanks_as_zero: read as 0) or 'consistent' "
+                           "(<table>.blanks_as_zero_consistent: weaker, NOT read as 0, "
+                           "value_used stays null); null otherwise.",
     CROSSWALK_COLUMN: "（六）其他处理 in both eras (schema.ERA_CROSSWALK): 2019's other_handling, "
                       "a 2021 report's single （六） row, else 2021's three （六） rows summed; null "
                       "if a term is missing.",
@@ -812,16 +825,18 @@ MART_COLUMN_DOCS: dict[str, str] = {
                       "is_synthetic ('-' = null).",
     "n_reports": "Number of counted reports behind the row.",
     "n_reports_warning": "Of those, reports with status warning.",
-    "n_reports_blank_zero": "Of those, reports that rely on blanks-as-zero evidence (either "
-                            "class; uses_blank_zero_evidence says the weakest).",
+    "n_reports_blank_zero": "Of those, reports with a blank read as 0 on proof "
+                            "(uses_blank_zero_evidence).",
     "unit_type": "organ (one counted report of an organ) or region (a region_year row).",
     "unit_key": "organ_key for organs, region_key for regions (both without the year).",
     "measure": "Measure key (schema.MEASURES).",
     "numerator": "The measure's numerator for the unit.",
     "denominator": "The measure's denominator for the unit.",
     "value": "numerator / denominator.",
-    "rank_status": f"ranked; too_small (denominator < {schema.MIN_RANK_DENOMINATOR}, "
-                   "schema.MIN_RANK_DENOMINATOR); not_assessable (a term missing).",
+    "rank_status": f"ranked; too_small (the unit's total_handled < "
+                   f"{schema.MIN_RANK_DENOMINATOR}, schema.MIN_RANK_DENOMINATOR, whatever the "
+                   "measure); not_assessable (the value is null, or the unit's total_handled is "
+                   "unknown).",
     "rank": "1 = highest value among the ranked peers (same unit type, year, admin level, "
             "organ kind, department type); null unless ranked.",
     "n_ranked": "Number of ranked peers.",
@@ -862,7 +877,7 @@ MART_COLUMN_DOCS: dict[str, str] = {
     "n_warning": "Reports with status warning.",
     "n_rejected": "Reports with status rejected.",
     "n_synthetic": "Synthetic (generated) reports.",
-    "n_blank_zero": "Counted reports relying on blanks-as-zero evidence (either class).",
+    "n_blank_zero": "Counted reports with a blank read as 0 on proof (<table>.blanks_as_zero).",
     "n_identity_assessed": "Counted reports whose identities were checked.",
     "n_identity_pass": "Of those, reports without an identity finding.",
     "identity_pass_rate": "n_identity_pass / n_identity_assessed.",
@@ -918,8 +933,7 @@ def _rel(model: str, field: str) -> dict:
 
 _META_ACCEPTED = {m.key: [_accepted(m.values)] for m in schema.METADATA if m.values}
 # the blanks-as-zero evidence flag of a report (or region-year row): the weakest class used
-_EVIDENCE_ACCEPTED = {"uses_blank_zero_evidence": ["not_null", _accepted(
-    ["none", "proven", "consistent"])]}
+_EVIDENCE_ACCEPTED = {"uses_blank_zero_evidence": ["not_null"]}
 _MEASURE_COLS = tuple(f"{m.key}{s}" for m in schema.MEASURES
                       for s in ("_numerator", "_denominator", ""))
 
@@ -956,8 +970,9 @@ def render_intermediate_yml() -> str:
         "publication_deadline", "published_on_time"]
     models = [
         {"name": "int_cells", "description": "The cells with value_used: a blank is read as 0 "
-         "only where the extraction's blanks_as_zero (proven) or blanks_as_zero_consistent "
-         "finding lists the cell; blank_zero_evidence says which.",
+         "only where the extraction's <table>.blanks_as_zero finding (the identities prove it) "
+         "lists the cell; the weaker blanks_as_zero_consistent evidence is recorded "
+         "(blank_zero_evidence) but the blank stays null.",
          "columns": cells_cols_doc},
         {"name": "int_reports", "description": "One row per report file: organ_key, whether "
          "the marts count it (duplicates and rejected reports are not), findings counts, "
@@ -1004,38 +1019,43 @@ def render_marts_yml() -> str:
               **{k: v for k, v in _META_ACCEPTED.items() if k in ry_cols}})}
     rk_cols = ("ranking_id", "unit_type", "unit_key", "report_id", "region_code", "year",
                "admin_level", "organ_kind", "department_type", "is_synthetic", "measure",
-               "numerator",
-               "denominator", "value", "rank_status", "rank", "n_ranked", "percentile")
+               "numerator", "denominator", "value", "total_handled", "uses_blank_zero_evidence",
+               "rank_status", "rank", "n_ranked", "percentile")
     rk = {"name": "rankings",
           "description": f"Rank and percentile of organs and region-year rows on each measure "
-          f"within year, admin level, organ kind and department type; only denominators >= "
-          f"{schema.MIN_RANK_DENOMINATOR} are ranked, the rest listed as too_small.",
+          f"within year, admin level, organ kind and department type; only units with at least "
+          f"{schema.MIN_RANK_DENOMINATOR} handled requests (their total_handled) are ranked, the "
+          f"rest listed as too_small.",
           "columns": _cols(rk_cols, {
               "ranking_id": ["unique", "not_null"],
               "unit_type": ["not_null", _accepted(["organ", "region"])],
               "measure": ["not_null", _accepted([m.key for m in schema.MEASURES])],
               "rank_status": ["not_null", _accepted(["ranked", "too_small", "not_assessable"])],
+              **_EVIDENCE_ACCEPTED,
               "report_id": [_rel("report_comparison", "report_id")]})}
     tr_cols = ("trend_id", "unit_type", "unit_key", "is_synthetic", "quantity", "comparability", "year",
                "prev_year", "era", "prev_era", "value", "prev_value", "change",
-               "relative_change", "n_reports", "prev_n_reports", "crosses_era", "uses_crosswalk")
+               "relative_change", "n_reports", "prev_n_reports", "uses_blank_zero_evidence",
+               "crosses_era", "uses_crosswalk")
     tr = {"name": "trends",
           "description": "Year-over-year change per organ and per region-year row across the "
           "2019→2021 era change (crosswalk for （六）; section 二 within an era only).",
           "columns": _cols(tr_cols, {
               "trend_id": ["unique", "not_null"],
               "unit_type": ["not_null", _accepted(["organ", "region"])],
-              "comparability": ["not_null", _accepted(["all_eras", "same_era"])]})}
+              "comparability": ["not_null", _accepted(["all_eras", "same_era"])],
+              **_EVIDENCE_ACCEPTED})}
     cy = schema.CROSS_YEAR_IDENTITIES[0]
     cy_cols = ("consistency_id", "check", "severity", "organ_key", "organ", "region_code",
                "is_synthetic", "year",
                "prev_year", "report_id", "prev_report_id", "col", cy.row_t,
-               f"prev_{cy.row_prev}", "difference", "result")
+               f"prev_{cy.row_prev}", "difference", "uses_blank_zero_evidence", "result")
     cyy = {"name": "cross_year_consistency",
            "description": f"{cy.check}: {cy.description}; result differs is a finding.",
            "columns": _cols(cy_cols, {
                "consistency_id": ["unique", "not_null"],
                "result": ["not_null", _accepted(["holds", "differs", "not_assessable"])],
+               **_EVIDENCE_ACCEPTED,
                "report_id": ["not_null", _rel("report_comparison", "report_id")],
                "prev_report_id": ["not_null", _rel("report_comparison", "report_id")]})}
     dq_cols = ("quality_id", "region_code", "year", "is_synthetic", "province_code", "n_found", "n_counted",

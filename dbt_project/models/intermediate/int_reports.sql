@@ -20,8 +20,7 @@ with f as (
     group by report_id
 ),
 z as (
-    select report_id, count(*) filter (where filled_from_evidence) as n_blank_zero_cells,
-        count(*) filter (where blank_zero_evidence = 'consistent') as n_consistent_cells
+    select report_id, count(*) filter (where filled_from_evidence) as n_blank_zero_cells
     from {{ ref('int_cells') }}
     group by report_id
 ),
@@ -49,10 +48,8 @@ select
     coalesce(f.n_warning_findings, 0) as n_warning_findings,
     coalesce(f.n_identity_breaks, 0) as n_identity_breaks,
     coalesce(z.n_blank_zero_cells, 0) as n_blank_zero_cells,
-    -- the weakest evidence class a report's values_used rely on: none | proven | consistent
-    case when z.n_consistent_cells > 0 then 'consistent'
-         when z.n_blank_zero_cells > 0 then 'proven'
-         else 'none' end as uses_blank_zero_evidence,
+    -- some value_used of the report is a blank the identities proved zero
+    coalesce(z.n_blank_zero_cells, 0) > 0 as uses_blank_zero_evidence,
     (r.is_candidate and r.candidate_rank = 1) as is_counted,
     case when r.status = 'rejected' then null
          when r.duplicate_of is not null then r.duplicate_of

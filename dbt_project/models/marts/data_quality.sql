@@ -16,7 +16,7 @@ g as (
         count(*) filter (where status = 'warning') as n_warning,
         count(*) filter (where status = 'rejected') as n_rejected,
         count(*) filter (where is_synthetic) as n_synthetic,
-        count(*) filter (where is_counted and uses_blank_zero_evidence <> 'none') as n_blank_zero,
+        count(*) filter (where is_counted and uses_blank_zero_evidence) as n_blank_zero,
         count(*) filter (where is_counted) as n_identity_assessed,
         count(*) filter (where is_counted and n_identity_breaks = 0) as n_identity_pass,
         count(*) filter (where is_counted and published_on_time is not null) as n_dated,

@@ -3,7 +3,7 @@
 -- the other marts use): metadata, status, findings, the requests table's total column for
 -- every row, the review/litigation cells, and each measure of schema.MEASURES with numerator
 -- and denominator. A measure is null when a term is missing or blank (a blank counts as 0
--- only where uses_blank_zero_evidence is not 'none'), or its denominator is zero.
+-- only where the extraction proved it zero: uses_blank_zero_evidence), or its denominator is 0.
 {{ config(materialized='table') }}
 select
     r.report_id,
