@@ -2,7 +2,8 @@ import hashlib
 
 import pytest
 
-from gip_pipeline.raw import discover, guess_format, is_synthetic
+from gip_pipeline.raw import (HIDDEN_FILE, HIDDEN_FOLDER, LINK_OUT, NOT_REGULAR, discover,
+                              guess_format, is_synthetic, jobs_for)
 
 
 def test_discover_lists_files_sorted_with_hash_size_and_format(tmp_path):
@@ -18,13 +19,31 @@ def test_discover_lists_files_sorted_with_hash_size_and_format(tmp_path):
     assert [f.format for f in found] == ["txt", "pdf", None]  # unknown kept, for the parser to reject
 
 
-def test_discover_skips_hidden_and_readme(tmp_path):
+def test_discover_lists_every_file_and_says_why_some_are_not_read(tmp_path):
+    import os
+
     (tmp_path / ".gitkeep").write_text("")
+    (tmp_path / "..seed.txt").write_text("x")
     (tmp_path / ".cache").mkdir()
     (tmp_path / ".cache" / "x.txt").write_text("x")
-    (tmp_path / "README.md").write_text("about")
+    (tmp_path / "README.md").write_text("about")  # read like any other file
     (tmp_path / "r.html").write_text("<p>")
-    assert [f.path for f in discover(tmp_path)] == ["r.html"]
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.txt"
+    outside.write_text("secret")
+    (tmp_path / "out.txt").symlink_to(outside)
+    (tmp_path / "in.html").symlink_to(tmp_path / "r.html")  # inside: read, target's size
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "nowhere")
+    os.mkfifo(tmp_path / "pipe.txt")  # opening it would block: never opened
+    found = {f.path: f for f in discover(tmp_path)}
+    assert {p: f.skip_reason for p, f in found.items()} == {
+        ".gitkeep": HIDDEN_FILE, "..seed.txt": HIDDEN_FILE, ".cache/x.txt": HIDDEN_FOLDER,
+        "README.md": None, "r.html": None, "in.html": None, "out.txt": LINK_OUT,
+        "dangling.txt": NOT_REGULAR, "pipe.txt": NOT_REGULAR}
+    assert found["in.html"].size == 3 and found["in.html"].sha256 == found["r.html"].sha256
+    assert found["out.txt"].sha256 is None and found["pipe.txt"].sha256 is None
+    assert found["..seed.txt"].sha256 == hashlib.sha256(b"x").hexdigest()  # hashed, not parsed
+    assert sorted(j.name for j in jobs_for(list(found.values()), tmp_path)) == [
+        "README.md", "in.html", "r.html"]
 
 
 def test_file_names_are_data(tmp_path):

@@ -13,7 +13,7 @@ from gip_pipeline.assets.preview import counts, markdown_table
 from gip_pipeline.assets.resources import PARQUET_IO, GipPaths
 from gip_pipeline.extraction.batch import EXTRACTOR_VERSION, Batch, extract_files
 from gip_pipeline.extraction.result import ParseResult
-from gip_pipeline.raw import EXTENSION_FORMATS, RawFile, discover, jobs_for
+from gip_pipeline.raw import EXTENSION_FORMATS, RawFile, discover, jobs_for, readable
 from gip_pipeline.raw.accounting import link_duplicates, rejected_files, report_files
 from gip_pipeline.tidy import build_tidy
 from gip_pipeline.tidy.identities import identity_checks, summarise
@@ -40,6 +40,11 @@ def raw_report_files(context: AssetExecutionContext, paths: GipPaths) -> Output[
         "input_dir": str(paths.raw()), "n_files": len(files), "formats": by_format,
         "n_distinct_contents": len({f.sha256 for f in files}),
         "n_synthetic": sum(f.synthetic for f in files),
+        # hidden files, links out of the folder: listed as rejected with the reason, not read
+        "n_not_read": sum(not f.readable for f in files),
+        "not_read": MetadataValue.md(markdown_table(pl.DataFrame(
+            [(f.path, f.skip_reason) for f in files if not f.readable],
+            schema=["path", "reason"], orient="row"), limit=50, max_chars=120)),
     })
 
 
@@ -52,8 +57,10 @@ def not_a_report(raw: RawFile) -> ParseResult:
 
 
 def extract_raw_files(files: list[RawFile], paths: GipPaths) -> Batch:
-    """Every file's ParseResult, in the order given: cached ones read back, the rest parsed
-    in worker processes; a crash, hang or oversized file is a rejected result, never an error."""
+    """Every readable file's ParseResult, in the order given: cached ones read back, the rest
+    parsed in worker processes; a crash, hang or oversized file is a rejected result, never an
+    error. Files not to be read (RawFile.skip_reason) get none: accounting lists them."""
+    files = readable(files)
     todo = [f for f in files if f.format is not None]
     done = extract_files(jobs_for(todo, paths.raw()), cache_dir=paths.cache(),
                          workers=paths.workers(), timeout=paths.file_timeout_s,
@@ -70,7 +77,8 @@ def shard_of(raw: RawFile, n: int | None = None) -> int:
 
 
 def shard_files(files: list[RawFile], k: int, n: int | None = None) -> list[RawFile]:
-    return [f for f in files if shard_of(f, n) == k]
+    """The readable files of shard k (the unread ones are accounted for, never extracted)."""
+    return [f for f in readable(files) if shard_of(f, n) == k]
 
 
 def build_shard_tables(files: list[RawFile], paths: GipPaths, name: str) -> ShardBuild:
@@ -150,8 +158,8 @@ def core_frames(raw_files: list[RawFile], results: list[ParseResult]) -> dict[st
 def _accounted(raw_files, cells, reports, findings) -> dict:
     reports = link_duplicates(reports)
     files = report_files(raw_files, reports)
-    return {"cells": cells, "reports": reports, "findings": findings,
-            "report_files": files, "rejected_files": rejected_files(files, reports)}
+    return {"cells": cells, "reports": reports, "findings": findings, "report_files": files,
+            "rejected_files": rejected_files(files, reports, raw_files)}
 
 
 def core_frames_from_shards(raw_files: list[RawFile], dirs: list[str],

@@ -1,4 +1,12 @@
-"""Raw layer: find the report files an input folder (local path or fsspec URL) holds."""
+"""Raw layer: find the report files an input folder (local path or fsspec URL) holds.
+
+Every file in the input folder is listed, so every one is accounted for: a README is read
+like any other file (and rejected as not a GIP report); hidden files, links out of the folder
+and special files are listed with the reason they are not read (RawFile.skip_reason) and land
+in the rejected files table. No file is exempt: the pipeline keeps no bookkeeping of its own
+in the input folder (cache, shards, warehouse and sensor cursor live in the data dir or the
+Dagster instance).
+"""
 
 from __future__ import annotations
 
@@ -18,17 +26,30 @@ EXTENSION_FORMATS: dict[str, str] = {
     ".md": "md", ".markdown": "md",
 }
 
-# Files that describe a folder rather than being reports.
-IGNORED_NAMES = frozenset({"README.md", "README.txt", "README"})
+# Why a file is listed but not parsed (one sentence each, as the rejected files table shows).
+HIDDEN_FILE = "hidden file (name starts with '.'), such as editor or system metadata; not read."
+HIDDEN_FOLDER = "in a hidden folder (folder name starts with '.'); not read."
+LINK_OUT = "a symbolic link to outside the input folder; not followed."
+NOT_REGULAR = ("not a regular file (a dangling link, a link to a folder, a pipe, socket or "
+               "device); not read.")
+SKIP_REASONS = (HIDDEN_FILE, HIDDEN_FOLDER, LINK_OUT, NOT_REGULAR)
+_HASHED = (None, HIDDEN_FILE, HIDDEN_FOLDER)  # the others are never opened
 
 
 @dataclass(frozen=True)
 class RawFile:
     path: str  # relative to the input dir, POSIX separators
-    sha256: str
+    sha256: str | None  # None only for a file that is never opened (see skip_reason)
     size: int
     format: str | None  # guessed from the extension; None when unknown
     synthetic: bool = False  # the file carries the generator's synthetic mark
+    # Why the file is listed but never parsed (hidden, a link out of the folder, not a
+    # regular file): it is accounted for as rejected with this reason. None: read it.
+    skip_reason: str | None = None
+
+    @property
+    def readable(self) -> bool:
+        return self.skip_reason is None
 
     def absolute(self, input_dir: str | Path) -> Path:
         return Path(input_dir) / self.path
@@ -77,23 +98,34 @@ class InputFolder:
     def _full(self, rel: str) -> str:
         return f"{self.root}/{rel}"
 
-    def entries(self) -> list[tuple[str, dict]]:
-        """(relative POSIX path, fsspec info) of every report candidate, sorted by path."""
+    def entries(self) -> list[tuple[str, dict, str | None]]:
+        """(relative POSIX path, fsspec info, skip reason) of every file in the folder, sorted
+        by path; the skip reason (see skip_reason) is None for a file to read."""
         if not self.fs.isdir(self.root):
             raise FileNotFoundError(f"input folder {self.url} does not exist")
         out = []
         for full, info in self.fs.find(self.root, withdirs=False, detail=True).items():
             rel = full[len(self.root):].lstrip("/")
-            parts = rel.split("/")
-            if any(part.startswith(".") for part in parts) or parts[-1] in IGNORED_NAMES:
-                continue  # hidden files and folders (editor droppings, .gitkeep), READMEs
-            if info.get("type") != "file":
-                continue
-            if info.get("islink") and not self._inside(full):
-                continue  # a link out of the input folder is not a file in it
-            out.append((rel, info))
+            out.append((rel, info, self.skip_reason(full, rel, info)))
         out.sort(key=lambda e: e[0])
         return out
+
+    def skip_reason(self, full: str, rel: str, info: dict) -> str | None:
+        """Why a listed file is not read (one of SKIP_REASONS); None when it is read."""
+        parts = rel.split("/")
+        if info.get("islink"):  # local only; fsspec lists every link as type "other"
+            if not self._inside(full):
+                return LINK_OUT
+            if not os.path.isfile(full):
+                return NOT_REGULAR  # dangling, or a link to a folder
+            info["size"] = os.path.getsize(full)  # the target's, not the link's
+        elif info.get("type") != "file":
+            return NOT_REGULAR  # a pipe or device would block
+        if parts[-1].startswith("."):
+            return HIDDEN_FILE
+        if any(p.startswith(".") for p in parts[:-1]):
+            return HIDDEN_FOLDER
+        return None
 
     def _inside(self, full: str) -> bool:
         real, root = os.path.realpath(full), os.path.realpath(self.root)
@@ -123,14 +155,24 @@ def _hash_stream(f) -> tuple[str, bool]:
 
 
 def discover(input_dir: str | Path) -> list[RawFile]:
-    """Every regular, non-hidden file under input_dir (a path or fsspec URL), sorted by path."""
+    """Every file under input_dir (a path or fsspec URL), sorted by path: those not to be read
+    carry their skip_reason (a hidden file is hashed, never parsed; a link out of the folder
+    or a special file is not even opened)."""
     folder = InputFolder(input_dir)
     out = []
-    for rel, info in folder.entries():
-        with folder.open(rel) as f:
-            digest, marked = _hash_stream(f)
-        out.append(RawFile(rel, digest, int(info.get("size") or 0), guess_format(rel), marked))
+    for rel, info, skip in folder.entries():
+        digest, marked = None, False
+        if skip in _HASHED:
+            with folder.open(rel) as f:
+                digest, marked = _hash_stream(f)
+        out.append(RawFile(rel, digest, int(info.get("size") or 0), guess_format(rel),
+                           marked and skip is None, skip))
     return out
+
+
+def readable(files: list[RawFile]) -> list[RawFile]:
+    """The files to parse (the others are accounted for by their skip_reason)."""
+    return [f for f in files if f.readable]
 
 
 def listing_digest(input_dir: str | Path) -> str:
@@ -138,7 +180,7 @@ def listing_digest(input_dir: str | Path) -> str:
     the files: a sensor's cursor, which changes when a file is added, changed or removed."""
     folder = InputFolder(input_dir)
     h = hashlib.sha256()
-    for rel, info in folder.entries():
+    for rel, info, _ in folder.entries():
         stamp = next((info[k] for k in ("mtime", "LastModified", "ETag", "created", "md5")
                       if info.get(k) is not None), "")
         h.update(f"{rel}\0{info.get('size')}\0{stamp}\n".encode())
@@ -153,4 +195,4 @@ def jobs_for(files: list[RawFile], input_dir: str | Path) -> list:
     folder = InputFolder(input_dir)
     return [Job(f.path, f.sha256, f.size, folder.local_path(f.path),
                 None if folder.is_local else partial(folder.read_bytes, f.path))
-            for f in files]
+            for f in readable(files)]

@@ -20,21 +20,32 @@ _DUPLICATE_KEY = ("organ", "year", "region_code")
 
 def report_files(files: list[RawFile], reports: pl.DataFrame) -> pl.DataFrame:
     """One row per input file name: identical bytes under two names are one report, two rows.
-    `is_primary` marks the name the report row (reports.source_file) carries."""
+    `is_primary` marks the name the report row (reports.source_file) carries. A file that is
+    not read (RawFile.skip_reason: hidden, a link out of the folder) has no report_id."""
     primary = dict(zip(reports["report_id"].to_list(), reports["source_file"].to_list()))
-    rows = [{"path": f.path, "report_id": f.sha256[:16], "sha256": f.sha256, "size": f.size,
-             "is_primary": primary.get(f.sha256[:16]) == f.path} for f in files]
+    rows = []
+    for f in files:
+        rid = f.sha256[:16] if f.readable else None
+        rows.append({"path": f.path, "report_id": rid, "sha256": f.sha256, "size": f.size,
+                     "is_primary": rid is not None and primary.get(rid) == f.path})
     rows.sort(key=lambda r: r["path"])
     return pl.DataFrame(rows, schema=REPORT_FILES_SCHEMA) if rows else \
         pl.DataFrame(schema=REPORT_FILES_SCHEMA)
 
 
-def rejected_files(files_frame: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
-    """One row per rejected input file name, with the one-sentence reason."""
+def rejected_files(files_frame: pl.DataFrame, reports: pl.DataFrame,
+                   files: list[RawFile] = ()) -> pl.DataFrame:
+    """One row per rejected input file name, with the one-sentence reason: the names of
+    rejected reports, and every file of `files` that was not read (its skip_reason; no
+    report_id, since no report was made of it)."""
     rej = reports.filter(pl.col("status") == "rejected").select("report_id", "format", "reason")
-    out = (files_frame.join(rej, on="report_id", how="inner")
-           .select("path", "report_id", "sha256", "format", "reason").sort("path"))
-    return out.cast(dict(REJECTED_FILES_SCHEMA))
+    parsed = (files_frame.join(rej, on="report_id", how="inner")
+              .select("path", "report_id", "sha256", "format", "reason")
+              .cast(dict(REJECTED_FILES_SCHEMA)))
+    skipped = pl.DataFrame([{"path": f.path, "report_id": None, "sha256": f.sha256,
+                             "format": f.format, "reason": f.skip_reason}
+                            for f in files if not f.readable], schema=REJECTED_FILES_SCHEMA)
+    return pl.concat([parsed, skipped]).sort("path")
 
 
 def link_duplicates(reports: pl.DataFrame) -> pl.DataFrame:
