@@ -96,3 +96,105 @@ def test_medians_over_runs():
     f = tp.summarise({"pdf": ft})["forms"]["pdf"]
     assert f["seconds"] == 2.0 and f["docs_per_s"] == 2.0
     assert f["ms_per_page"] == 250.0 and f["baseline_ms_per_page"] == 1000.0
+
+
+# ---------------------------------------------------------------- --pipeline (whole pipeline)
+# A real Dagster run takes ~20 s even on six files: the pieces are tested here with a fake
+# runner standing in for bench.pipeline.dagster_run; its contract is what run_pipeline reads.
+
+PIPELINE_KEYS = {"documents", "seconds", "peak_rss_mb", "status"}
+
+
+def test_stage_raw_links_report_files_only_keeping_subfolders(corpus, tmp_path):
+    data = tmp_path / "work" / "data"
+    n = tp.stage_raw(corpus, tp.report_files(corpus), data)
+    staged = sorted(p.relative_to(data / "raw").as_posix() for p in (data / "raw").rglob("*")
+                    if p.is_file())
+    assert n == 5 and staged == ["a.pdf", "c.html", "d.md", "e.txt", "sub/b.pdf"]
+    assert (data / "raw" / "a.pdf").read_bytes() == (corpus / "a.pdf").read_bytes()
+
+
+def _fake_runner(result: dict, seen: dict):
+    def runner(data_dir, dagster_home, log):
+        seen["data_dir"], seen["home"], seen["log"] = data_dir, dagster_home, log
+        seen["raw"] = sorted(p.name for p in (data_dir / "raw").rglob("*") if p.is_file())
+        return result
+    return runner
+
+
+def test_run_pipeline_reports_the_runs_figures(corpus, tmp_path):
+    seen: dict = {}
+    run = {"seconds": 12.5, "peak_tree_rss_mb": 812.3, "exit_code": 0, "status": "SUCCESS",
+           "steps": {"a": 1.0}}
+    out, log = tp.run_pipeline(corpus, tp.report_files(corpus), tmp_path / "w",
+                               runner=_fake_runner(run, seen))
+    assert out == {"documents": 5, "seconds": 12.5, "peak_rss_mb": 812.3, "status": "SUCCESS"}
+    assert seen["raw"] == ["a.pdf", "b.pdf", "c.html", "d.md", "e.txt"]
+    assert seen["data_dir"] == tmp_path / "w" / "data" and log == seen["log"]
+    assert (seen["home"] / "dagster.yaml").is_file()
+
+
+@pytest.mark.parametrize("run, status", [
+    ({"seconds": 3.0, "peak_tree_rss_mb": 1.0, "exit_code": 1, "status": "FAILURE"}, "FAILURE"),
+    ({"seconds": 3.0, "peak_tree_rss_mb": 1.0, "exit_code": 2, "status": None},
+     "no run recorded (exit code 2)"),
+    ({"seconds": 3.0, "peak_tree_rss_mb": 1.0, "exit_code": 1, "status": "SUCCESS"}, "exit code 1"),
+])
+def test_run_pipeline_failure_is_the_status_never_success(corpus, tmp_path, run, status):
+    out, _ = tp.run_pipeline(corpus, tp.report_files(corpus), tmp_path / "w",
+                             runner=_fake_runner(run, {}))
+    assert out["status"] == status
+
+
+def test_run_pipeline_never_reuses_a_folder_with_content(corpus, tmp_path):
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "keep.txt").write_text("x")
+    with pytest.raises(FileExistsError):
+        tp.run_pipeline(corpus, tp.report_files(corpus), tmp_path / "w",
+                        runner=_fake_runner({}, {}))
+    assert (tmp_path / "w" / "keep.txt").read_text() == "x"
+
+
+def test_cli_pipeline_adds_one_object_and_keeps_the_issue_keys(corpus, capsys, monkeypatch):
+    seen: dict = {}
+    run = {"seconds": 7.0, "peak_tree_rss_mb": 500.0, "exit_code": 0, "status": "SUCCESS"}
+    monkeypatch.setattr(tp, "_default_runner", _fake_runner(run, seen))
+    assert bench_cli.main(["throughput", str(corpus), "--json", "--pipeline", "--no-baseline"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"forms", "peak_rss_mb", "pipeline"}
+    assert all(set(f) == FORM_KEYS for f in out["forms"].values())
+    assert out["pipeline"] == {"documents": 5, "seconds": 7.0, "peak_rss_mb": 500.0,
+                               "status": "SUCCESS"}
+    assert not seen["data_dir"].parent.exists()  # the temporary work folder is removed
+
+    assert bench_cli.main(["throughput", str(corpus), "--pipeline", "--no-baseline",
+                           "--limit", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "whole pipeline: 2 documents in 7.00 s" in text and "status SUCCESS" in text
+
+
+def test_cli_pipeline_failure_exits_1_and_keeps_the_log(corpus, capsys, monkeypatch):
+    seen: dict = {}
+    run = {"seconds": 2.0, "peak_tree_rss_mb": 100.0, "exit_code": 1, "status": "FAILURE"}
+    monkeypatch.setattr(tp, "_default_runner", _fake_runner(run, seen))
+    assert bench_cli.main(["throughput", str(corpus), "--json", "--pipeline", "--no-baseline"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["pipeline"]["status"] == "FAILURE"
+    work = seen["data_dir"].parent
+    assert work.is_dir()  # kept for its log
+    import shutil
+    shutil.rmtree(work)
+
+
+def test_cli_pipeline_dir_with_content_is_refused_before_any_work(corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(tp, "run_benchmark", lambda *a, **k: pytest.fail("benchmark ran"))
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "x").write_text("x")
+    assert bench_cli.main(["throughput", str(corpus), "--pipeline",
+                           "--pipeline-dir", str(tmp_path / "w")]) == 2
+
+
+def test_without_pipeline_the_output_is_unchanged(corpus, capsys, monkeypatch):
+    monkeypatch.setattr(tp, "_default_runner", lambda *a: pytest.fail("pipeline ran"))
+    assert bench_cli.main(["throughput", str(corpus), "--json", "--no-baseline"]) == 0
+    assert set(json.loads(capsys.readouterr().out)) == {"forms", "peak_rss_mb"}

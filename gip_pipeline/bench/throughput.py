@@ -16,6 +16,11 @@ Forms are timed one after another, with a garbage collection before each, so one
 garbage (pdfplumber leaves large object graphs) is not collected on another form's clock.
 With --runs K > 1 every figure is the median of the K runs (each run parses every file once);
 peak_rss_mb is the process's peak resident memory over the whole benchmark.
+
+With --pipeline the same report files then go through the whole pipeline (one Dagster run,
+`gip_pipeline.bench.pipeline.dagster_run`: discovery, extraction, tidy, load, dbt, exports) into
+a temporary data dir; the output gains `"pipeline": {"documents", "seconds", "peak_rss_mb",
+"status"}`, where peak_rss_mb is the run's whole process tree (sampled), not this process.
 """
 
 from __future__ import annotations
@@ -23,9 +28,12 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,6 +183,60 @@ def summarise(forms: dict[str, FormTimes]) -> dict:
     return {"forms": out, "peak_rss_mb": round(peak_rss_mb(), 1)}
 
 
+def stage_raw(root: str | Path, files: list[Path], data_dir: Path) -> int:
+    """The report files (paths relative to root kept) into data_dir/raw, hard-linked where the
+    filesystem allows, else copied; how many. Truth files stay out: the pipeline sees reports only."""
+    root = Path(root)
+    raw = data_dir / "raw"
+    for f in files:
+        dest = raw / f.relative_to(root)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(f, dest)
+        except OSError:  # another filesystem, or links not allowed
+            shutil.copy2(f, dest)
+    return len(files)
+
+
+def _default_runner(data_dir: Path, dagster_home: Path, log: Path) -> dict:
+    from gip_pipeline.bench.pipeline import dagster_run
+    from gip_pipeline.scale_out import prepare_manifest
+
+    # The Dagster dbt assets are built from dbt's manifest: make it match the models (`make run`
+    # does the same first).
+    prepare_manifest()
+    return dagster_run(data_dir, dagster_home, log)
+
+
+def run_pipeline(root: str | Path, files: list[Path], work: str | Path | None = None,
+                 runner=None) -> tuple[dict, Path]:
+    """The whole pipeline over the report files, cold, in a fresh data dir under `work` (a
+    temporary folder when None): `{"documents", "seconds", "peak_rss_mb", "status"}` and the
+    run's log path. `runner(data_dir, dagster_home, log) -> dict` is bench.pipeline's
+    dagster_run (after a `dbt parse`) unless given."""
+    if work is None:
+        work = Path(tempfile.mkdtemp(prefix="gip-bench-pipeline-"))
+    else:
+        work = Path(work)
+        # Cold (no cache, no warehouse from an earlier run), and nothing of the user's is
+        # deleted: the folder must be new or empty.
+        if work.exists() and (not work.is_dir() or any(work.iterdir())):
+            raise FileExistsError(f"{work} exists and is not an empty folder")
+    data = work / "data"
+    data.mkdir(parents=True)
+    n = stage_raw(root, files, data)
+    home = work / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("")  # defaults, said once: silences Dagster's warning
+    log = work / "dagster.log"
+    r = (runner or _default_runner)(data, home, log)
+    status = r.get("status") or f"no run recorded (exit code {r.get('exit_code')})"
+    if status == "SUCCESS" and r.get("exit_code") not in (0, None):
+        status = f"exit code {r['exit_code']}"
+    return ({"documents": n, "seconds": r.get("seconds"),
+             "peak_rss_mb": r.get("peak_tree_rss_mb"), "status": status}, log)
+
+
 def _fmt(x) -> str:
     if x is None:
         return "-"
@@ -196,6 +258,10 @@ def render_table(result: dict) -> str:
              for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines.append(f"peak RSS: {result['peak_rss_mb']:.1f} MB")
+    pl = result.get("pipeline")
+    if pl is not None:
+        lines.append(f"whole pipeline: {pl['documents']} documents in {_fmt(pl['seconds'])} s, "
+                     f"peak RSS (process tree) {_fmt(pl['peak_rss_mb'])} MB, status {pl['status']}")
     return "\n".join(lines) + "\n"
 
 
@@ -208,6 +274,12 @@ def main(argv: list[str]) -> int:
     p.add_argument("--no-baseline", action="store_true",
                    help="skip the naive pdfplumber pass (baseline_ms_per_page is null)")
     p.add_argument("--limit", type=int, default=None, help="only the first N files (sorted)")
+    p.add_argument("--pipeline", action="store_true",
+                   help="also run the whole pipeline (Dagster, cold) on the same files into a "
+                        "temporary data dir: adds `pipeline` to the output")
+    p.add_argument("--pipeline-dir", default=None,
+                   help="with --pipeline: work folder to use and keep (default: a temporary "
+                        "folder, removed after a successful run)")
     try:
         a = p.parse_args(argv)
     except SystemExit as e:
@@ -215,13 +287,35 @@ def main(argv: list[str]) -> int:
     if a.runs < 1:
         sys.stderr.write("gip bench throughput: --runs must be >= 1\n")
         return 2
+    if a.pipeline_dir is not None:
+        pd = Path(a.pipeline_dir)
+        if pd.exists() and (not pd.is_dir() or any(pd.iterdir())):
+            sys.stderr.write(f"gip bench throughput: --pipeline-dir {pd} is not a new or empty folder\n")
+            return 2
     try:
         result = run_benchmark(a.dir, runs=a.runs, baseline=not a.no_baseline, limit=a.limit)
     except FileNotFoundError as e:
         sys.stderr.write(f"gip bench throughput: {e}\n")
         return 2
+    rc = 0
+    if a.pipeline:
+        files = report_files(a.dir)
+        if a.limit is not None:
+            files = files[:a.limit]
+        try:
+            result["pipeline"], log = run_pipeline(a.dir, files, a.pipeline_dir)
+        except FileExistsError as e:
+            sys.stderr.write(f"gip bench throughput: --pipeline-dir: {e}\n")
+            return 2
+        if result["pipeline"]["status"] != "SUCCESS":
+            # Failed-run timings mean nothing: say so, and keep the work folder for the log.
+            sys.stderr.write(f"gip bench throughput: the pipeline run did not succeed "
+                             f"({result['pipeline']['status']}); log: {log}\n")
+            rc = 1
+        elif a.pipeline_dir is None:
+            shutil.rmtree(log.parent, ignore_errors=True)
     if a.json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(render_table(result))
-    return 0
+    return rc
