@@ -25,6 +25,8 @@ import pytest
 from gip_pipeline import schema
 from gip_pipeline.extraction.result import CellValue, Finding, ParseResult
 from gip_pipeline.exports.cli import main as export_main
+from gip_pipeline.raw import RawFile
+from gip_pipeline.raw.accounting import rejected_files, report_files
 from gip_pipeline.tidy import build_tidy
 from gip_pipeline.warehouse.load import load_tables
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
@@ -148,6 +150,18 @@ def corpus() -> tuple[list[ParseResult], list[str]]:
     return R, ["synth_hf_psb_2021.txt"]
 
 
+# The Nanjing government's 2021 report once more under another name, byte for byte: one report,
+# two rows in report_files.
+SAME_BYTES = ("nj_gov_2021_again.txt", "nj_gov_2021.txt")
+
+
+def raw_files(results: list[ParseResult], synthetic: list[str]) -> list[RawFile]:
+    files = [RawFile(r.file, r.sha256, 100 + len(r.file), r.format, r.file in synthetic)
+             for r in results]
+    same = next(r for r in results if r.file == SAME_BYTES[1])
+    return files + [RawFile(SAME_BYTES[0], same.sha256, 100 + len(same.file), same.format)]
+
+
 # ------------------------------------------------------------------ building the warehouse
 
 def run_dbt(db: Path, target: Path) -> dict:
@@ -167,8 +181,10 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("marts")
     results, synthetic = corpus()
     tidy = build_tidy(results, synthetic=synthetic)
+    files = report_files(raw_files(results, synthetic), tidy.reports)
     db = root / "gip.duckdb"
-    load_tables(db, tidy.as_dict())
+    load_tables(db, {**tidy.as_dict(), "report_files": files,
+                     "rejected_files": rejected_files(files, tidy.reports)})
     statuses = run_dbt(db, root / "target")
     return db, tidy, statuses, root
 
@@ -556,28 +572,50 @@ def exported(built):
 
 
 def test_export_writes_everything(exported):
-    from gip_pipeline.exports import EXPORTS
+    from gip_pipeline.exports import ALL_EXPORTS, EXPORTS
 
+    assert set(ALL_EXPORTS) == set(EXPORTS) | {"report_files", "rejected_files"}
     names = {p.name for p in exported["default"].iterdir()}
-    assert names == {f"{n}.parquet" for n in EXPORTS} | {
+    assert names == {f"{n}.parquet" for n in ALL_EXPORTS} | {
         "datapackage.json", "provenance.json", "CODEBOOK.md", "report.html"}
-    assert {p.name for p in exported["csv"].iterdir()} >= {f"{n}.csv" for n in EXPORTS}
+    assert {p.name for p in exported["csv"].iterdir()} >= {f"{n}.csv" for n in ALL_EXPORTS}
+    pkg = json.loads((exported["default"] / "datapackage.json").read_text(encoding="utf-8"))
+    res = {r["name"]: r for r in pkg["resources"]}
+    codebook = (exported["default"] / "CODEBOOK.md").read_text(encoding="utf-8")
+    for name in ("report_files", "rejected_files"):
+        assert res[name]["schema"]["primaryKey"] == ["path"] and res[name]["rows"] > 0
+        assert all(f.get("description") for f in res[name]["schema"]["fields"]), name
+        assert f"`{name}.parquet` in the download" in codebook
+    # the file accounting, checked against the corpus: every name but the synthetic one, the
+    # same bytes under two names as two rows of one report; the rejected file with its reason
+    results, synthetic = corpus()
+    files = pl.read_parquet(exported["default"] / "report_files.parquet")
+    want = sorted({r.file for r in results} - set(synthetic) | {SAME_BYTES[0]})
+    assert files["path"].to_list() == want
+    by = {r["path"]: r for r in files.to_dicts()}
+    assert by[SAME_BYTES[0]]["report_id"] == by[SAME_BYTES[1]]["report_id"] == _rid(SAME_BYTES[1])
+    assert (by[SAME_BYTES[0]]["is_primary"], by[SAME_BYTES[1]]["is_primary"]) == (False, True)
+    rej = pl.read_parquet(exported["default"] / "rejected_files.parquet")
+    assert rej.select("path", "reason").rows() == [("broken.pdf", "not a GIP report")]
+    full = pl.read_parquet(exported["synthetic"] / "report_files.parquet")
+    assert set(full["path"]) - set(files["path"]) == set(synthetic)
     prov = json.loads((exported["default"] / "provenance.json").read_text(encoding="utf-8"))
     assert prov["run_time"] == "2025-01-01T00:00:00Z"
 
 
 def test_synthetic_rows_absent_by_default(exported):
-    from gip_pipeline.exports import EXPORTS
+    from gip_pipeline.exports import ALL_EXPORTS
 
     syn_id = _rid("synth_hf_psb_2021.txt")
-    for name in EXPORTS:
+    for name in ALL_EXPORTS:
         default = pl.read_parquet(exported["default"] / f"{name}.parquet")
         full = pl.read_parquet(exported["synthetic"] / f"{name}.parquet")
         if "report_id" in default.columns:
             assert syn_id not in default["report_id"].to_list(), name
         if "is_synthetic" in default.columns:
             assert not default["is_synthetic"].any(), name
-        if name not in ("trends", "cross_year_consistency", "findings"):  # none synthetic
+        # none synthetic in these (the one rejected file is a published one's)
+        if name not in ("trends", "cross_year_consistency", "findings", "rejected_files"):
             assert full.height > default.height, name
     prov = json.loads((exported["default"] / "provenance.json").read_text(encoding="utf-8"))
     assert "synth_hf_psb_2021.txt" not in {f["path"] for f in prov["source_files"]}

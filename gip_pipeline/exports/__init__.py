@@ -1,10 +1,12 @@
 """Exports: the tidy tables and the marts as Parquet (CSV on request), read from the warehouse.
 
-`export_all` writes a researcher's download folder: one Parquet file per tidy table and mart,
-provenance.json, CODEBOOK.md, report.html and datapackage.json (written last: it describes
-the files beside it). Synthetic reports, their cells and findings and the mart rows built from
-them are left out unless include_synthetic (the marts key every aggregate by is_synthetic, so
-leaving them out never changes a published report's numbers or ranks).
+`export_all` writes a researcher's download folder: one Parquet file per tidy table, mart and
+input-file accounting table (report_files, rejected_files), provenance.json, CODEBOOK.md,
+report.html and datapackage.json (written last: it describes the files beside it). Synthetic
+reports, their cells, findings and file rows, and the mart rows built from them are left out
+unless include_synthetic (the marts key every aggregate by is_synthetic, so leaving them out
+never changes a published report's numbers or ranks). A rejected file has no numbers; it is
+kept unless it carried the synthetic mark itself (its rejected report row says so).
 
 Reproducible: the same warehouse gives byte-identical files. Rows are written in a fixed order
 (ORDER_KEYS), and the one time inside the data, provenance run_time, is SOURCE_DATE_EPOCH when
@@ -23,6 +25,7 @@ import polars as pl
 
 from gip_pipeline.atomic import atomic_write
 from gip_pipeline.exports.datapackage import PRIMARY_KEYS
+from gip_pipeline.raw.accounting import ACCOUNTING_TABLES
 from gip_pipeline.tidy import TIDY_TABLES
 from gip_pipeline.warehouse.dbt_gen import MART_MODELS
 from gip_pipeline.warehouse.load import RAW_SCHEMA
@@ -30,11 +33,17 @@ from gip_pipeline.warehouse.load import RAW_SCHEMA
 MART_SCHEMA = "marts"
 MARTS: tuple[str, ...] = MART_MODELS
 
-# export name -> the warehouse relation it copies
+# export name -> the warehouse relation it copies: the tidy tables and the marts, each with a
+# dbt model that vouches for it (one Dagster asset each, gip_pipeline.assets.exports) ...
 EXPORTS: dict[str, str] = {
     **{t: f'"{RAW_SCHEMA}"."{t}"' for t in TIDY_TABLES},
     **{m: f'"{MART_SCHEMA}"."{m}"' for m in MARTS},
 }
+# ... and the input-file accounting (every file name and the report it holds; every rejected
+# file with its reason), loaded beside the tidy tables but not a dbt source.
+FILE_EXPORTS: dict[str, str] = {t: f'"{RAW_SCHEMA}"."{t}"' for t in ACCOUNTING_TABLES}
+# Everything the download folder holds, in this order.
+ALL_EXPORTS: dict[str, str] = {**EXPORTS, **FILE_EXPORTS}
 
 # Row order of each export: its key, so files are stable whatever order the warehouse returns.
 ORDER_KEYS: dict[str, tuple[str, ...]] = PRIMARY_KEYS
@@ -44,7 +53,9 @@ HTML_FILE = "report.html"
 
 
 def synthetic_filter(name: str, columns: list[str]) -> str:
-    """The WHERE clause that leaves out synthetic rows of one export."""
+    """The WHERE clause that leaves out synthetic rows of one export: its own is_synthetic, else
+    the is_synthetic of the report its report_id names (every file, rejected ones too, has a
+    report row; a rejected file's row is synthetic only when the file carried the mark)."""
     if "is_synthetic" in columns:
         return "where not coalesce(is_synthetic, false)"
     if "report_id" in columns:
@@ -55,7 +66,7 @@ def synthetic_filter(name: str, columns: list[str]) -> str:
 
 def read_export(con: duckdb.DuckDBPyConnection, name: str,
                 include_synthetic: bool = True) -> pl.DataFrame:
-    rel = EXPORTS[name]
+    rel = ALL_EXPORTS[name]
     columns = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {rel}").fetchall()]
     where = "" if include_synthetic else synthetic_filter(name, columns)
     order = ", ".join(f'"{k}"' for k in ORDER_KEYS.get(name, ()) if k in columns)
@@ -85,13 +96,23 @@ def export_one(con: duckdb.DuckDBPyConnection, name: str, out_dir: str | Path, *
 def export_warehouse(db_path: str | Path, out_dir: str | Path,
                      names: tuple[str, ...] | None = None, *, csv: bool = False,
                      include_synthetic: bool = True) -> dict[str, tuple[Path, int]]:
-    """Export each named relation (default: all) to out_dir/<name>.parquet; returns path, rows."""
+    """Export each named relation (default: EXPORTS, the tidy tables and marts; ALL_EXPORTS adds
+    the file accounting) to out_dir/<name>.parquet; returns path, rows."""
     if not Path(db_path).is_file():
         raise FileNotFoundError(f"no warehouse at {db_path}: run the pipeline first (make run)")
     con = duckdb.connect(str(db_path), read_only=True)
     try:
+        names = names or tuple(EXPORTS)
+        present = {f'"{s}"."{t}"' for s, t in con.sql(
+            "select schema_name, table_name from duckdb_tables() union all "
+            "select schema_name, view_name from duckdb_views()").fetchall()}
+        missing = [n for n in names if ALL_EXPORTS[n] not in present]
+        if missing:  # a download silently short of a table would pass for a complete one
+            absent = ", ".join(ALL_EXPORTS[n] for n in missing)
+            raise LookupError(f"the warehouse {db_path} has no {absent}: run the pipeline "
+                              "(make run) to load and build it")
         return {n: export_one(con, n, out_dir, csv=csv, include_synthetic=include_synthetic)
-                for n in (names or tuple(EXPORTS))}
+                for n in names}
     finally:
         con.close()
 
@@ -111,8 +132,9 @@ def run_time_for(source_files: list[Path], db_path: Path) -> dt.datetime:
 @dataclass
 class ExportResult:
     out_dir: Path
-    tables: dict[str, tuple[Path, int]]
+    tables: dict[str, tuple[Path, int]]  # EXPORTS (tidy tables, marts): one Dagster asset each
     files: list[Path] = field(default_factory=list)  # provenance, codebook, html, datapackage
+    file_tables: dict[str, tuple[Path, int]] = field(default_factory=dict)  # FILE_EXPORTS
 
 
 def export_all(db_path: str | Path, out_dir: str | Path, *, csv: bool = False,
@@ -126,9 +148,12 @@ def export_all(db_path: str | Path, out_dir: str | Path, *, csv: bool = False,
     from gip_pipeline.exports.provenance import build_provenance, write_provenance
 
     db_path, out = Path(db_path), Path(out_dir)
-    tables = export_warehouse(db_path, out, csv=csv, include_synthetic=include_synthetic)
+    written = export_warehouse(db_path, out, tuple(ALL_EXPORTS), csv=csv,
+                               include_synthetic=include_synthetic)
+    tables = {n: written[n] for n in EXPORTS}
+    file_tables = {n: written[n] for n in FILE_EXPORTS}
     # Files of an earlier run with other options would be described as part of this one.
-    for name in EXPORTS:
+    for name in ALL_EXPORTS:
         if not csv:
             (out / f"{name}.csv").unlink(missing_ok=True)
     reports = pl.read_parquet(out / "reports.parquet", columns=["source_file", "sha256"])
@@ -139,9 +164,9 @@ def export_all(db_path: str | Path, out_dir: str | Path, *, csv: bool = False,
     files = [write_provenance(out, prov), write_codebook(out / CODEBOOK_FILE),
              write_html_report(out, out / HTML_FILE, provenance=prov)]
     resources = []
-    for name in EXPORTS:
+    for name in ALL_EXPORTS:
         for ext in ("parquet", "csv") if csv else ("parquet",):
             resources.append(describe_resource(out / f"{name}.{ext}", base=out,
                                                name=name if ext == "parquet" else f"{name}-csv"))
     files.append(write_datapackage(out, resources, prov))
-    return ExportResult(out, tables, files)
+    return ExportResult(out, tables, files, file_tables)

@@ -1,6 +1,7 @@
 """`gip export --out DIR [--csv] [--include-synthetic] [--warehouse FILE] [--raw DIR]`.
 
-Writes Parquet for every tidy table and mart (CSV too with --csv), provenance.json,
+Writes Parquet for every tidy table, mart and the input-file accounting (report_files,
+rejected_files) (CSV too with --csv), provenance.json,
 CODEBOOK.md, report.html and datapackage.json. Synthetic reports are left out unless
 --include-synthetic.
 """
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a missing mart (dbt not run) and the like: say what, exit non-zero
         sys.stderr.write(f"gip export: {type(e).__name__}: {e}\n")
         return 1
-    for name, (path, rows) in res.tables.items():
+    for name, (path, rows) in {**res.tables, **res.file_tables}.items():
         sys.stdout.write(f"{name}\t{rows}\t{path}\n")
     for path in res.files:
         sys.stdout.write(f"-\t-\t{path}\n")

@@ -249,7 +249,7 @@ def codebook_markdown() -> str:
 
 def _columns_section() -> list[str]:
     """Every table and column a researcher meets, from the field registry (FIELD_DOCS)."""
-    from gip_pipeline.exports import EXPORTS
+    from gip_pipeline.exports import ALL_EXPORTS
     from gip_pipeline.exports.datapackage import PRIMARY_KEYS, RESOURCE_DOCS, field_doc, table_columns
 
     L = ["## Tables and their columns", "",
@@ -257,7 +257,7 @@ def _columns_section() -> list[str]:
          "builds from them. Each file of the download is one of these tables; units: see "
          "above (`ratio` = a share between 0 and 1).", ""]
     for name, cols in table_columns().items():
-        where = (f"`{name}.parquet` in the download" if name in EXPORTS
+        where = (f"`{name}.parquet` in the download" if name in ALL_EXPORTS
                  else "in the warehouse only (schema `core`), not in the download")
         L += [f"### `{name}`", "", RESOURCE_DOCS[name], "",
               f"Key: {_codes(PRIMARY_KEYS[name])}; {where}.", ""]
