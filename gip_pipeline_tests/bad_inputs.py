@@ -1,7 +1,11 @@
 """A folder of bad (and tricky but good) inputs, built in code: name -> (bytes, expectation).
 
 Expectation: "rejected" (with a reason), "read" (not rejected: status ok or warning),
-"rejected_or_warning", or "duplicate" (the same report in another form, read).
+"rejected_or_warning", "duplicate" (the same report in another form, read), or "not_read"
+(listed as rejected with its reason, never parsed: hidden files and folders).
+
+File names hold spaces, Chinese, quotes, shell metacharacters, `..`, a leading dash, a
+backslash and a newline: they must stay data (never a path to follow or a command to run).
 """
 
 from __future__ import annotations
@@ -104,8 +108,20 @@ def build(folder: Path, seed_text: str) -> dict[str, str]:
         "same report.html": (seed_html, "read"),
         "same report.docx": (_synth("docx", 11), "duplicate"),
         "notes.json": (b"{}", "rejected"),
+        # A README is read like any other file: not a GIP report, so rejected (not skipped).
+        "README.md": ("# 说明\n本文件夹存放下载的年度报告。\n".encode("utf-8"), "rejected"),
+        # Hidden: never parsed (even a copy of a good report), listed as rejected with why.
+        "..seed.txt": (seed_text.encode("utf-8"), "not_read"),
+        ".DS_Store": (b"\x00\x00\x00\x01Bud1" + bytes(64), "not_read"),
+        "..\\..\\x.txt": (seed_text.encode("utf-8"), "not_read"),
+        ".hidden dir/报告.txt": (seed_text.encode("utf-8"), "not_read"),
+        # Names as data: a subfolder named like a climb, a dash, $(...), ;, quotes, a newline.
+        "sub ..子目录/-rf 报告 $(touch pwned); echo 'x' \"y\".txt": (b"not a report", "rejected"),
+        "a..b/x..\\y; rm -rf ~.html": (b"<p>not a report</p>", "rejected"),
+        "new\nline 报告.txt": ("换行的文件名，不是报告。".encode("utf-8"), "rejected"),
     }
     for name, (data, _) in cases.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
     with open(folder / "huge.pdf", "wb") as f:  # sparse: 51 MB of zeros, costs no disk
         f.truncate(51 * 2 ** 20)
