@@ -1,5 +1,6 @@
-"""Fuzzing (hypothesis): mutated generated reports and repo fixtures must give every reader a
-Document or an Unreadable within a time bound; the pipeline's parse must never raise.
+"""Fuzzing (hypothesis): mutated generated reports, the real reports (../shared/real, read in
+place where present) and the seed must give every reader a Document or an Unreadable within a
+time bound; the pipeline's parse must never raise.
 
 The long run (>= 10,000 inputs per reader) is `python -m gip_pipeline.bench.fuzz`.
 """
@@ -10,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gip_pipeline.bench.fuzz import READERS, call_reader, mutate, seeds
+from gip_pipeline.bench.fuzz import READERS, call_reader, mutate, reader_for, seeds
 from gip_pipeline.extraction.parse import parse_bytes
+from gip_pipeline_tests.conftest import SHARED
 
 TIME_BOUND_S = 5.0
 # Reader-contract bugs found by the fuzzer, reported (requests.md) and not yet fixed; the
@@ -21,10 +23,32 @@ KNOWN: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
-def corpus(seed_path):
-    s = seeds(n=1)
-    s["txt"].append(seed_path.read_bytes())
-    return s
+def corpus():
+    return seeds(n=1)  # generated (one per form), real where present, the seed
+
+
+def test_corpus_holds_generated_real_and_seed_files(corpus, seed_path):
+    generated = seeds(n=1, real=False)
+    for fmt in READERS:
+        assert generated[fmt] and set(generated[fmt]) <= set(corpus[fmt]), fmt
+    assert seed_path.read_bytes() in corpus["txt"]  # ../shared/seed, else data/raw's copy
+    real = sorted(p for p in (SHARED / "real").glob("*") if p.is_file() and reader_for(p)
+                  and p.name != "README.md")
+    if not real:
+        pytest.skip("../shared/real is absent: the corpus is generated files and the seed")
+    for p in real:
+        assert p.read_bytes() in corpus[reader_for(p)], p.name
+    assert {reader_for(p) for p in real} == set(READERS)  # a real file for every reader
+
+
+@pytest.mark.parametrize("fmt", list(READERS))
+def test_every_seed_file_is_mutated_and_survives(fmt, corpus):
+    """Each seed file (real ones included, not only those hypothesis happens to draw)."""
+    for k, base in enumerate(corpus[fmt]):
+        for j in range(3):
+            rng = random.Random(1000 * k + j)
+            outcome, detail = call_reader(fmt, mutate(base, rng), TIME_BOUND_S)
+            assert outcome in ("document", "unreadable"), (k, detail)
 
 
 def _check(fmt, corpus, seed):

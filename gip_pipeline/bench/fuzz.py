@@ -1,6 +1,7 @@
 """Fuzz the readers: mutated report bytes must give a Document or Unreadable, fast, nothing else.
 
-`python -m gip_pipeline.bench.fuzz --per-reader 10000` mutates generated reports (every form)
+`python -m gip_pipeline.bench.fuzz --per-reader 10000` mutates generated reports (every form),
+the real reports of ../shared/real (when present; read in place, never copied) and the seed,
 and prints, per reader: inputs, documents, rejections (Unreadable), exceptions (reader bugs,
 with a reproducer saved under --out), timeouts. Two worker processes share the work; each call
 runs under a SIGALRM deadline.
@@ -118,8 +119,30 @@ def _mutate_zip_member(data: bytes, rng: random.Random) -> bytes:
         return data
 
 
-def seeds(extra: list[Path] = (), n: int = 3) -> dict[str, list[bytes]]:
-    """Generated reports, several per form (gip synth), plus any extra files given."""
+def reader_for(path: Path) -> str | None:
+    """The reader a file goes to, by its extension (as the pipeline guesses it)."""
+    from gip_pipeline.raw import guess_format
+
+    fmt = guess_format(path.name)
+    return fmt if fmt in READERS else None
+
+
+def real_seed_files() -> list[Path]:
+    """The real reports of ../shared/real (beside the repo; [] where absent) and the seed
+    (../shared/seed, else the project's own copy in data/raw): read in place, never copied."""
+    from gip_pipeline.warehouse.paths import REPO
+
+    shared = REPO.parent / "shared"
+    real = shared / "real"
+    files = sorted(p for p in real.iterdir() if p.is_file() and reader_for(p)
+                   and p.name != "README.md") if real.is_dir() else []
+    seed = sorted((shared / "seed").glob("*.txt")) or sorted((REPO / "data" / "raw").glob("*.txt"))
+    return files + seed[:1]
+
+
+def seeds(extra: list[Path] = (), n: int = 3, real: bool = True) -> dict[str, list[bytes]]:
+    """Generated reports, several per form (gip synth), the real reports and the seed
+    (real_seed_files, unless real=False), plus any extra files given; each distinct content once."""
     from gip_pipeline.synth.generate import generate
 
     out: dict[str, list[bytes]] = {f: [] for f in READERS}
@@ -127,11 +150,10 @@ def seeds(extra: list[Path] = (), n: int = 3) -> dict[str, list[bytes]]:
         for k, form in enumerate(READERS):
             m = generate(Path(d) / form, n=n, seed=100 + k, forms=(form,))["manifest"]
             out[form] += [(Path(d) / form / f["file"]).read_bytes() for f in m["files"]]
-    for p in extra:
-        fmt = next((f for f, e in EXT.items() if p.suffix.lower() in (e, ".htm", ".markdown")),
-                   None)
-        if fmt:
-            out[fmt].append(p.read_bytes())
+    for p in [*(real_seed_files() if real else []), *extra]:
+        fmt = reader_for(p)
+        if fmt and (data := p.read_bytes()) not in out[fmt]:
+            out[fmt].append(data)
     return out
 
 
