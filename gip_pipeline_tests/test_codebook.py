@@ -149,7 +149,8 @@ def test_every_table_and_column_a_researcher_meets_is_described(text):
             assert doc.zh and doc.en and doc.en in line.replace("\\|", "|"), (table, c)
             n += 1
     assert n > 250  # tidy tables and six marts: a few hundred columns
-    assert "not in the download" in _section(text, "rejected_files")
+    assert "`rejected_files.parquet` in the download" in _section(text, "rejected_files")
+    assert "`report_files.parquet` in the download" in _section(text, "report_files")
     assert "`report_comparison.parquet` in the download" in _section(text, "report_comparison")
 
 
