@@ -645,3 +645,21 @@ def test_export_validates_against_its_datapackage(exported, tmp_path):
             rep = frictionless.Resource(d, basepath=str(tmp_path)).validate()
             assert r["rows"] == pl.read_parquet(out / r["path"]).height
         assert rep.valid, (r["name"], rep.flatten(["rowNumber", "fieldName", "type", "note"])[:5])
+
+
+def test_export_to_an_fsspec_url_equals_the_local_folder(built, exported, monkeypatch):
+    import fsspec
+
+    db, _, _, _ = built
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # as the `exported` fixture
+    url = "memory://gip-export-test/download"
+    fs = fsspec.filesystem("memory")
+    try:
+        assert export_main(["--out", url, "--warehouse", str(db)]) == 0
+        local = exported["default"]
+        remote = sorted(p.rsplit("/", 1)[-1] for p in fs.ls("/gip-export-test/download", detail=False))
+        assert remote == sorted(p.name for p in local.iterdir())
+        for p in local.iterdir():
+            assert fs.cat_file(f"/gip-export-test/download/{p.name}") == p.read_bytes(), p.name
+    finally:
+        fs.rm("/gip-export-test", recursive=True)

@@ -57,3 +57,44 @@ def test_gip_export_cli_without_warehouse(tmp_path):
     # the full CLI on real marts: test_marts.py
     assert export_main(["--out", str(tmp_path / "o"), "--warehouse",
                         str(tmp_path / "none.duckdb")]) == 2
+
+
+def test_publish_folder_copies_to_an_fsspec_url_datapackage_last(tmp_path):
+    import json
+
+    import fsspec
+
+    from gip_pipeline.exports.publish import publish_folder
+
+    fs = fsspec.filesystem("memory")
+    order: list[str] = []
+    real_mv = fs.mv
+    fs.mv = lambda a, b, **kw: (order.append(b.rsplit("/", 1)[-1]), real_mv(a, b, **kw))
+    try:
+        local = tmp_path / "exp"
+        local.mkdir()
+        pkg = {"resources": [{"path": "a.parquet"}, {"path": "a.csv"}]}
+        for name, data in (("a.parquet", b"PAR1"), ("a.csv", b"x\n1\n"), ("z.md", b"# z"),
+                           ("datapackage.json", json.dumps(pkg).encode())):
+            (local / name).write_bytes(data)
+        url = "memory://gip-publish-test/exports"
+        publish_folder(local, url)
+        assert order[-1] == "datapackage.json" and sorted(order) == sorted(
+            ["a.parquet", "a.csv", "z.md", "datapackage.json"])
+        assert fs.cat_file("/gip-publish-test/exports/a.csv") == b"x\n1\n"
+        # A second package without the CSV: the stale CSV goes, nothing temporary stays.
+        (local / "a.csv").unlink()
+        (local / "datapackage.json").write_text(json.dumps({"resources": [{"path": "a.parquet"}]}))
+        publish_folder(local, url)
+        assert sorted(p.rsplit("/", 1)[-1] for p in fs.ls("/gip-publish-test/exports", detail=False)) \
+            == ["a.parquet", "datapackage.json", "z.md"]
+    finally:
+        fs.rm("/gip-publish-test", recursive=True)
+
+
+def test_publish_folder_refuses_an_unfinished_export(tmp_path):
+    from gip_pipeline.exports.publish import publish_folder
+
+    (tmp_path / "cells.parquet").write_bytes(b"PAR1")
+    with pytest.raises(FileNotFoundError, match="datapackage.json"):
+        publish_folder(tmp_path, "memory://gip-unfinished/exports")

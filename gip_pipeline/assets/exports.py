@@ -1,8 +1,10 @@
 """marts → exports: the researcher's download folder (data/exports), one step.
 
-Parquet for every tidy table and mart (CSV with csv=true), provenance.json, CODEBOOK.md,
-report.html and datapackage.json, written by gip_pipeline.exports.export_all. Synthetic
-reports are left out unless the run config sets include_synthetic (default false).
+Parquet for every tidy table, mart and input-file table (CSV with csv=true), provenance.json,
+CODEBOOK.md, report.html and datapackage.json, written by gip_pipeline.exports.export_all.
+Synthetic reports are left out unless the run config sets include_synthetic (default false).
+With GipPaths.exports_url ($GIP_EXPORTS_URL) the finished folder is also copied there
+(object storage by configuration; gip_pipeline.exports.publish).
 """
 
 
@@ -14,9 +16,11 @@ from dagster_dbt import get_asset_key_for_model
 from gip_pipeline.assets.dbt import gip_dbt_models
 from gip_pipeline.assets.preview import markdown_table
 from gip_pipeline.assets.resources import DUCKDB_POOL, GipPaths
-from gip_pipeline.exports import CODEBOOK_FILE, EXPORTS, HTML_FILE, MARTS, export_all
+from gip_pipeline.exports import CODEBOOK_FILE, EXPORTS, FILE_EXPORTS, HTML_FILE, MARTS, export_all
 from gip_pipeline.exports.datapackage import DATAPACKAGE_FILE
 from gip_pipeline.exports.provenance import PROVENANCE_FILE
+from gip_pipeline.exports.publish import publish_folder
+from gip_pipeline.warehouse.dbt_gen import load_asset_key
 
 # The dbt model that vouches for each export (its tests ran): the export waits for it.
 UPSTREAM = {"cells": "stg_cells", "reports": "stg_reports", "findings": "stg_findings",
@@ -46,20 +50,26 @@ _upstream = [get_asset_key_for_model([gip_dbt_models], m)
                [gip_dbt_models], UPSTREAM[n]), SNAPSHOT],
                description=f"{EXPORTS[n]} as exports/{n}.parquet (temp file, then rename).")
            for n in EXPORTS]
+    + [AssetSpec(_key(n), kinds={"parquet"}, deps=[load_asset_key(n), SNAPSHOT],
+                 description=f"{FILE_EXPORTS[n]} as exports/{n}.parquet (temp file, then rename).")
+       for n in FILE_EXPORTS]
     + [AssetSpec(_key(n), deps=_upstream, description=f"exports/{f}")
        for n, f in PACKAGE_FILES.items()],
 )
 def export_assets_step(context: AssetExecutionContext, config: ExportConfig, paths: GipPaths):
     res = export_all(paths.published(), paths.exports(), csv=config.csv,
                      include_synthetic=config.include_synthetic, raw_dir=paths.raw())
-    for name, (path, rows) in res.tables.items():
+    copy_to = paths.exports_copy()
+    published = publish_folder(res.out_dir, copy_to) if copy_to else []
+    for name, (path, rows) in {**res.tables, **res.file_tables}.items():
         yield MaterializeResult(asset_key=_key(name), metadata={
             "path": str(path), "dagster/row_count": rows,
             "include_synthetic": config.include_synthetic,
             "preview": MetadataValue.md(markdown_table(pl.read_parquet(path, n_rows=10)))})
     for name, f in PACKAGE_FILES.items():
-        yield MaterializeResult(asset_key=_key(name),
-                                metadata={"path": str(res.out_dir / f)})
+        yield MaterializeResult(asset_key=_key(name), metadata={
+            "path": str(res.out_dir / f),
+            **({"copied_to": f"{copy_to.rstrip('/')}/{f}"} if published else {})})
 
 
 export_assets = [export_assets_step]

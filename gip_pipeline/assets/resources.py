@@ -20,11 +20,13 @@ class GipPaths(ConfigurableResource):
     """The data dir (default $GIP_DATA_DIR, else the repo's data/) and the input folder.
 
     raw_dir may be an fsspec URL (file://, memory://, s3://...): object storage replaces the
-    local folder by configuration. Extraction limits default to the batch module's.
+    local folder by configuration; so may exports_url, where the export step copies the
+    finished download folder. Extraction limits default to the batch module's.
     """
 
     data_dir: str | None = None
     raw_dir: str | None = None  # default: <data_dir>/raw
+    exports_url: str | None = None  # default: $GIP_EXPORTS_URL, else only <data_dir>/exports
     extract_workers: int | None = None  # default: $GIP_EXTRACT_WORKERS, else every core
     file_timeout_s: float = batch.FILE_TIMEOUT_S
     max_file_mb: float = batch.MAX_FILE_BYTES / 2 ** 20
@@ -50,6 +52,10 @@ class GipPaths(ConfigurableResource):
 
     def exports(self) -> Path:
         return paths.exports_dir(self.data_dir)
+
+    def exports_copy(self) -> str | None:
+        """Where the download folder is also published (an fsspec URL or folder), if anywhere."""
+        return self.exports_url or os.environ.get("GIP_EXPORTS_URL") or None
 
     def cache(self) -> Path:
         return paths.cache_dir(self.data_dir)
