@@ -5,7 +5,7 @@ from pathlib import Path
 
 import polars as pl
 from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext,
-                     AssetOut, MetadataValue, OpExecutionContext,
+                     AssetOut, MetadataValue, OpExecutionContext, Out,
                      Output, asset, graph_asset, multi_asset, op)
 
 from gip_pipeline import schema
@@ -29,14 +29,39 @@ def check_name(identity_check: str) -> str:
     return identity_check.replace(".", "__")
 
 
-@asset(group_name="raw", description="The report files in the input folder (a path or fsspec URL): "
-       "path, sha256, size, format guess, synthetic mark; sorted by path.")
-def raw_report_files(context: AssetExecutionContext, paths: GipPaths) -> Output[list[RawFile]]:
+# The listing and the shard directories pass between steps as Parquet (PARQUET_IO: temp file,
+# then rename), not as the default IO manager's pickles: those are rewritten in place at one
+# path per asset, so a second run started at the same time could read a torn pickle.
+RAW_FILES_SCHEMA = pl.Schema({"path": pl.Utf8, "sha256": pl.Utf8, "size": pl.Int64,
+                              "format": pl.Utf8, "synthetic": pl.Boolean,
+                              "skip_reason": pl.Utf8})
+
+
+def raw_files_frame(files: list[RawFile]) -> pl.DataFrame:
+    return pl.DataFrame([{k: getattr(f, k) for k in RAW_FILES_SCHEMA} for f in files],
+                        schema=RAW_FILES_SCHEMA)
+
+
+def raw_files_from(frame: pl.DataFrame | list[RawFile]) -> list[RawFile]:
+    """The listing back from its Parquet hand-over (a list passes through)."""
+    if isinstance(frame, list):
+        return frame
+    return [RawFile(**row) for row in frame.iter_rows(named=True)]
+
+
+def shard_dirs_from(value: pl.DataFrame | list[str]) -> list[str]:
+    return value if isinstance(value, list) else value["dir"].to_list()
+
+
+@asset(group_name="raw", io_manager_key=PARQUET_IO, description="The files in the input "
+       "folder (a path or fsspec URL): path, sha256, size, format guess, synthetic mark, and "
+       "why a file is not read (hidden, a link out of the folder); sorted by path.")
+def raw_report_files(context: AssetExecutionContext, paths: GipPaths) -> Output[pl.DataFrame]:
     files = discover(paths.raw())
     by_format: dict[str, int] = {}
     for f in files:
         by_format[str(f.format)] = by_format.get(str(f.format), 0) + 1
-    return Output(files, metadata={
+    return Output(raw_files_frame(files), metadata={
         "input_dir": str(paths.raw()), "n_files": len(files), "formats": by_format,
         "n_distinct_contents": len({f.sha256 for f in files}),
         "n_synthetic": sum(f.synthetic for f in files),
@@ -99,8 +124,9 @@ def _shard_op(k: int):
         "are reused, the rest extracted (cached by content and extractor version, parsed in "
         "worker processes, each file bounded in time and memory) and tidied.")
     def _extract(context: OpExecutionContext, paths: GipPaths,
-                 raw_report_files: list[RawFile]) -> dict:
-        b = build_shard_tables(shard_files(raw_report_files, k), paths, f"shard{k}")
+                 raw_report_files: pl.DataFrame) -> dict:
+        files = raw_files_from(raw_report_files)
+        b = build_shard_tables(shard_files(files, k), paths, f"shard{k}")
         context.log.info(f"shard {k}: {b.n_files} files, {b.n_reports} reports, "
                          f"{'unchanged' if b.unchanged else f'{b.n_reused} reused'}, "
                          f"{b.n_tidied} extracted and tidied {b.extraction}")
@@ -113,24 +139,38 @@ def _shard_op(k: int):
 SHARD_OPS = [_shard_op(k) for k in range(EXTRACT_SHARDS)]
 
 
+def _md_cell(v) -> str:
+    """A file name is data: a | or a newline in it must not break the table."""
+    return str(v).replace("|", "\\|").replace("\n", "\\n")
+
+
 def rejected_markdown(rejected: pl.DataFrame) -> str:
-    rows = [f"| `{f}` | {fmt} | {why} |" for f, fmt, why in
+    rows = [f"| `{_md_cell(f)}` | {fmt} | {_md_cell(why)} |" for f, fmt, why in
             rejected.select("source_file", "format", "reason").iter_rows()]
     return "\n".join(["| file | format | reason |", "|---|---|---|", *rows]) if rows else "_none_"
 
 
 @op(description="The shards' Parquet directories, in shard order (the tables are sorted by "
-    "report_id when read, so finish order does not matter).")
-def merge_extraction_shards(shards: list[dict]) -> Output[list[str]]:
+    "report_id when read, so finish order does not matter); the metadata lists every rejected "
+    "file with its reason, the files never read (hidden, links out of the folder) included.",
+    out=Out(io_manager_key=PARQUET_IO))
+def merge_extraction_shards(raw_report_files: pl.DataFrame, shards: list[dict]
+                            ) -> Output[pl.DataFrame]:
     dirs = [s["dir"] for s in shards]
     reports = read_shards(dirs, "reports").select("source_file", "format", "status", "reason",
                                                   "n_cells")
     statuses = counts(reports, "status")
-    rejected = reports.filter(pl.col("status") == "rejected").sort("source_file")
-    return Output(dirs, metadata={
+    not_read = pl.DataFrame([(f.path, f.format, f.skip_reason)
+                             for f in raw_files_from(raw_report_files) if not f.readable],
+                            orient="row",
+                            schema={"source_file": pl.Utf8, "format": pl.Utf8, "reason": pl.Utf8})
+    rejected = pl.concat([reports.filter(pl.col("status") == "rejected")
+                          .select("source_file", "format", "reason"), not_read]).sort("source_file")
+    return Output(pl.DataFrame({"dir": dirs}, schema={"dir": pl.Utf8}), metadata={
         "n_reports": reports.height, "status_counts": statuses,
         "n_cells": int(reports["n_cells"].sum() or 0),
         "n_rejected": rejected.height,
+        "n_not_read": not_read.height,
         "n_reused": sum(s["n_reused"] for s in shards),
         "n_tidied": sum(s["n_tidied"] for s in shards),
         "n_parsed": sum(s.get("n_parsed", 0) for s in shards),
@@ -144,7 +184,8 @@ def merge_extraction_shards(shards: list[dict]) -> Output[list[str]]:
              "version; timeouts, crashes and oversized files become rejected results): the "
              "shards' Parquet directories (cells, reports, findings, identity evaluations).")
 def core_parsed_reports(raw_report_files):
-    return merge_extraction_shards([extract(raw_report_files) for extract in SHARD_OPS])
+    return merge_extraction_shards(raw_report_files,
+                                   [extract(raw_report_files) for extract in SHARD_OPS])
 
 
 def core_frames(raw_files: list[RawFile], results: list[ParseResult]) -> dict[str, pl.DataFrame]:
@@ -201,9 +242,11 @@ _IDENTITY_CHECKS = identity_checks()
         + " (evaluated again on the tidy cells; a missing term is not assessable)")
         for c in _IDENTITY_CHECKS],
 )
-def core_tables(context: AssetExecutionContext, raw_report_files: list[RawFile],
-                core_parsed_reports: list[str]):
-    frames = core_frames_from_shards(raw_report_files, core_parsed_reports, lazy_cells=True)
+def core_tables(context: AssetExecutionContext, raw_report_files: pl.DataFrame,
+                core_parsed_reports: pl.DataFrame):
+    core_parsed_reports = shard_dirs_from(core_parsed_reports)
+    frames = core_frames_from_shards(raw_files_from(raw_report_files), core_parsed_reports,
+                                     lazy_cells=True)
     files, rejected = frames["report_files"], frames["rejected_files"]
     cells, reports, findings = frames["cells"], frames["reports"], frames["findings"]
     duplicates = files.filter(~pl.col("is_primary"))["path"].to_list()
