@@ -224,10 +224,17 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def _dagster_home(path: Path) -> Path:
-    """An instance configured as `make` configures .dagster_home (pools: one writer step)."""
+    """An instance configured as `make` configures .dagster_home (pools: one writer step),
+    created here once: two processes creating a fresh instance together race on its SQLite
+    schema, which `make`'s long-lived .dagster_home never meets."""
+    from dagster import DagsterInstance
+
     path.mkdir()
     (path / "dagster.yaml").write_text("concurrency:\n  runs:\n    max_concurrent_runs: 1\n"
                                        "  pools:\n    default_limit: 1\n")
+    with DagsterInstance.from_config(str(path)) as instance:
+        instance.get_runs(limit=1)
+        instance.event_log_storage.get_pool_limits()
     return path
 
 
@@ -275,11 +282,22 @@ def second_dir(pipeline_run, tmp_path_factory):
             "reader": (held_before, held_after)}
 
 
+def _event_time(log: str, event: str) -> str:
+    """The timestamp (to the second, sortable) of the run event in a `dagster` CLI log."""
+    [line] = [ln for ln in log.splitlines() if f" - {event} - " in ln]
+    return line[:19]
+
+
 def test_two_materialisations_at_once_both_succeed_without_a_lock_error(second_dir):
-    for code, log in zip(second_dir["codes"], second_dir["logs"]):
+    logs = second_dir["logs"]
+    for code, log in zip(second_dir["codes"], logs):
         assert code == 0, log[-3000:]
         assert "RUN_SUCCESS" in log, log[-3000:]
         assert not any(e in log.lower() for e in _DUCKDB_LOCK_ERRORS), log[-3000:]
+    # they did run at the same time: each started before the other finished
+    starts = [_event_time(log, "RUN_START") for log in logs]
+    ends = [_event_time(log, "RUN_SUCCESS") for log in logs]
+    assert max(starts) < min(ends), (starts, ends)
 
 
 def test_a_reader_holding_the_snapshot_keeps_its_copy_and_does_not_block(pipeline_run,
