@@ -98,3 +98,18 @@ def test_publish_folder_refuses_an_unfinished_export(tmp_path):
     (tmp_path / "cells.parquet").write_bytes(b"PAR1")
     with pytest.raises(FileNotFoundError, match="datapackage.json"):
         publish_folder(tmp_path, "memory://gip-unfinished/exports")
+
+
+def test_a_file_never_read_survives_the_synthetic_filter():
+    from gip_pipeline.exports import read_export
+
+    con = duckdb.connect()
+    con.execute("create schema core")
+    con.execute("create table core.reports as select * from (values ('r1', true), ('r2', false)) "
+                "t(report_id, is_synthetic)")
+    con.execute("create table core.rejected_files as select * from (values "
+                "('synth.pdf', 'r1', 'not a GIP report'), ('real.pdf', 'r2', 'empty file'), "
+                "('.hidden', null, 'hidden file')) t(path, report_id, reason)")
+    kept = read_export(con, "rejected_files", include_synthetic=False)
+    assert sorted(kept["path"].to_list()) == [".hidden", "real.pdf"]
+    assert read_export(con, "rejected_files").height == 3

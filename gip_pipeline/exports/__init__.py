@@ -55,12 +55,13 @@ HTML_FILE = "report.html"
 def synthetic_filter(name: str, columns: list[str]) -> str:
     """The WHERE clause that leaves out synthetic rows of one export: its own is_synthetic, else
     the is_synthetic of the report its report_id names (every file, rejected ones too, has a
-    report row; a rejected file's row is synthetic only when the file carried the mark)."""
+    report row; a rejected file's row is synthetic only when the file carried the mark). A file
+    never read (hidden; report_id null) is kept: `null not in (...)` would be null, not true."""
     if "is_synthetic" in columns:
         return "where not coalesce(is_synthetic, false)"
     if "report_id" in columns:
-        return (f'where report_id not in (select report_id from "{RAW_SCHEMA}"."reports" '
-                "where is_synthetic)")
+        return (f'where report_id is null or report_id not in (select report_id from '
+                f'"{RAW_SCHEMA}"."reports" where is_synthetic and report_id is not null)')
     raise ValueError(f"{name}: no is_synthetic or report_id column to leave synthetic rows out")
 
 

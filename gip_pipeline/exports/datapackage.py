@@ -79,7 +79,9 @@ def _build_field_docs() -> dict[str, FieldDoc]:
     for m in schema.METADATA:
         d[m.key] = FieldDoc(m.zh, f"{m.en}. Null when unknown (never guessed).", enum=m.values)
     d["report_id"] = FieldDoc("报告编号", "Report id: first 16 hex digits of the sha256 of the "
-                              "source file's bytes.", "源文件字节 sha256 的前 16 位")
+                              "source file's bytes. In report_files and rejected_files null for "
+                              "a file never read (hidden, or a link out of the input folder).",
+                              "源文件字节 sha256 的前 16 位；未读取的文件（隐藏文件等）为空")
     # -- cell keys: closed sets from the schema's tables
     d["table"] = FieldDoc(
         "表", "Table key: " + "; ".join(f"{t.key} = {t.en}" for t in schema.TABLES) + ".",
