@@ -226,6 +226,14 @@ def _region_code(organ: str, text: str, year: int | None) -> str | None:
         return None
 
 
+def _most_frequent(counts: dict[str, int]) -> str | None:
+    """The form printed most often; a tie (or nothing) is no answer."""
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
+
+
 def fuller_organ(short: str, text: str, year: int | None = None) -> str | None:
     """A fuller form of an organ name printed in the document itself, or None.
 
@@ -255,12 +263,9 @@ def fuller_organ(short: str, text: str, year: int | None = None) -> str | None:
         cand = _region_prefix(text, i) + core
         if cand != short:
             counts[cand] = counts.get(cand, 0) + 1
-    if not counts:
+    best = _most_frequent(counts)
+    if best is None:
         return None
-    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        return None
-    best = ranked[0][0]
     if not best.startswith(short):  # a region prefix was added: it must name the same area
         code = _region_code(best, "", year)
         if code is None or code != _region_code(short, text, year):
@@ -384,12 +389,7 @@ def expanded_organ(short: str, text: str) -> str | None:
                 full = region + cand_run[:j]
                 counts[full] = counts.get(full, 0) + 1
                 break
-    if not counts:
-        return None
-    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        return None
-    return ranked[0][0]
+    return _most_frequent(counts)
 
 
 # `（办公室编制）` printed right after the organ: who compiled the report, part of how the
