@@ -226,6 +226,14 @@ def _region_code(organ: str, text: str, year: int | None) -> str | None:
         return None
 
 
+def _find_all(text: str, needle: str, overlapping: bool = True):
+    """Every index where needle is printed in text (none for an empty needle)."""
+    i = text.find(needle) if needle else -1
+    while i >= 0:
+        yield i
+        i = text.find(needle, i + (1 if overlapping else len(needle)))
+
+
 def _most_frequent(counts: dict[str, int]) -> str | None:
     """The form printed most often; a tie (or nothing) is no answer."""
     ranked = sorted(counts.items(), key=lambda kv: -kv[1])
@@ -247,13 +255,8 @@ def fuller_organ(short: str, text: str, year: int | None = None) -> str | None:
         return None
     bare = _ORGAN_LINE_RE.match(short) is None
     counts: dict[str, int] = {}
-    start = 0
-    while True:
-        i = text.find(short, start)
-        if i < 0:
-            break
+    for i in _find_all(text, short, overlapping=False):
         j = i + len(short)
-        start = j
         core = short
         if bare:
             for suf in _GOV_SUFFIXES:
@@ -373,12 +376,7 @@ def expanded_organ(short: str, text: str) -> str | None:
     if len(anchor) < 2:
         return None
     counts: dict[str, int] = {}
-    start = 0
-    while True:
-        i = text.find(anchor, start)
-        if i < 0:
-            break
-        start = i + 1
+    for i in _find_all(text, anchor):
         c0 = i + len(region)
         run = _CJK_RUN_RE.match(text, c0)
         if not run:
@@ -403,13 +401,8 @@ def organ_qualifier(organ: str, text: str) -> str | None:
     if not organ or not text:
         return None
     found = set()
-    start = 0
-    while True:
-        i = text.find(organ, start)
-        if i < 0:
-            break
-        start = i + len(organ)
-        m = _QUALIFIER_RE.match(text, start)
+    for i in _find_all(text, organ, overlapping=False):
+        m = _QUALIFIER_RE.match(text, i + len(organ))
         if m:
             found.add(m.group(1))
     return found.pop() if len(found) == 1 else None
