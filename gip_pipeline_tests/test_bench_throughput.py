@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 
 import pytest
 
@@ -156,10 +157,19 @@ def test_run_pipeline_never_reuses_a_folder_with_content(corpus, tmp_path):
     assert (tmp_path / "w" / "keep.txt").read_text() == "x"
 
 
-def test_cli_pipeline_adds_one_object_and_keeps_the_issue_keys(corpus, capsys, monkeypatch):
-    seen: dict = {}
-    run = {"seconds": 7.0, "peak_tree_rss_mb": 500.0, "exit_code": 0, "status": "SUCCESS"}
-    monkeypatch.setattr(tp, "_default_runner", _fake_runner(run, seen))
+@pytest.fixture
+def fake_pipeline(monkeypatch):
+    """Stand the fake runner in for the CLI's: fake_pipeline(run) -> what it saw."""
+    def install(run: dict) -> dict:
+        seen: dict = {}
+        monkeypatch.setattr(tp, "_default_runner", _fake_runner(run, seen))
+        return seen
+    return install
+
+
+def test_cli_pipeline_adds_one_object_and_keeps_the_issue_keys(corpus, capsys, fake_pipeline):
+    seen = fake_pipeline({"seconds": 7.0, "peak_tree_rss_mb": 500.0, "exit_code": 0,
+                          "status": "SUCCESS"})
     assert bench_cli.main(["throughput", str(corpus), "--json", "--pipeline", "--no-baseline"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"forms", "peak_rss_mb", "pipeline"}
@@ -174,16 +184,14 @@ def test_cli_pipeline_adds_one_object_and_keeps_the_issue_keys(corpus, capsys, m
     assert "whole pipeline: 2 documents in 7.00 s" in text and "status SUCCESS" in text
 
 
-def test_cli_pipeline_failure_exits_1_and_keeps_the_log(corpus, capsys, monkeypatch):
-    seen: dict = {}
-    run = {"seconds": 2.0, "peak_tree_rss_mb": 100.0, "exit_code": 1, "status": "FAILURE"}
-    monkeypatch.setattr(tp, "_default_runner", _fake_runner(run, seen))
+def test_cli_pipeline_failure_exits_1_and_keeps_the_log(corpus, capsys, fake_pipeline):
+    seen = fake_pipeline({"seconds": 2.0, "peak_tree_rss_mb": 100.0, "exit_code": 1,
+                          "status": "FAILURE"})
     assert bench_cli.main(["throughput", str(corpus), "--json", "--pipeline", "--no-baseline"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["pipeline"]["status"] == "FAILURE"
     work = seen["data_dir"].parent
     assert work.is_dir()  # kept for its log
-    import shutil
     shutil.rmtree(work)
 
 
