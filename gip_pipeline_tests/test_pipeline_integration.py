@@ -47,12 +47,12 @@ def _write_input(raw: Path, seed_path: Path) -> None:
     (raw / ".~lock.报告.docx#").write_bytes(b"an office lock file")
 
 
-def _materialize(data: Path):
+def _materialize(data: Path, exports_url: str | None = None):
     mp = pytest.MonkeyPatch()
     mp.setenv("GIP_DUCKDB_PATH", str(data / "warehouse" / "gip.duckdb"))  # restored afterwards
     try:
-        return materialize(ALL_ASSETS, resources=default_resources(GipPaths(data_dir=str(data))),
-                           raise_on_error=False)
+        paths = GipPaths(data_dir=str(data), exports_url=exports_url)
+        return materialize(ALL_ASSETS, resources=default_resources(paths), raise_on_error=False)
     finally:
         mp.undo()
 
@@ -61,7 +61,9 @@ def _materialize(data: Path):
 def pipeline_run(tmp_path_factory, seed_path):
     data = tmp_path_factory.mktemp("data")
     _write_input(data / "raw", seed_path)
-    return _materialize(data), data, seed_path
+    # The download folder is also published to a URL (object storage by configuration).
+    copy = tmp_path_factory.mktemp("bucket") / "download"
+    return _materialize(data, exports_url=copy.as_uri()), data, seed_path
 
 
 def _ids(seed_path, data):
@@ -170,6 +172,19 @@ def _materialization_metadata(result, key: str) -> dict:
     return event.materialization.metadata
 
 
+def test_exports_are_copied_to_the_configured_url(pipeline_run):
+    result, data, _ = pipeline_run
+    local = _files(data / "exports")
+    urls = {e.asset_key.to_user_string(): e.materialization.metadata["copied_to"].value
+            for e in result.get_asset_materialization_events()
+            if e.asset_key.to_user_string().startswith("out_")}
+    assert len(urls) == len(local)  # one asset per file of the download, each copied
+    for url in urls.values():
+        path = Path(url.removeprefix("file://"))
+        assert path.read_bytes() == local[path.name], url
+    assert sorted(p.name for p in path.parent.iterdir()) == sorted(local)
+
+
 def test_rejected_files_in_the_run_metadata_and_the_warehouse(pipeline_run):
     result, data, _ = pipeline_run
     rejected = _query(data, "select * from core.rejected_files order by path")
@@ -258,10 +273,16 @@ def second_dir(pipeline_run, tmp_path_factory):
     snapshot = b / "warehouse" / "gip.duckdb"
     snapshot.parent.mkdir()
     shutil.copy2(a / "warehouse" / "gip.duckdb", snapshot)
+    # A mark only this old snapshot holds: a reader that still sees it still has its own copy
+    # (the runs' snapshot, the same data otherwise, has no such table).
+    con = duckdb.connect(str(snapshot))
+    con.execute("create table main.held_copy as select 'old snapshot' as mark")
+    con.close()
     reader = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import duckdb, sys
         con = duckdb.connect({str(snapshot)!r}, read_only=True)
-        q = "select count(*), min(report_id) from core.reports"
+        q = ("select count(*), min(report_id), (select any_value(mark) from main.held_copy) "
+             "from core.reports")
         print(con.execute(q).fetchone(), flush=True)
         sys.stdin.readline()
         print(con.execute(q).fetchone(), flush=True)
@@ -305,7 +326,8 @@ def test_a_reader_holding_the_snapshot_keeps_its_copy_and_does_not_block(pipelin
     _, a, _ = pipeline_run
     before, after = second_dir["reader"]
     n = _query(a, "select count(*) n from core.reports")["n"].item()
-    assert before == after and before.startswith(f"({n}, ")  # its copy, consistent throughout
+    assert before.startswith(f"({n}, ") and before.endswith("'old snapshot')")
+    assert after == before  # its own copy, consistent throughout the two runs
     assert all(c == 0 for c in second_dir["codes"])  # and the runs replaced it regardless
     assert (second_dir["dir"] / "warehouse" / "gip.duckdb").stat().st_ino != \
         (a / "warehouse" / "gip.duckdb").stat().st_ino

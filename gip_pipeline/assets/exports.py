@@ -8,6 +8,8 @@ With GipPaths.exports_url ($GIP_EXPORTS_URL) the finished folder is also copied 
 """
 
 
+from pathlib import Path
+
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, MaterializeResult, \
     MetadataValue, multi_asset
@@ -60,16 +62,20 @@ def export_assets_step(context: AssetExecutionContext, config: ExportConfig, pat
     res = export_all(paths.published(), paths.exports(), csv=config.csv,
                      include_synthetic=config.include_synthetic, raw_dir=paths.raw())
     copy_to = paths.exports_copy()
-    published = publish_folder(res.out_dir, copy_to) if copy_to else []
+    # file name -> its URL where the folder is also published
+    copied = {u.rsplit("/", 1)[-1]: u for u in publish_folder(res.out_dir, copy_to)} \
+        if copy_to else {}
+
+    def where(path: Path) -> dict:
+        return {"path": str(path), **({"copied_to": copied[path.name]} if copied else {})}
+
     for name, (path, rows) in {**res.tables, **res.file_tables}.items():
         yield MaterializeResult(asset_key=_key(name), metadata={
-            "path": str(path), "dagster/row_count": rows,
+            **where(path), "dagster/row_count": rows,
             "include_synthetic": config.include_synthetic,
             "preview": MetadataValue.md(markdown_table(pl.read_parquet(path, n_rows=10)))})
     for name, f in PACKAGE_FILES.items():
-        yield MaterializeResult(asset_key=_key(name), metadata={
-            "path": str(res.out_dir / f),
-            **({"copied_to": f"{copy_to.rstrip('/')}/{f}"} if published else {})})
+        yield MaterializeResult(asset_key=_key(name), metadata=where(res.out_dir / f))
 
 
 export_assets = [export_assets_step]
