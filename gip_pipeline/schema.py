@@ -480,7 +480,7 @@ META_KEYS: tuple[str, ...] = tuple(m.key for m in METADATA)
 
 STATUSES: tuple[str, ...] = ("ok", "warning", "rejected")
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
-FORMATS: tuple[str, ...] = ("txt", "html", "pdf", "docx", "md")
+FORMATS: tuple[str, ...] = ("txt", "html", "pdf", "docx", "md", "doc", "xls", "ofd", "image")
 
 # Legal publication deadlines (Regulation on Open Government Information, Art. 49-50),
 # as (month, day) of the year after the reporting year.

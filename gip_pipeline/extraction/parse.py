@@ -21,6 +21,7 @@ from gip_pipeline.extraction.normalize import normalize_text
 from gip_pipeline.extraction.recognize import recognize
 from gip_pipeline.extraction.result import Finding, ParseResult
 from gip_pipeline.extraction.validate import validate
+from gip_pipeline.raw import EXTENSION_FORMATS
 
 log = logging.getLogger(__name__)
 
@@ -30,27 +31,57 @@ READERS = {
     "pdf": "gip_pipeline.extraction.readers.pdf:read",
     "docx": "gip_pipeline.extraction.readers.docx:read",
     "md": "gip_pipeline.extraction.readers.markdown:read",
+    "doc": "gip_pipeline.extraction.readers.word97:read",
+    "xls": "gip_pipeline.extraction.readers.spreadsheet:read",
+    "ofd": "gip_pipeline.extraction.readers.ofd:read",
+    "image": "gip_pipeline.extraction.readers.image:read",
 }
-_EXT = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".xhtml": "html",
-        ".pdf": "pdf", ".docx": "docx", ".md": "md", ".markdown": "md"}
+_EXT = EXTENSION_FORMATS
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF87a", b"GIF89a")
 _HTML_RE = re.compile(rb"<(?:!doctype\s+html|html|head|body|table|div|p|span|meta|tr|td)[\s>/]", re.I)
 _MD_TABLE_RE = re.compile(rb"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$", re.M)
 BLANK_TEMPLATE_MIN_ROWS = 5  # recognised row labels, no values anywhere
 LEGACY_MAX_YEAR = schema.ERA_DEFS[-1].years[1]  # the last year without national tables
 
 
+def _ole_format(data: bytes) -> str | None:
+    """doc or xls by the streams of an OLE compound file (a .wps is a Word file, an .et an
+    Excel one); None for other or damaged containers."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(data) as ole:
+            if ole.exists("WordDocument"):
+                return "doc"
+            if ole.exists("Workbook") or ole.exists("Book"):
+                return "xls"
+    except Exception:  # olefile raises OSError, struct.error, IndexError... on damage
+        return None
+    return None
+
+
 def sniff_format(data: bytes, name: str = "") -> str:
-    """Format by content first (PDF magic, docx zip, HTML markup, Markdown table rule), extension second."""
+    """Format by content first (PDF magic, OLE streams, zip parts, image magic, HTML markup,
+    Markdown table rule), extension second."""
     head = data[:4096]
     if head.lstrip()[:5] == b"%PDF-":
         return "pdf"
+    if head[:8] == _OLE_MAGIC:
+        return _ole_format(data) or _EXT.get(Path(name).suffix.lower(), "doc")
     if head[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as z:
-                if "word/document.xml" in z.namelist():
+                names = z.namelist()
+                if "word/document.xml" in names:
                     return "docx"
+                if "OFD.xml" in names:
+                    return "ofd"
         except zipfile.BadZipFile:
             pass
+    if head.startswith(_IMAGE_MAGIC) or (head[:2] == b"BM" and len(head) > 26) or (
+            head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return "image"
     if _HTML_RE.search(head):
         return "html"
     if _MD_TABLE_RE.search(data[:200_000]):

@@ -24,6 +24,11 @@ EXTENSION_FORMATS: dict[str, str] = {
     ".pdf": "pdf",
     ".docx": "docx",
     ".md": "md", ".markdown": "md",
+    ".doc": "doc", ".wps": "doc",  # Word 97-2003 and Kingsoft Writer (the same binary format)
+    ".xls": "xls", ".et": "xls",  # Excel 97-2003 and Kingsoft Spreadsheets
+    ".ofd": "ofd",
+    ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image", ".tiff": "image",
+    ".bmp": "image", ".webp": "image", ".gif": "image",
 }
 
 # Why a file is listed but not parsed (one sentence each, as the rejected files table shows).

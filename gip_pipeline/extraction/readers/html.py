@@ -487,7 +487,7 @@ def _standalone(el, parent) -> bool:
                for s in parent if s is not el and isinstance(s.tag, str)) or parent.tag in ("li", "div")
 
 
-def _fields_from_blocks(blocks: list, fields: dict[str, str]) -> None:
+def fields_from_blocks(blocks: list, fields: dict[str, str]) -> None:
     def put(label: str, value: str) -> None:
         value = _ws(value)
         if value and len(value) <= 100 and label not in fields:
@@ -571,5 +571,5 @@ def read(data: bytes, name: str) -> Document:
             t = _ws(p)
             if t:
                 doc.blocks.append(Paragraph(t))
-    _fields_from_blocks(doc.blocks, doc.fields)
+    fields_from_blocks(doc.blocks, doc.fields)
     return doc
