@@ -105,7 +105,8 @@ def _open(data: bytes) -> pdfium.PdfDocument:
 
 
 @dataclass(slots=True)
-class _Char:
+class Char:
+    """A glyph and its box in points, top-origin."""
     text: str
     x0: float
     x1: float
@@ -126,7 +127,7 @@ def _wide(ch: str) -> bool:
     return ord(ch) >= 0x2E80
 
 
-def _page_chars(textpage: pdfium.PdfTextPage, height: float) -> list[_Char]:
+def _page_chars(textpage: pdfium.PdfTextPage, height: float) -> list[Char]:
     """Characters with their loose (advance x font height) boxes, top-origin.
 
     The loose box gives every glyph of a line the same height (so ``一`` and ``、``
@@ -160,13 +161,13 @@ def _page_chars(textpage: pdfium.PdfTextPage, height: float) -> list[_Char]:
             y0, y1 = ym - t / 2, ym + t / 2
         if code == 32 and x1 <= x0:
             x1 = x0 + 0.1
-        out.append(_Char(chr(code), x0, x1, height - y1, height - y0))
+        out.append(Char(chr(code), x0, x1, height - y1, height - y0))
     return out
 
 
-def _lines(chars: list[_Char]) -> list[list[_Char]]:
+def _lines(chars: list[Char]) -> list[list[Char]]:
     """Group characters into text lines (top to bottom, each left to right)."""
-    lines: list[list[_Char]] = []
+    lines: list[list[Char]] = []
     bounds: list[list[float]] = []
     for c in sorted(chars, key=lambda c: (c.yc, c.x0)):
         for line, b in zip(lines, bounds):
@@ -181,9 +182,9 @@ def _lines(chars: list[_Char]) -> list[list[_Char]]:
     return [sorted(lines[k], key=lambda c: c.x0) for k in order]
 
 
-def _line_text(line: list[_Char]) -> str:
+def _line_text(line: list[Char]) -> str:
     out: list[str] = []
-    prev: _Char | None = None
+    prev: Char | None = None
     for c in line:
         if prev is not None and c.text != " " and prev.text != " ":
             gap = c.x0 - prev.x1
@@ -208,7 +209,7 @@ def _join_lines(texts: list[str]) -> str:
     return out
 
 
-def cell_text(chars: list[_Char]) -> str:
+def cell_text(chars: list[Char]) -> str:
     return _join_lines([_line_text(line) for line in _lines(chars)])
 
 
@@ -361,7 +362,7 @@ def _index(bounds: list[float], v: float) -> int:
     return min(range(len(bounds)), key=lambda k: abs(bounds[k] - v))
 
 
-def grid_from_cells(cells: list[tuple[float, float, float, float]], chars: list[_Char],
+def grid_from_cells(cells: list[tuple[float, float, float, float]], chars: list[Char],
                     page_no: int) -> tuple[Table, set[int]]:
     """Expand cell bboxes into a row/column grid: merged cells leave spanned copies.
 
@@ -423,9 +424,9 @@ def _tidy(rows: list[list[Cell]], widths: list[float] | None = None,
 # ---------------------------------------------------------------- unruled fallback
 
 
-def _split_cells(line: list[_Char]) -> list[list[_Char]]:
+def _split_cells(line: list[Char]) -> list[list[Char]]:
     """Split a text line into cells on gaps wider than about one character."""
-    cells: list[list[_Char]] = [[]]
+    cells: list[list[Char]] = [[]]
     prev = None
     for c in line:
         if c.text == " ":
@@ -439,7 +440,7 @@ def _split_cells(line: list[_Char]) -> list[list[_Char]]:
     return [c for c in cells if c]
 
 
-def text_blocks(chars: list[_Char], page_no: int) -> list[tuple[float, Paragraph | Table]]:
+def text_blocks(chars: list[Char], page_no: int) -> list[tuple[float, Paragraph | Table]]:
     """Blocks of a table page without rulings: lines split into cells on wide gaps.
 
     Consecutive multi-cell lines form a table; a label wrapped above and below a
@@ -513,7 +514,7 @@ def text_blocks(chars: list[_Char], page_no: int) -> list[tuple[float, Paragraph
 MARGIN_BAND = 0.15  # page numbers print in the top or bottom 15% of a page
 
 
-def drop_page_numbers(chars: list[_Char], height: float) -> list[_Char]:
+def drop_page_numbers(chars: list[Char], height: float) -> list[Char]:
     """Remove page numbers (``- 3 -``) printed in a page's top or bottom band.
 
     Done before cells are filled, because where a table runs open to the page
@@ -531,8 +532,16 @@ def drop_page_numbers(chars: list[_Char], height: float) -> list[_Char]:
 def _table_page_blocks(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage,
                        page_no: int) -> list[Paragraph | Table]:
     height = page.get_height()
-    chars = drop_page_numbers(_page_chars(textpage, height), height)
-    tables = find_cell_tables(page_edges(page))
+    return geometry_blocks(_page_chars(textpage, height), page_edges(page), height, page_no)
+
+
+def geometry_blocks(chars: list[Char], edges: list[dict], height: float,
+                    page_no: int) -> list[Paragraph | Table]:
+    """Blocks of a page given as positioned characters and ruling lines (points, top-origin):
+    ruled tables become grids, other text lines paragraphs, in reading order. Shared by
+    every reader of positioned text (PDF, OFD, OCR)."""
+    chars = drop_page_numbers(chars, height)
+    tables = find_cell_tables(edges)
     if not tables:
         return [b for _, b in sorted(text_blocks(chars, page_no), key=lambda t: t[0])]
     placed: list[tuple[float, Paragraph | Table]] = []
