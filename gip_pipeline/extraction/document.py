@@ -22,6 +22,8 @@ class Cell:
     page: int | None = None
     # True for the copies a rowspan/colspan expansion made (the text repeats the origin's).
     spanned: bool = False
+    # Where the text was read by OCR: its ocr.OcrReading (confidence, box, alternatives).
+    ocr: object = None
 
 
 @dataclass

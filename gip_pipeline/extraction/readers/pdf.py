@@ -112,6 +112,7 @@ class Char:
     x1: float
     top: float
     bottom: float
+    src: object = None  # the OCR reading a character came from (gip_pipeline.extraction.ocr)
 
     @property
     def xc(self) -> float:
@@ -211,6 +212,17 @@ def _join_lines(texts: list[str]) -> str:
 
 def cell_text(chars: list[Char]) -> str:
     return _join_lines([_line_text(line) for line in _lines(chars)])
+
+
+def ocr_of(chars: list[Char]):
+    """The OCR reading behind a cell's characters (None for a text layer)."""
+    if not chars or chars[0].src is None and all(c.src is None for c in chars):
+        return None
+    from gip_pipeline.extraction.ocr import merge_readings
+
+    srcs = list({id(c.src): c.src for c in sorted(chars, key=lambda c: (c.top, c.x0))
+                 if c.src is not None}.values())
+    return merge_readings(srcs)
 
 
 # ---------------------------------------------------------------- ruling lines
@@ -377,12 +389,13 @@ def grid_from_cells(cells: list[tuple[float, float, float, float]], chars: list[
         inside = [c for c in chars if x0 <= c.xc < x1 and top <= c.yc < bottom]
         used.update(id(c) for c in inside)
         text = cell_text(inside)
+        ocr = ocr_of(inside)
         c0, c1 = _index(xs, x0), _index(xs, x1)
         r0, r1 = _index(ys, top), _index(ys, bottom)
         for r in range(r0, max(r1, r0 + 1)):
             for c in range(c0, max(c1, c0 + 1)):
                 if grid[r][c] is None:
-                    grid[r][c] = Cell(text, page_no, spanned=(r, c) != (r0, c0))
+                    grid[r][c] = Cell(text, page_no, spanned=(r, c) != (r0, c0), ocr=ocr)
     rows = [[cell if cell is not None else Cell("", page_no) for cell in row] for row in grid]
     widths = [b - a for a, b in zip(xs, xs[1:])]
     heights = [b - a for a, b in zip(ys, ys[1:])]
@@ -448,11 +461,15 @@ def text_blocks(chars: list[Char], page_no: int) -> list[tuple[float, Paragraph 
     """
     lines = [ln for ln in _lines(chars) if not is_page_number(_line_text(ln))]
     items = []  # (top, bottom, cells as texts, is_row)
+    readings: dict[int, object] = {}  # id(part text list) -> OCR readings of its parts
     for ln in lines:
-        parts = [_line_text(p) for p in _split_cells(ln)]
-        parts = [p for p in parts if p]
-        if not parts:
+        pieces = [(_line_text(p), p) for p in _split_cells(ln)]
+        pieces = [(t, p) for t, p in pieces if t]
+        if not pieces:
             continue
+        parts = [t for t, _ in pieces]
+        if ln[0].src is not None:
+            readings[id(parts)] = [ocr_of(p) for _, p in pieces]
         top, bottom = min(c.top for c in ln), max(c.bottom for c in ln)
         numeric = any(_NUMBER_CELL.match(p) for p in parts)
         items.append([top, bottom, parts, len(parts) > 1 or numeric])
@@ -486,7 +503,10 @@ def text_blocks(chars: list[Char], page_no: int) -> list[tuple[float, Paragraph 
                 label_parts.append(items[below][2][0])
                 skip.add(below)
             if label_parts:
+                ocr = readings.get(id(parts))
                 parts = [_join_lines(label_parts)] + parts
+                if ocr is not None:
+                    readings[id(parts)] = [None] + ocr
         merged.append([top, bottom, parts, is_row])
 
     blocks: list[tuple[float, Paragraph | Table]] = []
@@ -494,7 +514,8 @@ def text_blocks(chars: list[Char], page_no: int) -> list[tuple[float, Paragraph 
 
     def flush() -> None:
         if run:
-            rows = [[Cell(p, page_no) for p in r[2]] for r in run]
+            rows = [[Cell(p, page_no, ocr=o) for p, o in
+                     zip(r[2], readings.get(id(r[2])) or [None] * len(r[2]))] for r in run]
             blocks.append((run[0][0], Table(rows, page_no)))
             run.clear()
 
@@ -561,6 +582,22 @@ def geometry_blocks(chars: list[Char], edges: list[dict], height: float,
 
 
 TITLE_LINES = 6
+OCR_DPI = 200  # scans are rendered at this resolution for OCR (typical scanner output)
+
+
+def _ocr_page(page: pdfium.PdfPage, page_no: int) -> list | None:
+    """OCR blocks of a page without a text layer; None when the page is blank."""
+    import numpy as np
+
+    bitmap = page.render(scale=OCR_DPI / 72, grayscale=True)
+    arr = bitmap.to_numpy()
+    if arr.ndim == 3:
+        arr = arr[:, :, 0]
+    if int((arr < 128).sum()) < 50:  # nothing printed on the page
+        return None
+    from gip_pipeline.extraction.ocr import page_blocks
+
+    return page_blocks(np.ascontiguousarray(arr), OCR_DPI, page_no)
 
 
 def find_title(lines: list[str]) -> str | None:
@@ -590,7 +627,8 @@ def _text_lines(text: str) -> list[str]:
 
 
 def read(data: bytes, name: str) -> Document:
-    """Read a PDF's paragraphs and tables; Unreadable for scanned, encrypted or broken files."""
+    """Read a PDF's paragraphs and tables (pages without a text layer by OCR); Unreadable
+    for encrypted, broken or blank files."""
     doc = _open(data)
     try:
         pages = []
@@ -604,14 +642,22 @@ def read(data: bytes, name: str) -> Document:
                 raise Unreadable(f"damaged PDF: page {i + 1} cannot be loaded ({e})") from None
             any_text = any_text or bool(text.strip())
             pages.append((page, textpage, text))
-        if not any_text:
-            raise Unreadable("scanned PDF: no text layer")
         out = Document(format=FORMAT, pages=len(doc))
+        scanned = 0
         for i, (page, textpage, text) in enumerate(pages, start=1):
-            if is_table_page(text):
+            if not text.strip():
+                # No text layer: a scanned (or photographed) page, read by OCR.
+                blocks = _ocr_page(page, i)
+                scanned += blocks is not None
+                out.blocks.extend(blocks or ())
+            elif is_table_page(text):
                 out.blocks.extend(_table_page_blocks(page, textpage, i))
             else:
                 out.blocks.extend(Paragraph(t, i) for t in _text_lines(text))
+        if not any_text and not scanned:
+            raise Unreadable("blank PDF: its pages hold neither a text layer nor a picture")
+        if not any_text and not out.blocks:
+            raise Unreadable("scanned PDF: OCR found no text on its pages")
         out.title = find_title([b.text for b in out.blocks[:TITLE_LINES] if isinstance(b, Paragraph)])
         return out
     finally:
