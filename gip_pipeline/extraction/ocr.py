@@ -199,12 +199,16 @@ def to_grey(img: np.ndarray) -> np.ndarray:
     return img
 
 
-def _binary(grey: np.ndarray, dpi: float) -> np.ndarray:
+def _binary(grey: np.ndarray, dpi: float, median: bool = True) -> np.ndarray:
     import cv2
 
     block = max(15, int(dpi / 6) | 1)
-    return cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV,
-                                 block, 15)
+    # The median removes scanner speckle and JPEG ringing, which would otherwise split
+    # text lines and stand in for glyphs; glyph strokes survive it, one-pixel rulings
+    # may not, so rulings are found without it.
+    src = cv2.medianBlur(grey, 3) if median else grey
+    return cv2.adaptiveThreshold(src, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C,
+                                 cv2.THRESH_BINARY_INV, block, 15)
 
 
 def deskew_angle(binary: np.ndarray) -> float:
@@ -242,8 +246,12 @@ def ruling_masks(binary: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray
     import cv2
 
     k = max(10, int(dpi * 0.35))  # ~9 mm: longer than any glyph stroke
-    h = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
-    v = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
+    bridge = max(3, int(dpi / 40))  # close the gaps noise and compression leave in a ruling
+    rect = cv2.getStructuringElement
+    h = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (bridge, 1)))
+    h = cv2.morphologyEx(h, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (k, 1)))
+    v = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, bridge)))
+    v = cv2.morphologyEx(v, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, k)))
     return h, v
 
 
@@ -356,7 +364,7 @@ def page_blocks(image: np.ndarray, dpi: float, page_no: int | None, rec: Recogni
     if abs(angle) >= 0.05:
         grey = rotate(grey, angle)
         binary = _binary(grey, dpi)
-    hmask, vmask = ruling_masks(binary, dpi)
+    hmask, vmask = ruling_masks(_binary(grey, dpi, median=False), dpi)
     scale = PT / dpi
     edges = _segments_of(hmask, True, scale) + _segments_of(vmask, False, scale)
     lines_mask = cv2.dilate(hmask | vmask, np.ones((3, 3), np.uint8))

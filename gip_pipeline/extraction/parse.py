@@ -18,6 +18,7 @@ from gip_pipeline import schema
 from gip_pipeline.extraction.document import Document, Unreadable
 from gip_pipeline.extraction.metadata import extract_metadata, find_title, is_gip_title
 from gip_pipeline.extraction.normalize import normalize_text
+from gip_pipeline.extraction.ocr_check import check_ocr_cells
 from gip_pipeline.extraction.recognize import recognize
 from gip_pipeline.extraction.result import Finding, ParseResult
 from gip_pipeline.extraction.validate import validate
@@ -191,6 +192,7 @@ def _interpret(doc: Document, res: ParseResult) -> ParseResult:
             res.findings.append(Finding(
                 "era.year_mismatch", "info", None,
                 f"the tables print the {rec.era} format but the year {report['year']} implies {by_year}"))
+    res.findings.extend(check_ocr_cells(rec.cells, rec.era))
     res.findings.extend(validate(rec.cells, rec.era))
     bad = any(f.severity in ("error", "warning") for f in res.findings)
     res.status = "warning" if bad else "ok"

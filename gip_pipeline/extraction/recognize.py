@@ -60,6 +60,7 @@ class _VCell:
     raw: str
     page: int | None
     pos: int | None = None  # grid column within its Table block
+    ocr: object = None  # the cell's ocr.OcrReading, where OCR read it
 
 
 @dataclass
@@ -107,7 +108,7 @@ def _split(row, table_page):
         if t and (not labels or normalize_text(labels[-1]) != normalize_text(t)):
             labels.append(t)
     # Spanned copies of a value cell are not extra values.
-    values = [_VCell(c.text.strip(), c.page if c.page is not None else table_page, i)
+    values = [_VCell(c.text.strip(), c.page if c.page is not None else table_page, i, c.ocr)
               for i, c in enumerate(row) if i > last_label and not c.spanned]
     return labels, values, label_pos
 
@@ -575,7 +576,11 @@ def _resolve_requests(sc: _Scanner, era: str | None, rec: Recognition) -> dict[s
 def _emit(rec: Recognition, table: str, row: str, col: str, v: _VCell) -> None:
     cdef = _COLDEF[(table, col)]
     pv = parse_value(v.raw, cdef.dtype, cdef.allow_negative)
-    rec.cells.append(CellValue(table, row, col, pv.value, v.raw, v.page))
+    cell = CellValue(table, row, col, pv.value, v.raw, v.page)
+    if v.ocr is not None:
+        cell.confidence, cell.box = round(v.ocr.confidence, 4), v.ocr.to_box()
+        cell.value_source, cell.alternatives = "ocr", v.ocr.alternatives
+    rec.cells.append(cell)
     if pv.note:
         rec.value_notes[(table, row, col)] = pv.note
     # Negative numbers are validate's non-negativity check (it reads the raw text).

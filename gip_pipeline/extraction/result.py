@@ -6,7 +6,7 @@ The JSON shape is fixed by ../shared/spec/parse-output.md; other tools read it.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from gip_pipeline.schema import META_KEYS
@@ -20,6 +20,22 @@ class CellValue:
     value: int | float | None
     raw: str
     page: int | None = None
+    # OCR'd cells only (all None for a text layer, and then absent from the JSON): the
+    # least likely character's probability, the text's box in pixels of the page image,
+    # and how the value was chosen: "ocr" (the recogniser's reading) or "ocr_identities"
+    # (an alternative reading the table identities prove; raw keeps the first reading).
+    confidence: float | None = None
+    box: list[float] | None = None
+    value_source: str | None = None
+    # Other readings of an OCR'd number, for the identities to choose from (not output).
+    alternatives: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"table": self.table, "row": self.row, "col": self.col, "value": self.value,
+             "raw": self.raw, "page": self.page}
+        if self.value_source is not None:
+            d.update(confidence=self.confidence, box=self.box, value_source=self.value_source)
+        return d
 
 
 @dataclass
@@ -58,7 +74,7 @@ class ParseResult:
             "status": self.status,
             "reason": self.reason,
             "report": {k: self.report.get(k) for k in META_KEYS},
-            "cells": [asdict(c) for c in self.cells],
+            "cells": [c.to_dict() for c in self.cells],
             "findings": [f.to_dict() for f in self.findings],
         }
 

@@ -582,14 +582,32 @@ def geometry_blocks(chars: list[Char], edges: list[dict], height: float,
 
 
 TITLE_LINES = 6
-OCR_DPI = 200  # scans are rendered at this resolution for OCR (typical scanner output)
+OCR_DPI = 200  # a page whose pictures state no resolution is rendered at this one
+OCR_DPI_RANGE = (100.0, 300.0)
+
+
+def scan_dpi(page: pdfium.PdfPage) -> float:
+    """The resolution of the page's largest picture (a scan's own), within OCR_DPI_RANGE:
+    rendering at it neither invents nor throws away pixels."""
+    best, dpi = 0.0, float(OCR_DPI)
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4):
+        try:
+            px_w, _px_h = obj.get_px_size()
+            left, bottom, right, top = obj.get_bounds()
+        except Exception:
+            continue
+        area = abs(right - left) * abs(top - bottom)
+        if area > best and right - left > 1:
+            best, dpi = area, px_w / (abs(right - left) / 72)
+    return min(max(dpi, OCR_DPI_RANGE[0]), OCR_DPI_RANGE[1])
 
 
 def _ocr_page(page: pdfium.PdfPage, page_no: int) -> list | None:
     """OCR blocks of a page without a text layer; None when the page is blank."""
     import numpy as np
 
-    bitmap = page.render(scale=OCR_DPI / 72, grayscale=True)
+    dpi = scan_dpi(page)
+    bitmap = page.render(scale=dpi / 72, grayscale=True)
     arr = bitmap.to_numpy()
     if arr.ndim == 3:
         arr = arr[:, :, 0]
@@ -597,7 +615,7 @@ def _ocr_page(page: pdfium.PdfPage, page_no: int) -> list | None:
         return None
     from gip_pipeline.extraction.ocr import page_blocks
 
-    return page_blocks(np.ascontiguousarray(arr), OCR_DPI, page_no)
+    return page_blocks(np.ascontiguousarray(arr), dpi, page_no)
 
 
 def find_title(lines: list[str]) -> str | None:
