@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from gip_pipeline.extraction.readers.pdf import Char, _edge, geometry_blocks
+from gip_pipeline.extraction.values import UNREADABLE
 
 # Pixels are converted to PDF points so the PDF geometry's tolerances apply unchanged.
 PT = 72.0
@@ -98,8 +99,9 @@ class Recognizer:
                                             providers=["CPUExecutionProvider"])
         chars = self.session.get_modelmeta().custom_metadata_map["character"].splitlines()
         self.chars = ["", *chars, " "]  # CTC blank first; the model's last class is a space
-        self.digits = np.array([i for i, c in enumerate(self.chars) if c.isdigit() and c.isascii()])
-        self.numeric = np.array([i for i, c in enumerate(self.chars) if c in "0123456789,.-%"] + [0])
+        self.digits = np.array([i for i, c in enumerate(self.chars) if c and c.isdigit() and c.isascii()])
+        self.numeric = np.array([i for i, c in enumerate(self.chars) if c and c in "0123456789,.-%"] + [0])
+        self.index = {self.chars[i]: i for i in self.numeric[:-1]}
 
     def _prepare(self, crop: np.ndarray, width: int) -> np.ndarray:
         import cv2
@@ -140,7 +142,13 @@ class Recognizer:
         if looks and any(ch.isdigit() for ch in looks) and all(ch in "0123456789,.-%" for ch in looks):
             sub = p[:, self.numeric]
             nbest = self.numeric[sub.argmax(axis=1)]
-            text, confs, steps = self._greedy(p / np.maximum(sub.sum(axis=1, keepdims=True), 1e-9), nbest)
+            text, _, steps = self._greedy(p, nbest)
+            # Confidence is a digit's share among the digits at its step: which digit was
+            # printed, not how sharply the model placed it against the blank or a full stop.
+            digit_mass = p[:, self.digits].sum(axis=1)
+            all_mass = p[:, self.numeric[:-1]].sum(axis=1)
+            confs = [float(p[t, self.index[ch]] / max((digit_mass if ch.isdigit() else all_mass)[t], 1e-9))
+                     for ch, t in zip(text, steps)]
             alts = self._alternatives(p, text, steps)
             return text, min(confs) if confs else 0.0, alts
         return text, min(confs), ()
@@ -393,7 +401,10 @@ def page_blocks(image: np.ndarray, dpi: float, page_no: int | None, rec: Recogni
     for ln, (text, conf, alts) in zip(lines, results):
         text = text.strip()
         if not text:
-            continue
+            if ln.y1 - ln.y0 < 0.5 * glyph:
+                continue  # a speck
+            # A glyph was printed: never let it pass for an empty (blank) cell.
+            text, conf = UNREADABLE, 0.0
         reading = OcrReading(text, conf, (ln.x0, ln.y0, ln.x1, ln.y1), page_no, alts)
         step = (ln.x1 - ln.x0) / len(text)
         for i, ch in enumerate(text):

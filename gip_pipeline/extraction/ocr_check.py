@@ -22,12 +22,13 @@ from __future__ import annotations
 from gip_pipeline import schema
 from gip_pipeline.extraction.result import CellValue, Finding
 from gip_pipeline.extraction.validate import BROKEN, HOLDS, identity_instances
-from gip_pipeline.extraction.values import parse_value
+from gip_pipeline.extraction.values import UNREADABLE, parse_value
 
 CONFIDENT = 0.95
 MAX_ROUNDS = 50
 UNCERTAIN_CHECK = "ocr.uncertain"
 CHOICE_CHECK = "ocr.identity_choice"
+UNREADABLE_CHECK = "ocr.unreadable"
 
 Key = tuple[str, str, str]
 
@@ -51,7 +52,11 @@ def check_ocr_cells(cells: list[CellValue], era: str | None) -> list[Finding]:
     ocr = {(c.table, c.row, c.col): c for c in cells if c.value_source is not None}
     if not ocr:
         return []
-    findings: list[Finding] = []
+    findings: list[Finding] = [
+        Finding(UNREADABLE_CHECK, "warning", c.table,
+                f"cell {c.row}/{c.col}: OCR found print but could not read it; left null",
+                cells=[f"{c.row}.{c.col}"])
+        for c in ocr.values() if UNREADABLE in c.raw]
     values: dict[Key, float | int | None] = {(c.table, c.row, c.col): c.value for c in cells}
     first = {k: c.value for k, c in ocr.items()}
     cands = {k: _candidates(c) for k, c in ocr.items() if c.value is not None}

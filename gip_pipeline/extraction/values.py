@@ -93,8 +93,15 @@ def _parse(raw: str, dtype: str, allow_negative: bool) -> ParsedValue:
     return ParsedValue(v, "number", note)
 
 
+# The text OCR gives print it could not read: it stands where a value was printed.
+UNREADABLE = "\ufffd"
+
+
 def looks_like_value(raw: str) -> bool:
-    """True when a cell is a value cell (number, blank, dash or a no-value word), not a label."""
+    """True when a cell is a value cell (number, blank, dash, a no-value word or print OCR
+    could not read), not a label."""
+    if raw and raw.strip() == UNREADABLE:
+        return True
     pv = _parse(raw or "", "decimal", True)
     return pv.kind in ("number", "blank", "dash", "multiple") or (
         pv.kind == "word" and (pv.note or "").lower() in _WORDS)
