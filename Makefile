@@ -84,3 +84,9 @@ accuracy:
 	$(BIN)/gip synth --out $(ACC_DIR)/corpus --n 2000 --seed 11
 	$(BIN)/gip bench accuracy $(ACC_DIR)/corpus > $(ACC_DIR)/synthetic.txt; tail -25 $(ACC_DIR)/synthetic.txt
 	-$(BIN)/gip bench accuracy ../shared/real ../shared/seed
+
+# data/forms: .doc/.wps/.xls/.et twins of real reports from ../shared/real (needs LibreOffice;
+# the readers do not). Tests read them beside the originals.
+.PHONY: forms
+forms: $(STAMP)
+	$(BIN)/python -m gip_pipeline.synth.forms ../shared/real data/forms

@@ -137,8 +137,9 @@ def test_pages_without_table_labels_are_plain_paragraphs():
 # ---------------------------------------------------------------- unreadable
 
 
-def test_scanned_pdf_has_no_text_layer():
-    with pytest.raises(Unreadable, match=r"^scanned PDF: no text layer$"):
+def test_pdf_without_text_layer_or_readable_print_is_unreadable():
+    # Only drawing (lines, boxes, a grey picture): OCR runs and finds no text to read.
+    with pytest.raises(Unreadable, match=r"^scanned PDF: OCR found no text on its pages$"):
         pdf.read(fx.scanned_pdf(), "scan.pdf")
 
 

@@ -155,8 +155,10 @@ def _build_field_docs() -> dict[str, FieldDoc]:
     # -- tidy columns added for regions, duplicates and blank-zero evidence
     for name, zh in (("province_code", "省级行政区划代码"), ("prefecture_code", "地级行政区划代码"),
                      ("department_type", "部门类型"), ("duplicate_of", "重复报告"),
-                     ("cells", "涉及单元格")):
+                     ("cells", "涉及单元格"), ("ocr_confidence", "识别置信度"),
+                     ("ocr_box", "识别位置")):
         d[name] = FieldDoc(zh, _tidy_doc(name))
+    d["value_source"] = FieldDoc("取值来源", _tidy_doc("value_source"), enum=("ocr", "ocr_identities"))
     # -- the other marts: English from the dbt docs (generated from the schema), Chinese here
     from gip_pipeline.warehouse import dbt_gen
 

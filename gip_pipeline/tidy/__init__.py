@@ -42,6 +42,8 @@ def tidy_schema(name: str) -> pl.Schema:
             "value": pl.Float64, "value_int": pl.Int64,
             "dtype": pl.Utf8, "unit": pl.Utf8,
             "raw": pl.Utf8, "page": pl.Int32, "source_file": pl.Utf8,
+            # OCR'd cells only (null for a text layer).
+            "value_source": pl.Utf8, "ocr_confidence": pl.Float64, "ocr_box": pl.Utf8,
         })
     if name == "reports":
         cols: dict[str, pl.DataType] = {"report_id": pl.Utf8}
@@ -84,6 +86,15 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "raw": "The cell's text exactly as extracted.",
         "page": "1-based page of the cell for paged formats (PDF); null otherwise.",
         "source_file": "The source file, relative to the input folder.",
+        "value_source": "How an OCR'd value was read: ocr (the recogniser's reading) or "
+                        "ocr_identities (an alternative reading that the table identities "
+                        "prove, raw keeping the first reading); null for a file with a text "
+                        "layer.",
+        "ocr_confidence": "For an OCR'd cell: the probability of its least likely character "
+                          "(0-1); a value below 0.95 that no identity confirms is left null "
+                          "with an ocr.uncertain finding. Null without OCR.",
+        "ocr_box": "For an OCR'd cell: its text's box in pixels of the page image, as "
+                   "'x0 y0 x1 y1' (top-left origin). Null without OCR.",
     },
     "reports": {
         "report_id": "First 16 hex digits of the sha256 of the source file's bytes.",
@@ -267,7 +278,9 @@ def cells_frame(prepared: list[PreparedReport]) -> pl.DataFrame:
                 "value": v,
                 "value_int": int(v) if v is not None and col.dtype == "int" and v == int(v) else None,
                 "dtype": col.dtype, "unit": col.unit, "raw": c.raw, "page": c.page,
-                "source_file": p.result.file,
+                "source_file": p.result.file, "value_source": c.value_source,
+                "ocr_confidence": c.confidence,
+                "ocr_box": " ".join(f"{v:g}" for v in c.box) if c.box else None,
                 "_o": (_TABLE_ORDER[c.table], _ROW_ORDER[(c.table, c.row)],
                        _COL_ORDER[(c.table, c.col)]),
             })

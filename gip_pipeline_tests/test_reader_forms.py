@@ -1,0 +1,194 @@
+"""The other published forms: Word 97/.wps, Excel 97/.et, OFD, scans and photos.
+
+Each is checked against its born-digital twin: the same report in another form must
+give the same cells, status and metadata (OCR: the same or null with a finding, never
+another number). Twins are made from ../shared/real (skipped where absent): office
+conversions live in data/forms (`make forms`), OFD and scans are made here.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gip_pipeline.extraction.document import Unreadable
+from gip_pipeline.extraction.parse import parse_bytes, parse_file, sniff_format
+from gip_pipeline.extraction.readers import ofd, spreadsheet, word97
+from gip_pipeline.synth import forms
+
+from .conftest import REPO, real_file, real_truth
+
+FORMS = REPO / "data" / "forms"
+HTML = "shanghai-govoffice-2019.content-fragment.html"
+HONGZE = "jiangsu-huaian-hongze-2023.pdf"
+
+
+def cells(res) -> dict:
+    return {(c.table, c.row, c.col): (c.value, c.raw) for c in res.cells}
+
+
+def same_report(a, b) -> None:
+    assert b.status == a.status
+    assert cells(b) == cells(a)
+    assert b.report == a.report
+    assert sorted(f.check for f in b.findings) == sorted(f.check for f in a.findings)
+
+
+@pytest.mark.parametrize("ext,fmt", [("doc", "doc"), ("wps", "doc"), ("xls", "xls"), ("et", "xls")])
+def test_office_twins_read_as_the_original(ext, fmt):
+    original = parse_file(real_file(HTML))
+    twin = parse_file(FORMS / f"{HTML}.{ext}")
+    assert twin.format == fmt
+    assert len(twin.cells) == 198
+    same_report(original, twin)
+
+
+@pytest.mark.parametrize("ext", ["doc", "wps"])
+def test_blank_template_as_word97_is_rejected(ext):
+    res = parse_file(FORMS / f"TEMPLATE-blank-guoban-2021-format.docx.{ext}")
+    assert res.status == "rejected" and res.reason.startswith("blank template")
+
+
+def test_format_is_sniffed_by_content_not_extension():
+    doc = (FORMS / f"{HTML}.doc").read_bytes()
+    xls = (FORMS / f"{HTML}.xls").read_bytes()
+    assert sniff_format(doc, "report.pdf") == "doc"
+    assert sniff_format(xls, "report.doc") == "xls"
+    assert sniff_format(doc, "x.wps") == "doc" and sniff_format(xls, "x.et") == "xls"
+    assert parse_bytes(doc, "misnamed.pdf").format == "doc"
+
+
+def test_word97_merged_cells_become_spans():
+    d = word97.read((FORMS / f"{HTML}.doc").read_bytes(), "x.doc")
+    requests = next(t for t in d.tables if any("申请人情况" in c.text for r in t.rows for c in r))
+    top = requests.rows[0]
+    assert top[0].text.startswith("（本列数据的勾稽关系") and not top[0].spanned
+    # 申请人情况 spans the seven applicant columns: one origin, six copies
+    origin = [i for i, c in enumerate(top) if c.text == "申请人情况"]
+    assert [top[i].spanned for i in origin] == [False] + [True] * (len(origin) - 1) and len(origin) == 7
+
+
+def test_spreadsheet_numbers_print_as_typed():
+    import xlrd
+
+    class C:
+        def __init__(self, ctype, value):
+            self.ctype, self.value = ctype, value
+
+    assert spreadsheet.cell_text(C(xlrd.XL_CELL_NUMBER, 13.0), 0) == "13"
+    assert spreadsheet.cell_text(C(xlrd.XL_CELL_NUMBER, 0.538), 0) == "0.538"
+    assert spreadsheet.cell_text(C(xlrd.XL_CELL_NUMBER, 7730.28), 0) == "7730.28"
+    assert spreadsheet.cell_text(C(xlrd.XL_CELL_EMPTY, ""), 0) == ""
+    assert spreadsheet.cell_text(C(xlrd.XL_CELL_DATE, 43861.0), 0) == "2020-01-31"
+
+
+def test_damaged_office_files_are_unreadable_with_a_reason():
+    doc = (FORMS / f"{HTML}.doc").read_bytes()
+    with pytest.raises(Unreadable, match="compound-file container"):
+        word97.read(doc[:4096], "cut.doc")
+    with pytest.raises(Unreadable, match="workbook|damaged"):
+        spreadsheet.read((FORMS / f"{HTML}.xls").read_bytes()[:3000], "cut.xls")
+    # the FIB's encryption flag
+    import olefile
+
+    ole = olefile.OleFileIO(doc)
+    wd = bytearray(ole.openstream("WordDocument").read())
+    ole.close()
+    flags = struct.unpack_from("<H", wd, 0x0A)[0] | 0x0100
+    struct.pack_into("<H", wd, 0x0A, flags)
+    with pytest.raises(Unreadable, match="encrypted"):
+        r = word97._Reader.__new__(word97._Reader)
+        r.wd, r.ole = bytes(wd), olefile.OleFileIO(doc)
+        r._fib()
+    res = parse_bytes(doc[:4096], "cut.doc")
+    assert res.status == "rejected" and res.format == "doc"
+
+
+def test_ofd_of_the_real_pdf_reads_as_the_pdf():
+    pdf_bytes = real_file(HONGZE).read_bytes()
+    original = parse_bytes(pdf_bytes, HONGZE)
+    twin = parse_bytes(forms.to_ofd(pdf_bytes), "hongze.ofd")
+    assert twin.format == "ofd" and len(twin.cells) == 186
+    same_report(original, twin)
+    assert {c.page for c in twin.cells} == {c.page for c in original.cells}
+
+
+def test_hostile_ofd_is_refused():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("OFD.xml", '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><ofd:OFD/>')
+    with pytest.raises(Unreadable, match="entity"):
+        ofd.read(buf.getvalue(), "x.ofd")
+    with pytest.raises(Unreadable, match="valid OFD"):
+        ofd.read(b"PK\x03\x04junk", "x.ofd")
+
+
+def _scored(res, truth) -> tuple[int, int, list]:
+    """(right, null, wrong) against a truth file's cells."""
+    got = {(c.table, c.row, c.col): c for c in res.cells}
+    right, null, wrong = 0, 0, []
+    for t, rows in truth["cells"].items():
+        for r, cols in rows.items():
+            for c, v in cols.items():
+                cell = got.get((t, r, c))
+                if cell is not None and cell.value == v:
+                    right += 1
+                elif cell is None or cell.value is None:
+                    null += 1
+                else:
+                    wrong.append(((t, r, c), v, cell.value, cell.raw))
+    return right, null, wrong
+
+
+@pytest.fixture(scope="module")
+def degraded_scan():
+    """The real PDF scanned at 150 dpi, 1.2 degrees of skew, sensor noise and JPEG 55."""
+    pdf_bytes = real_file(HONGZE).read_bytes()
+    return parse_bytes(forms.scan_pdf(pdf_bytes, dpi=150, skew_deg=1.2, noise=18, jpeg_quality=55, seed=1),
+                       "hongze-scan.pdf")
+
+
+def test_scan_of_the_real_pdf_is_right_or_flagged(degraded_scan):
+    res = degraded_scan
+    truth = real_truth(HONGZE)
+    right, null, wrong = _scored(res, truth)
+    assert wrong == []  # never another number
+    assert right >= 0.9 * (right + null)
+    # Against every cell of the born-digital original: the same number or null, 97% the same.
+    original = cells(parse_bytes(real_file(HONGZE).read_bytes(), HONGZE))
+    got = cells(res)
+    assert set(got) == set(original)
+    differ = [k for k in original if got[k][0] != original[k][0]]
+    assert all(got[k][0] is None for k in differ)
+    assert len(differ) <= 0.03 * len(original)
+    assert res.report["organ"] == truth["report"]["organ"] and res.report["year"] == truth["report"]["year"]
+    assert res.status == "warning"
+    flagged = {(f.table, cell) for f in res.findings if f.check.startswith(("ocr.", f"{f.table}.value"))
+               for cell in (f.cells or [])}
+    for c in res.cells:
+        assert c.value_source in ("ocr", "ocr_identities") and c.box and 0 <= c.confidence <= 1
+        if c.value is None and c.raw.strip():
+            assert (c.table, f"{c.row}.{c.col}") in flagged or any(
+                f.check.endswith("value_invalid") for f in res.findings)
+    assert [c.to_dict()["value_source"] for c in res.cells[:1]] == ["ocr"]
+
+
+def test_photo_of_a_table_page_reads_its_numbers():
+    pdf_bytes = real_file(HONGZE).read_bytes()
+    truth = real_truth(HONGZE)  # skips where absent
+    res = parse_bytes(forms.photo_jpeg(pdf_bytes, page=2, dpi=200, seed=3), "photo.jpg")
+    assert res.format == "image" and res.status == "warning"  # one page: the rest is missing
+    right, null, wrong = _scored(res, truth)
+    assert wrong == []
+    # Page 3 holds the end of section 二 and most of section 三: each of its cells as printed.
+    original = {k: v for k, (v, _) in cells(parse_bytes(pdf_bytes, HONGZE)).items()
+                if k in {(c.table, c.row, c.col) for c in parse_bytes(pdf_bytes, HONGZE).cells if c.page == 3}}
+    got = cells(res)
+    assert len(original) == 101
+    assert sum(got.get(k, (None,))[0] == v for k, v in original.items()) >= 98
+    assert all(got[k][0] in (None, original[k]) for k in original if k in got)
