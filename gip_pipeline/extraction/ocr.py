@@ -278,46 +278,37 @@ def _segments_of(mask: np.ndarray, horizontal: bool, scale: float) -> list[dict]
     return out
 
 
+def _runs(ink: np.ndarray, axis: int, gap: int) -> list[list[int]]:
+    """[start, end) runs of rows (axis 1) or columns (axis 0) holding ink, split on gaps."""
+    idx = np.flatnonzero(ink.sum(axis=axis) > 0)
+    if idx.size == 0:
+        return []
+    runs, start, prev = [], idx[0], idx[0]
+    for i in idx[1:]:
+        if i - prev > gap:
+            runs.append([start, prev + 1])
+            start = i
+        prev = i
+    runs.append([start, prev + 1])
+    return runs
+
+
 def _bands(ink: np.ndarray, min_h: int, gap: int, glyph: int) -> list[tuple[int, int]]:
     """Row bands holding ink (text lines) of a binary crop.
 
     Glyphs made of separate strokes (三, 二, 旦) project as several thin bands: a band
     shorter than a glyph joins its neighbour while the two together still fit one glyph.
     """
-    rows = np.flatnonzero(ink.sum(axis=1) > 0)
-    if rows.size == 0:
-        return []
-    bands, start, prev = [], rows[0], rows[0]
-    for r in rows[1:]:
-        if r - prev > gap:
-            bands.append([start, prev + 1])
-            start = r
-        prev = r
-    bands.append([start, prev + 1])
     merged: list[list[int]] = []
-    for b in bands:
+    for b in _runs(ink, 1, gap):
         if merged:
             a = merged[-1]
             thin = (a[1] - a[0]) < 0.75 * glyph or (b[1] - b[0]) < 0.75 * glyph
             if thin and b[1] - a[0] <= 1.15 * glyph and b[0] - a[1] <= 0.5 * glyph:
                 a[1] = b[1]
                 continue
-        merged.append(list(b))
+        merged.append(b)
     return [(a, b) for a, b in merged if b - a >= min_h]
-
-
-def _spans(ink: np.ndarray, gap: int) -> list[tuple[int, int]]:
-    cols = np.flatnonzero(ink.sum(axis=0) > 0)
-    if cols.size == 0:
-        return []
-    spans, start, prev = [], cols[0], cols[0]
-    for c in cols[1:]:
-        if c - prev > gap:
-            spans.append((start, prev + 1))
-            start = c
-        prev = c
-    spans.append((start, prev + 1))
-    return spans
 
 
 def glyph_height(text_ink: np.ndarray, dpi: float) -> int:
@@ -350,7 +341,7 @@ def _lines_in(text_ink: np.ndarray, x0: int, y0: int, x1: int, y1: int, dpi: flo
         if int(band.sum() // 255) < max(6, int(dpi / 20)):
             continue  # specks: noise, not a glyph
         gap = int(split_gap * (b - a)) if split_gap else max(band.shape[1], 1)
-        for s, e in _spans(band, gap):
+        for s, e in _runs(band, 0, gap):
             if int(band[:, s:e].sum() // 255) >= max(6, int(dpi / 20)):
                 out.append(_Line(x0 + s, y0 + a, x0 + e, y0 + b))
     return out
