@@ -23,7 +23,7 @@ from lxml import etree
 
 from gip_pipeline.extraction.document import Document, Paragraph, Unreadable
 from gip_pipeline.extraction.readers.pdf import (
-    MIN_EDGE, TITLE_LINES, Char, _edge, _line_text, _lines, find_title, geometry_blocks,
+    MIN_EDGE, TITLE_LINES, Char, _edge, _line_text, _lines, _wide, find_title, geometry_blocks,
     is_page_number, is_table_page,
 )
 
@@ -156,10 +156,6 @@ def _text_chars(obj, out: list[Char]) -> None:
             x += adv
             if k < len(dy):
                 y += dy[k]
-
-
-def _wide(ch: str) -> bool:
-    return ord(ch) >= 0x2E80
 
 
 def _path_edges(obj, out: list[dict]) -> None:
