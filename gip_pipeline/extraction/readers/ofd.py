@@ -224,10 +224,10 @@ def _walk(el, chars: list[Char], edges: list[dict], depth: int = 0) -> None:
 def _page_box(page_root, doc_root) -> tuple[float, float]:
     for root in (page_root, doc_root):
         area = _find(root, "PageArea")
-        if area is not None:
-            box = _floats((_find(area, "PhysicalBox").text if _find(area, "PhysicalBox") is not None else ""))
-            if len(box) >= 4:
-                return box[2] * PT_PER_MM, box[3] * PT_PER_MM
+        phys = _find(area, "PhysicalBox") if area is not None else None
+        box = _floats(phys.text) if phys is not None else []
+        if len(box) >= 4:
+            return box[2] * PT_PER_MM, box[3] * PT_PER_MM
     return 210 * PT_PER_MM, 297 * PT_PER_MM
 
 

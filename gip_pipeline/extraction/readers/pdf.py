@@ -216,13 +216,12 @@ def cell_text(chars: list[Char]) -> str:
 
 def ocr_of(chars: list[Char]):
     """The OCR reading behind a cell's characters (None for a text layer)."""
-    if not chars or chars[0].src is None and all(c.src is None for c in chars):
+    srcs = {id(c.src): c.src for c in sorted(chars, key=lambda c: (c.top, c.x0)) if c.src is not None}
+    if not srcs:
         return None
     from gip_pipeline.extraction.ocr import merge_readings
 
-    srcs = list({id(c.src): c.src for c in sorted(chars, key=lambda c: (c.top, c.x0))
-                 if c.src is not None}.values())
-    return merge_readings(srcs)
+    return merge_readings(list(srcs.values()))
 
 
 # ---------------------------------------------------------------- ruling lines
@@ -460,19 +459,16 @@ def text_blocks(chars: list[Char], page_no: int) -> list[tuple[float, Paragraph 
     label-less number line is rejoined into that row.
     """
     lines = [ln for ln in _lines(chars) if not is_page_number(_line_text(ln))]
-    items = []  # (top, bottom, cells as texts, is_row)
-    readings: dict[int, object] = {}  # id(part text list) -> OCR readings of its parts
+    items = []  # (top, bottom, cells as texts, is_row, OCR readings of the cells)
     for ln in lines:
         pieces = [(_line_text(p), p) for p in _split_cells(ln)]
         pieces = [(t, p) for t, p in pieces if t]
         if not pieces:
             continue
         parts = [t for t, _ in pieces]
-        if ln[0].src is not None:
-            readings[id(parts)] = [ocr_of(p) for _, p in pieces]
         top, bottom = min(c.top for c in ln), max(c.bottom for c in ln)
         numeric = any(_NUMBER_CELL.match(p) for p in parts)
-        items.append([top, bottom, parts, len(parts) > 1 or numeric])
+        items.append([top, bottom, parts, len(parts) > 1 or numeric, [ocr_of(p) for _, p in pieces]])
 
     def label_only(k: int) -> bool:
         return 0 <= k < len(items) and not items[k][3] and len(items[k][2]) == 1
@@ -485,7 +481,7 @@ def text_blocks(chars: list[Char], page_no: int) -> list[tuple[float, Paragraph 
     for k, it in enumerate(items):
         if k in skip:
             continue
-        top, bottom, parts, is_row = it
+        top, bottom, parts, is_row, ocrs = it
         if is_row and all(_NUMBER_CELL.match(p) for p in parts):
             h = bottom - top
             # The label line just above, if it is still unclaimed (the last block emitted).
@@ -503,19 +499,16 @@ def text_blocks(chars: list[Char], page_no: int) -> list[tuple[float, Paragraph 
                 label_parts.append(items[below][2][0])
                 skip.add(below)
             if label_parts:
-                ocr = readings.get(id(parts))
                 parts = [_join_lines(label_parts)] + parts
-                if ocr is not None:
-                    readings[id(parts)] = [None] + ocr
-        merged.append([top, bottom, parts, is_row])
+                ocrs = [None] + ocrs
+        merged.append([top, bottom, parts, is_row, ocrs])
 
     blocks: list[tuple[float, Paragraph | Table]] = []
     run: list[list] = []
 
     def flush() -> None:
         if run:
-            rows = [[Cell(p, page_no, ocr=o) for p, o in
-                     zip(r[2], readings.get(id(r[2])) or [None] * len(r[2]))] for r in run]
+            rows = [[Cell(p, page_no, ocr=o) for p, o in zip(r[2], r[4])] for r in run]
             blocks.append((run[0][0], Table(rows, page_no)))
             run.clear()
 

@@ -15,8 +15,8 @@ import datetime as dt
 import math
 import struct
 
-from gip_pipeline.extraction.metadata import is_gip_title
 from gip_pipeline.extraction.document import Document, Paragraph, Unreadable
+from gip_pipeline.extraction.readers.pdf import find_title
 from gip_pipeline.extraction.readers.html import fields_from_blocks, LAYOUT_CELL_CHARS, RawCell, RawTable, emit_table
 
 FORMAT = "xls"
@@ -138,8 +138,7 @@ def read(data: bytes, name: str) -> Document:
             book.unload_sheet(i)
     finally:
         book.release_resources()
-    doc.title = next((b.text for b in doc.blocks[:TITLE_BLOCKS]
-                      if isinstance(b, Paragraph) and len(b.text) <= 80 and is_gip_title(b.text)), None)
+    doc.title = find_title([b.text for b in doc.blocks[:TITLE_BLOCKS] if isinstance(b, Paragraph)])
     fields_from_blocks(doc.blocks, doc.fields)
     return doc
 

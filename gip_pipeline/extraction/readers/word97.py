@@ -414,7 +414,7 @@ def read(data: bytes, name: str) -> Document:
         para = _clean(text[start:i])
         start = i + 1
         p = props_at(fcs[i]) if i < len(fcs) else None
-        if p is not None and p.in_table and p.itap <= 1 or ch == CELL_MARK:
+        if ch == CELL_MARK or (p is not None and p.in_table and p.itap <= 1):
             if p is not None and p.ttp:
                 if cell:
                     cells.append(list(cell))
