@@ -184,3 +184,59 @@ def test_photo_of_a_table_page_reads_its_numbers():
     assert len(original) == 101
     assert sum(got.get(k, (None,))[0] == v for k, v in original.items()) >= 98
     assert all(got[k][0] in (None, original[k]) for k in original if k in got)
+
+
+@pytest.fixture(scope="module")
+def hongze_digital():
+    return parse_bytes(real_file(HONGZE).read_bytes(), HONGZE)
+
+
+@pytest.mark.parametrize("dpi", [96, 150])
+def test_html_with_tables_as_inline_pictures_reads_as_the_pdf(dpi, hongze_digital):
+    page, _ = forms.picture_html(real_file(HONGZE).read_bytes(), dpi=dpi, inline=True)
+    assert "<table" not in page and page.count("data:image/png;base64,") >= 6
+    res = parse_bytes(page.encode(), "pictures.html")
+    assert res.format == "html" and _scored(res)[2] == []
+    original, got = cells(hongze_digital), cells(res)
+    assert set(got) == set(original)
+    differ = [k for k in original if got[k][0] != original[k][0]]
+    assert all(got[k][0] is None for k in differ) and len(differ) <= 3
+    assert all(c.value_source in ("ocr", "ocr_identities") for c in res.cells)
+    assert res.report == hongze_digital.report
+
+
+def test_html_pictures_beside_the_page_are_read_but_never_outside_it(tmp_path, hongze_digital):
+    page, files = forms.picture_html(real_file(HONGZE).read_bytes(), dpi=110, inline=False)
+    site = tmp_path / "site"
+    (site / "pics").mkdir(parents=True)
+    for name, data in files.items():
+        (site / "pics" / name).write_bytes(data)
+    saved = site / "report.html"
+    saved.write_text(page.replace('src="table_', 'src="pics/table_'), encoding="utf-8")
+    res = parse_file(saved)
+    assert len(res.cells) == 186 and _scored(res)[2] == []
+    # The same page one folder down: its pictures are then outside its folder, and a
+    # remote address is never fetched: nothing is read, the report's tables are missing.
+    for src in ("../pics/table_", "http://127.0.0.1:9/pics/table_"):
+        (site / "sub").mkdir(exist_ok=True)
+        moved = site / "sub" / "report.html"
+        moved.write_text(page.replace('src="table_', f'src="{src}'), encoding="utf-8")
+        res = parse_file(moved)
+        assert res.cells == [] and "recognize.no_tables" in {f.check for f in res.findings}
+
+
+def test_pictures_are_not_read_when_the_tables_are_markup():
+    import base64
+
+    from gip_pipeline.extraction.readers import html
+
+    png = forms.page_pngs(real_file(HONGZE).read_bytes(), dpi=100)[2]
+    pic = f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+    table = "<table>" + "<tr><td>行</td><td>1</td></tr>" * 4 + "</table>"
+
+    def read_by_ocr(doc):
+        return [c for t in doc.tables for r in t.rows for c in r if c.ocr is not None]
+
+    assert read_by_ocr(html.read(f"<html><body>{pic}</body></html>".encode(), "x.html"))
+    marked = html.read(f"<html><body>{table * 3}{pic}</body></html>".encode(), "x.html")
+    assert len(marked.tables) == 3 and not read_by_ocr(marked)

@@ -42,6 +42,7 @@ ALT_MIN_PROB = 0.02  # a digit the model gives at least this probability is an a
 MAX_ALTERNATIVES = 16
 REC_HEIGHT = 48
 BATCH = 16
+SPECK_CONFIDENCE = 0.5  # a number read beside a stray letter
 
 _DIGIT_LOOKALIKE = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1",
                                   "i": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "g": "9",
@@ -136,6 +137,11 @@ class Recognizer:
         text, confs, steps = self._greedy(p, best)
         if not text:
             return "", 0.0, ()
+        stray = _number_beside_speck(text)
+        if stray is not None:
+            # A speck (a ruling's end, dirt) read as a letter beside a number: the number is
+            # kept but never trusted on its own reading; only an identity can confirm it.
+            return stray, min(SPECK_CONFIDENCE, min(confs)), ()
         # A line that is a number, give or take a letter the model took for a digit: read it
         # again with only the numeric classes, which keeps the digit alternatives honest.
         looks = text.translate(_DIGIT_LOOKALIKE).replace(" ", "")
@@ -186,6 +192,18 @@ class Recognizer:
                 combos.append((math.prod(pr for _, pr in combo), s))
         combos.sort(key=lambda x: -x[0])
         return tuple(s for _, s in combos[:MAX_ALTERNATIVES])
+
+
+def _number_beside_speck(text: str) -> str | None:
+    tokens = text.split()
+    if len(tokens) < 2:
+        return None
+    kept = [t for t in tokens if not (len(t) == 1 and t.isascii() and not t.isdigit()
+                                      and t.translate(_DIGIT_LOOKALIKE) == t)]
+    if len(kept) == 1 and len(kept) < len(tokens) and any(ch.isdigit() for ch in kept[0]) and \
+            all(ch in "0123456789,.-%" for ch in kept[0]):
+        return kept[0]
+    return None
 
 
 @functools.lru_cache(maxsize=1)
@@ -304,7 +322,9 @@ def _bands(ink: np.ndarray, min_h: int, gap: int, glyph: int) -> list[tuple[int,
         if merged:
             a = merged[-1]
             thin = (a[1] - a[0]) < 0.75 * glyph or (b[1] - b[0]) < 0.75 * glyph
-            if thin and b[1] - a[0] <= 1.15 * glyph and b[0] - a[1] <= 0.5 * glyph:
+            # A stroke the threshold cut off its glyph (the bar of a 5) sits right against it.
+            if thin and ((b[1] - a[0] <= 1.15 * glyph and b[0] - a[1] <= 0.5 * glyph)
+                         or (b[1] - a[0] <= 2 * glyph and b[0] - a[1] <= max(2, 0.2 * glyph))):
                 a[1] = b[1]
                 continue
         merged.append(b)
@@ -371,10 +391,13 @@ def page_blocks(image: np.ndarray, dpi: float, page_no: int | None, rec: Recogni
     glyph = glyph_height(text_ink, dpi)
     lines: list[_Line] = []
     covered = np.zeros_like(binary)
+    inset = max(2, int(dpi / 50))
     for table in find_cell_tables(edges):
         for x0, top, x1, bottom in table:
-            a, b = int(x0 / scale) + 1, int(top / scale) + 1
-            c, d = int(x1 / scale), int(bottom / scale)
+            # Inset from the rulings: what survives of a ruling's edge beside a digit is
+            # read as a letter or a minus sign.
+            a, b = int(x0 / scale) + inset, int(top / scale) + inset
+            c, d = int(x1 / scale) - inset + 1, int(bottom / scale) - inset + 1
             if c - a < 3 or d - b < 3:
                 continue
             covered[b:d, a:c] = 255

@@ -7,6 +7,8 @@ so every reader is checked against the twin whose cells are known:
 - `scan_pdf`: pages rasterised at a resolution, rotated (skew), with sensor noise and
   JPEG compression, wrapped as an image-only PDF (no text layer);
 - `photo_jpeg`: one page as a phone photo: rotated, unevenly lit, blurred, JPEG;
+- `picture_html`: an HTML page of the PDF's text with each table as a picture (`<img>`
+  by `data:` URI or as files beside the page), as sites post screenshots of tables;
 - `to_ofd` (gip_pipeline.synth.ofd_writer): the PDF's positioned text as an OFD;
 - `office_convert`: LibreOffice (where installed) to .doc or .xls, the way publishers'
   own office suites save them. The readers never need LibreOffice; only making these
@@ -98,6 +100,54 @@ def page_pngs(pdf: bytes, dpi: float = 150) -> list[bytes]:
         Image.fromarray(p).save(buf, format="PNG", dpi=(dpi, dpi))
         out.append(buf.getvalue())
     return out
+
+
+def picture_html(pdf: bytes, dpi: float = 110, inline: bool = True, title: str = "",
+                 keywords: str = "") -> tuple[str, dict[str, bytes]]:
+    """(page, pictures): the PDF's text outside its ruled tables as paragraphs and each
+    table (a piece per page where it runs across pages) as a PNG screenshot. inline puts
+    the pictures in data: URIs; otherwise they are files `<name>` beside the page (the
+    returned dict), referenced by relative path."""
+    import base64
+    import html
+
+    import pdfplumber
+    from PIL import Image
+
+    images = _page_images(pdf, dpi)
+    body, files = [], {}
+    f = dpi / 72
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        for k, page in enumerate(doc.pages):
+            boxes = [t.bbox for t in page.find_tables({"vertical_strategy": "lines",
+                                                       "horizontal_strategy": "lines"})]
+
+            def outside(obj, boxes=boxes):
+                cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+                return not any(x0 - 2 <= cx <= x1 + 2 and t - 2 <= cy <= b + 2 for x0, t, x1, b in boxes)
+
+            # Text and pictures in reading order: by the top of each.
+            items = [(ln["top"], "p", ln["text"]) for ln in page.filter(outside).extract_text_lines()]
+            for j, (x0, top, x1, bottom) in enumerate(boxes):
+                pad = 3
+                crop = images[k][max(0, int((top - pad) * f)):int((bottom + pad) * f),
+                                 max(0, int((x0 - pad) * f)):int((x1 + pad) * f)]
+                buf = io.BytesIO()
+                Image.fromarray(crop).save(buf, format="PNG")
+                fname = f"table_p{k + 1}_{j + 1}.png"
+                if inline:
+                    src = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+                else:
+                    files[fname] = buf.getvalue()
+                    src = fname
+                items.append((top, "img", src))
+            for _, kind, val in sorted(items, key=lambda t: t[0]):
+                body.append(f'<p>{html.escape(val)}</p>' if kind == "p" else f'<p><img src="{val}" alt=""></p>')
+    head = (f"<title>{html.escape(title)}</title>" if title else "") + (
+        f'<meta name="keywords" content="{html.escape(keywords)}">' if keywords else "")
+    page = f'<!DOCTYPE html><html><head><meta charset="utf-8">{head}</head><body>\n' + "\n".join(body) + \
+        "\n</body></html>\n"
+    return page, files
 
 
 def to_ofd(pdf: bytes, title: str = "", keywords: str = "") -> bytes:

@@ -10,12 +10,22 @@ DOCX reader: spans are expanded into a rectangular grid; a table that merely
 lays out the page (holds the report's text, or wraps the data tables) is
 unwrapped so its inner data tables surface as Table blocks; a data table with a
 small table inside a cell gets the inner rows spliced into its grid.
+
+Pictures: where a page does not carry the three tables as markup, its large `<img>`
+pictures (`data:` URIs, or files beside the page: never fetched over a network) are
+read by OCR (gip_pipeline.extraction.ocr) in their place in the reading order, as
+many sites publish the tables as screenshots.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
 import re
+import urllib.parse
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import lxml.etree
 
@@ -428,14 +438,13 @@ def _read_table(table) -> RawTable:
     return raw
 
 
+def _is_data_table(t) -> bool:
+    return len(t.findall(".//tr")) >= 4 and any(
+        re.fullmatch(r"\s*\d[\d,.]*\s*", _text_content(td) or "") for td in t.iter("td"))
+
+
 def _has_data_table(el) -> bool:
-    for t in el.iter("table"):
-        trs = t.findall(".//tr")
-        if len(trs) >= 4 and any(
-            re.fullmatch(r"\s*\d[\d,.]*\s*", _text_content(td) or "") for td in t.iter("td")
-        ):
-            return True
-    return False
+    return any(_is_data_table(t) for t in el.iter("table"))
 
 
 def _strip_chrome(body) -> None:
@@ -513,6 +522,122 @@ def fields_from_blocks(blocks: list, fields: dict[str, str]) -> None:
                             put(m.group(1), m.group(2))
 
 
+# ------------------------------------------------------------------ pictures
+
+PICTURE_MIN_SIDE = 120  # px; icons, logos and seals are smaller than a table picture
+PICTURE_MIN_PIXELS = 60_000  # a four-row table screenshot at screen resolution is 600 x 200
+MAX_PICTURES = 40
+MAX_PICTURE_BYTES = 25_000_000
+SCREEN_DPI = 96.0
+PAGE_PICTURE_WIDTH = 1000  # px: a page scanned at 120 dpi or more
+_PICTURE_MARK = re.compile("\ue000(\\d+)\ue001")
+_DATA_TABLES_FOR_ALL = 3  # markup tables with numbers: the report's tables are not pictures
+
+
+def _picture_bytes(src: str, base: Path | None) -> bytes | None:
+    """The bytes of an <img src>: a data: URI, or a file inside the page's own folder."""
+    src = src.strip()
+    if src[:5].lower() == "data:":
+        head, _, payload = src.partition(",")
+        try:
+            if ";base64" in head.lower():
+                return base64.b64decode(re.sub(r"\s+", "", payload), validate=False)
+            return urllib.parse.unquote_to_bytes(payload)
+        except (binascii.Error, ValueError):
+            return None
+    url = urllib.parse.urlsplit(src)
+    if base is None or (url.scheme and url.scheme.lower() != "file") or url.netloc:
+        return None  # nothing is fetched: a remote picture is not read
+    try:
+        root = base.resolve()
+        path = (root / urllib.parse.unquote(url.path).lstrip("/\\")).resolve()
+        # A saved page's pictures sit beside it; never read outside its folder.
+        if not path.is_relative_to(root) or not path.is_file() or path.stat().st_size > MAX_PICTURE_BYTES:
+            return None
+        return path.read_bytes()
+    except (OSError, ValueError, RuntimeError):
+        return None
+
+
+def _picture_frames(data: bytes) -> list | None:
+    """Decoded frames of a picture large enough to hold a table, else None."""
+    from PIL import Image, UnidentifiedImageError
+
+    from gip_pipeline.extraction.readers.image import decode_frames
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            w, h = img.size
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+    if min(w, h) < PICTURE_MIN_SIDE or w * h < PICTURE_MIN_PIXELS:
+        return None
+    try:
+        return decode_frames(data, _picture_dpi)
+    except Unreadable:
+        return None
+
+
+def _picture_dpi(width: int, height: int) -> float:
+    from gip_pipeline.extraction.readers.image import page_dpi
+
+    # Narrower than a page scan: a screenshot of a table, at screen resolution.
+    return page_dpi(width, height) if width >= PAGE_PICTURE_WIDTH else SCREEN_DPI
+
+
+def _mark_pictures(body, name: str) -> dict[int, list]:
+    """Replace each table-sized <img> by a marker paragraph; returns marker -> frames."""
+    n_data = sum(1 for t in body.iter("table") if _is_data_table(t))
+    if n_data >= _DATA_TABLES_FOR_ALL:
+        return {}
+    base = None
+    if name:
+        p = Path(name)
+        base = p.parent if p.is_file() else None
+    found: dict[int, list] = {}
+    for el in list(body.iter("img")):
+        if len(found) >= MAX_PICTURES:
+            break
+        src = el.get("src") or el.get("data-src") or el.get("data-original") or ""
+        data = _picture_bytes(src, base) if src else None
+        frames = _picture_frames(data) if data else None
+        if not frames:
+            continue
+        k = len(found)
+        found[k] = frames
+        mark = lxml.etree.Element("div")
+        mark.text = f"\ue000{k}\ue001"
+        mark.tail = el.tail
+        el.getparent().replace(el, mark)
+    return found
+
+
+def _expand_pictures(blocks: list, pictures: dict[int, list]) -> list:
+    from gip_pipeline.extraction.readers.image import ocr_blocks
+
+    out: list = []
+    for b in blocks:
+        if isinstance(b, Paragraph) and "\ue000" in b.text:
+            pos = 0
+            for m in _PICTURE_MARK.finditer(b.text):
+                before = _ws(b.text[pos:m.start()])
+                if before:
+                    out.append(Paragraph(before, b.page))
+                out.extend(ocr_blocks(pictures.get(int(m.group(1)), []), None))
+                pos = m.end()
+            after = _ws(b.text[pos:])
+            if after:
+                out.append(Paragraph(after, b.page))
+            continue
+        if isinstance(b, Table):
+            for row in b.rows:
+                for c in row:
+                    if "\ue000" in c.text:  # a picture inside a data cell is not read
+                        c.text = _ws(_PICTURE_MARK.sub(" ", c.text))
+        out.append(b)
+    return out
+
+
 def read(data: bytes, name: str) -> Document:
     """Read an HTML page or fragment into a Document (page numbers are None)."""
     if not data or not data.strip():
@@ -561,6 +686,7 @@ def read(data: bytes, name: str) -> Document:
     if body is None:
         body = root
     _strip_chrome(body)
+    pictures = _mark_pictures(body, name)
     col = _Collector(False)
     _walk(body, col)
     col.flush()
@@ -571,5 +697,7 @@ def read(data: bytes, name: str) -> Document:
             t = _ws(p)
             if t:
                 doc.blocks.append(Paragraph(t))
+    if pictures:
+        doc.blocks = _expand_pictures(doc.blocks, pictures)
     fields_from_blocks(doc.blocks, doc.fields)
     return doc

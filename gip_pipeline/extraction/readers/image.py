@@ -22,19 +22,26 @@ A4_WIDTH_IN = 8.27
 MIN_DPI, MAX_DPI = 60.0, 1200.0
 
 
-def frame_dpi(img, default_width_in: float = A4_WIDTH_IN) -> float:
+def stated_dpi(img) -> float | None:
     dpi = img.info.get("dpi")
     try:
         d = float(dpi[0]) if dpi else 0.0
     except (TypeError, ValueError, IndexError):
         d = 0.0
     if not (MIN_DPI <= d <= MAX_DPI) or abs(d - 72.0) < 0.5:  # 72 is a default, not a scan's
-        d = min(max(img.width, img.height * 0.707) / default_width_in, MAX_DPI)
-    return max(MIN_DPI, d)
+        return None
+    return d
 
 
-def decode_frames(data: bytes) -> list[tuple[np.ndarray, float]]:
-    """(RGB array, dpi) of every frame; Unreadable when the bytes are no image."""
+def page_dpi(width: int, height: int) -> float:
+    """The resolution of a picture of an A4 page (a tall one is a long strip of pages)."""
+    w = width if height > 1.6 * width else max(width, height * 0.707)
+    return max(MIN_DPI, min(w / A4_WIDTH_IN, MAX_DPI))
+
+
+def decode_frames(data: bytes, guess_dpi=page_dpi) -> list[tuple[np.ndarray, float]]:
+    """(RGB array, dpi) of every frame; Unreadable when the bytes are no image. The dpi is
+    the file's own, else guess_dpi(width, height)."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -55,7 +62,7 @@ def decode_frames(data: bytes) -> list[tuple[np.ndarray, float]]:
             raise Unreadable(f"damaged image: frame {k + 1} cannot be decoded ({type(e).__name__})") from None
         if frame.width * frame.height > MAX_PIXELS:
             raise Unreadable("image too large: more pixels than any scanned page")
-        frames.append((np.asarray(frame), frame_dpi(frame)))
+        frames.append((np.asarray(frame), stated_dpi(frame) or guess_dpi(frame.width, frame.height)))
     return frames
 
 
