@@ -58,7 +58,7 @@ class OcrReading:
     alternatives: tuple[str, ...] = ()  # other readings of a number, likeliest first
 
     def to_box(self) -> list[float]:
-        return [round(v, 1) for v in self.box]
+        return [round(float(v), 1) for v in self.box]
 
 
 def merge_readings(readings: list["OcrReading"]) -> "OcrReading | None":
@@ -114,7 +114,8 @@ class Recognizer:
         img = (img / 255.0 - 0.5) / 0.5
         out = np.zeros((3, REC_HEIGHT, width), dtype=np.float32)
         out[:, :, :new_w] = img[None, :, :]
-        out[:, :, new_w:] = 1.0  # pad with paper, not ink
+        # Padded with 0 (mid grey once normalised) as the model was trained: padding with
+        # white reads a lone 0 batched beside wider lines as a full stop.
         return out
 
     def read(self, crops: list[np.ndarray]) -> list[tuple[str, float, tuple[str, ...]]]:
@@ -350,6 +351,9 @@ class _Line:
     x1: int
     y1: int
 
+    def __post_init__(self) -> None:  # numpy ints would leak into the JSON boxes
+        self.x0, self.y0, self.x1, self.y1 = int(self.x0), int(self.y0), int(self.x1), int(self.y1)
+
 
 def _lines_in(text_ink: np.ndarray, x0: int, y0: int, x1: int, y1: int, dpi: float,
               split_gap: float | None, glyph: int) -> list[_Line]:
@@ -360,10 +364,17 @@ def _lines_in(text_ink: np.ndarray, x0: int, y0: int, x1: int, y1: int, dpi: flo
         band = crop[a:b]
         if int(band.sum() // 255) < max(6, int(dpi / 20)):
             continue  # specks: noise, not a glyph
-        gap = int(split_gap * (b - a)) if split_gap else max(band.shape[1], 1)
-        for s, e in _runs(band, 0, gap):
-            if int(band[:, s:e].sum() // 255) >= max(6, int(dpi / 20)):
-                out.append(_Line(x0 + s, y0 + a, x0 + e, y0 + b))
+        speck = max(6, int(dpi / 20))
+        if split_gap:
+            for s, e in _runs(band, 0, int(split_gap * (b - a))):
+                if int(band[:, s:e].sum() // 255) >= speck:
+                    out.append(_Line(x0 + s, y0 + a, x0 + e, y0 + b))
+            continue
+        # In a cell the line stays whole, less the specks apart from its glyphs (what is left
+        # of a ruling, dirt): a lone 0 in a crop as wide as the cell reads as a full stop.
+        kept = [(s, e) for s, e in _runs(band, 0, max(2, glyph // 2)) if int(band[:, s:e].sum() // 255) >= speck]
+        if kept:
+            out.append(_Line(x0 + kept[0][0], y0 + a, x0 + kept[-1][1], y0 + b))
     return out
 
 

@@ -7,7 +7,7 @@ import sys
 import time
 from dataclasses import fields
 
-from gip_pipeline.synth.generate import FORMS, Options, generate
+from gip_pipeline.synth.generate import ALL_FORMS, FORMS, Options, generate
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -15,7 +15,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--n", type=int, required=True, help="number of reports")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--formats", default=",".join(FORMS), help=f"comma list of {','.join(FORMS)}")
+    p.add_argument("--formats", default=",".join(FORMS),
+                   help=f"comma list of {','.join(ALL_FORMS)} (default: {','.join(FORMS)})")
     p.add_argument("--eras", default="2019,2021", help="comma list of 2019,2021")
     p.add_argument("--years", default="2019-2025", help="reporting years, e.g. 2019-2025")
     for f in fields(Options):
@@ -31,10 +32,10 @@ def main(argv: list[str]) -> int:
     except SystemExit as e:
         return int(e.code or 0) and 2
     forms = [f for f in a.formats.split(",") if f]
-    bad = [f for f in forms if f not in FORMS]
+    bad = [f for f in forms if f not in ALL_FORMS]
     eras = [e for e in a.eras.split(",") if e]
     if bad or not forms or any(e not in ("2019", "2021") for e in eras) or a.n < 0:
-        sys.stderr.write(f"gip synth: bad --formats/--eras/--n (formats: {','.join(FORMS)}; eras: 2019,2021)\n")
+        sys.stderr.write(f"gip synth: bad --formats/--eras/--n (formats: {','.join(ALL_FORMS)}; eras: 2019,2021)\n")
         return 2
     try:
         lo, _, hi = a.years.partition("-")

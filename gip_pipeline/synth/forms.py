@@ -7,6 +7,7 @@ so every reader is checked against the twin whose cells are known:
 - `scan_pdf`: pages rasterised at a resolution, rotated (skew), with sensor noise and
   JPEG compression, wrapped as an image-only PDF (no text layer);
 - `photo_jpeg`: one page as a phone photo: rotated, unevenly lit, blurred, JPEG;
+  `photo_strip`: every page so, stacked into one long JPEG;
 - `picture_html`: an HTML page of the PDF's text with each table as a picture (`<img>`
   by `data:` URI or as files beside the page), as sites post screenshots of tables;
 - `to_ofd` (gip_pipeline.synth.ofd_writer): the PDF's positioned text as an OFD;
@@ -72,23 +73,42 @@ def scan_pdf(pdf: bytes, dpi: float = 150, skew_deg: float = 0.0, noise: float =
     return images_to_pdf(pages, dpi, keywords)
 
 
-def photo_jpeg(pdf: bytes, page: int, dpi: float = 200, seed: int = 0, comment: str = "") -> bytes:
-    """One page as a phone photo: skewed, unevenly lit, slightly blurred, JPEG."""
+def _photographed(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A page as a phone sees it: lit from one side, slightly blurred, skewed, noisy."""
     import cv2
-    from PIL import Image
 
-    rng = np.random.default_rng(seed)
-    grey = _page_images(pdf, dpi)[page].astype(np.float32)
-    h, w = grey.shape
+    grey = grey.astype(np.float32)
+    h, w = grey.shape[:2]
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     light = 0.80 + 0.20 * (xx / w) * (1 - 0.5 * yy / h)  # brighter on one side, like a window
     grey = np.clip(grey * light + 25 * (1 - light), 0, 255).astype(np.uint8)
     grey = cv2.GaussianBlur(grey, (3, 3), 0.8)
-    grey = degrade(grey, rng, float(rng.uniform(-3, 3)), 6.0, 0)
+    return degrade(grey, rng, float(rng.uniform(-3, 3)), 6.0, 0)
+
+
+def _jpeg(grey: np.ndarray, comment: str, quality: int = 70) -> bytes:
+    from PIL import Image
+
     out = io.BytesIO()
-    img = Image.fromarray(grey).convert("RGB")
-    img.save(out, format="JPEG", quality=70, comment=comment.encode() if comment else None)
+    Image.fromarray(grey).convert("RGB").save(out, format="JPEG", quality=quality,
+                                              comment=comment.encode() if comment else None)
     return out.getvalue()
+
+
+def photo_jpeg(pdf: bytes, page: int, dpi: float = 200, seed: int = 0, comment: str = "") -> bytes:
+    """One page as a phone photo: skewed, unevenly lit, slightly blurred, JPEG."""
+    rng = np.random.default_rng(seed)
+    return _jpeg(_photographed(_page_images(pdf, dpi)[page], rng), comment)
+
+
+def photo_strip(pdf: bytes, dpi: float = 200, seed: int = 0, comment: str = "") -> bytes:
+    """Every page photographed and the photos stacked top to bottom in one JPEG (a
+    "long picture", as reports are posted on social media)."""
+    rng = np.random.default_rng(seed)
+    photos = [_photographed(p, rng) for p in _page_images(pdf, dpi)]
+    width = max(p.shape[1] for p in photos)
+    photos = [np.pad(p, ((0, 0), (0, width - p.shape[1])), constant_values=255) for p in photos]
+    return _jpeg(np.vstack(photos), comment)
 
 
 def page_pngs(pdf: bytes, dpi: float = 150) -> list[bytes]:

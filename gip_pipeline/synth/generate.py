@@ -15,13 +15,19 @@ from gip_pipeline.schema import era_for_year
 from gip_pipeline.synth import render_docx, render_html, render_md, render_pdf, render_pipe, render_text
 from gip_pipeline.synth.doc import SynthDoc, build_blocks, build_grids, choose_labels, print_cells
 from gip_pipeline.synth.organs import Organ, make_organs
+from gip_pipeline.synth.render_forms import FORMS as OTHER_FORMS
 from gip_pipeline.synth.truth import build_truth, truth_cell_keys
 from gip_pipeline.synth.values import OrganState, add_subtotal, gen_report_cells, merge_other_rows, plant_error
 
 RENDERERS = {"html": render_html, "pdf": render_pdf, "docx": render_docx, "md": render_md,
              "txt": render_text, "pipe": render_pipe}
 EXT = {"html": "html", "pdf": "pdf", "docx": "docx", "md": "md", "txt": "txt", "pipe": "txt"}
-FORMS = tuple(RENDERERS)
+FORMS = tuple(RENDERERS)  # the default: born-digital forms, fast to make and to read
+# Scans, photos, pictures in pages, OFD and office 97 files: asked for by name (OCR'd
+# forms take seconds a page to read; doc and xls need LibreOffice to make).
+RENDERERS.update(OTHER_FORMS)
+EXT.update({k: v.EXT for k, v in OTHER_FORMS.items()})
+ALL_FORMS = tuple(RENDERERS)
 
 
 @dataclass(frozen=True)

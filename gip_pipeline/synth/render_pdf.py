@@ -36,15 +36,58 @@ def _font() -> str:
     return FONT
 
 
+# TrueType-outline CJK fonts (reportlab cannot embed CFF ones such as Noto Sans CJK):
+# mpl-font's copy of WenQuanYi Micro Hei (the test extra), then common system places.
+_TTF_CANDIDATES = (
+    ("mpl_font", "fonts/wqy/wqy-microhei.ttc"),
+    (None, "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+    (None, "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+    (None, "/usr/share/fonts/truetype/arphic/uming.ttc"),
+    (None, "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
+)
+EMBEDDED = "GipSynthSans"
+
+
+def cjk_font_file() -> str | None:
+    import importlib.util
+    import os
+
+    for package, rel in _TTF_CANDIDATES:
+        if package is None:
+            path = rel
+        else:
+            spec = importlib.util.find_spec(package)  # finds the folder without importing it
+            if spec is None or not spec.submodule_search_locations:
+                continue
+            path = os.path.join(list(spec.submodule_search_locations)[0], rel)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def embedded_font() -> str:
+    """A CJK font embedded in the PDF, so a rasteriser draws the glyphs with no system
+    font (the CID font STSong-Light is only named, as many real PDFs do)."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    path = cjk_font_file()
+    if path is None:
+        raise RuntimeError("rendering page images needs a TrueType CJK font: install the test extra "
+                           "(pip install -e '.[test]', which brings mpl-font) or fonts-wqy-microhei")
+    pdfmetrics.registerFont(TTFont(EMBEDDED, path, subfontIndex=0))
+    return EMBEDDED
+
+
 @functools.lru_cache(maxsize=65536)
-def _cw(ch: str, size: float) -> float:
-    return pdfmetrics.stringWidth(ch, FONT, size)
+def _cw(ch: str, size: float, font: str) -> float:
+    return pdfmetrics.stringWidth(ch, font, size)
 
 
-def wrap(text: str, width: float, size: float) -> list[str]:
+def wrap(text: str, width: float, size: float, font: str = FONT) -> list[str]:
     lines, cur, w = [], "", 0.0
     for ch in text:
-        cw = _cw(ch, size)
+        cw = _cw(ch, size, font)
         if cur and w + cw > width:
             lines.append(cur)
             cur, w = "", 0.0
@@ -56,8 +99,8 @@ def wrap(text: str, width: float, size: float) -> list[str]:
 
 
 class _Writer:
-    def __init__(self, doc: SynthDoc) -> None:
-        _font()
+    def __init__(self, doc: SynthDoc, font: str) -> None:
+        self.font = font
         self.buf = io.BytesIO()
         self.c = canvas.Canvas(self.buf, pagesize=A4, invariant=1, pageCompression=0)
         self.c.setTitle(doc.title)
@@ -69,7 +112,7 @@ class _Writer:
         self.y = TOP
 
     def footer(self) -> None:
-        self.c.setFont(FONT, 10)
+        self.c.setFont(self.font, 10)
         self.c.drawCentredString(PAGE_W / 2, 40, f"- {self.page} -")
 
     def new_page(self) -> None:
@@ -84,9 +127,9 @@ class _Writer:
 
     def text(self, text: str, size: float = 11, center: bool = False, indent: float = 22) -> None:
         lead = size * 1.6
-        for i, line in enumerate(wrap(text, WIDTH - (0 if center else indent), size)):
+        for i, line in enumerate(wrap(text, WIDTH - (0 if center else indent), size, self.font)):
             self.need(lead)
-            self.c.setFont(FONT, size)
+            self.c.setFont(self.font, size)
             if center:
                 self.c.drawCentredString(PAGE_W / 2, self.y - size, line)
             else:
@@ -107,11 +150,11 @@ class _Writer:
         for ri, col, cell in placed:
             if cell.rowspan == 1:
                 w = xs[col + cell.colspan] - xs[col] - 2 * pad
-                heights[ri] = max(heights[ri], len(wrap(cell.text, w, size)) * lead + 2 * pad)
+                heights[ri] = max(heights[ri], len(wrap(cell.text, w, size, self.font)) * lead + 2 * pad)
         for ri, col, cell in placed:  # a merged label must fit in its rows
             if cell.rowspan > 1 and id(cell) not in vertical:
                 w = xs[col + cell.colspan] - xs[col] - 2 * pad
-                need = len(wrap(cell.text, w, size)) * lead + 2 * pad
+                need = len(wrap(cell.text, w, size, self.font)) * lead + 2 * pad
                 have = sum(heights[ri:ri + cell.rowspan])
                 if need > have:
                     heights[ri + cell.rowspan - 1] += need - have
@@ -131,7 +174,7 @@ class _Writer:
                 segs.setdefault(pos[r][0], []).append(r)
             x0, x1 = xs[col], xs[col + cell.colspan]
             lines = (list(cell.text) if id(cell) in vertical
-                     else wrap(cell.text, x1 - x0 - 2 * pad, size)) if cell.text else []
+                     else wrap(cell.text, x1 - x0 - 2 * pad, size, self.font)) if cell.text else []
             # A merged cell cut by a page break keeps its text inside its own ruling: the lines
             # that do not fit above the break continue below it, as a word processor flows them.
             parts = []
@@ -153,7 +196,7 @@ class _Writer:
                 c.rect(x0, bot, x1 - x0, top - bot, stroke=1, fill=0)
                 if not lines:
                     continue
-                c.setFont(FONT, size)
+                c.setFont(self.font, size)
                 yy = (top + bot) / 2 + len(lines) * lead / 2 - size + 2
                 for line in lines:
                     if id(cell) in vertical:  # one character per line
@@ -166,8 +209,8 @@ class _Writer:
         self.y = pos[-1][2] - 10
 
 
-def render(doc: SynthDoc, rng: random.Random) -> tuple[bytes, dict]:
-    w = _Writer(doc)
+def render(doc: SynthDoc, rng: random.Random, embed_font: bool = False) -> tuple[bytes, dict]:
+    w = _Writer(doc, embedded_font() if embed_font else _font())
     for kind, text in doc.blocks:
         if kind == "title":
             w.y -= 20
