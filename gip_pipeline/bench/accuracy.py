@@ -130,6 +130,8 @@ class Summary:
     by_format: dict[str, Tally] = field(default_factory=dict)
     by_era: dict[str, Tally] = field(default_factory=dict)
     by_layout: dict[str, Tally] = field(default_factory=dict)  # synthetic truth's form/layout
+    # The form published (scan, photo, imghtml, ...): a scan and a born-digital PDF share a format.
+    by_form: dict[str, Tally] = field(default_factory=dict)
     unscored: int = 0  # files without a truth file
     bad_truth: list[str] = field(default_factory=list)
 
@@ -139,6 +141,7 @@ class Summary:
         self.by_era.setdefault(s.era or "unknown", Tally()).add(s)
         if s.layout:
             self.by_layout.setdefault(s.layout, Tally()).add(s)
+        self.by_form.setdefault(s.layout.split("/")[0] if s.layout else s.format or "unknown", Tally()).add(s)
 
     @property
     def exit_code(self) -> int:
@@ -269,6 +272,9 @@ class _TextWriter:
                 self._tally(f"format {k}", summary.by_format[k])
             for k in sorted(summary.by_era):
                 self._tally(f"era {k}", summary.by_era[k])
+        if len(summary.by_form) > 1 and summary.by_form.keys() != summary.by_format.keys():
+            for k in sorted(summary.by_form):
+                self._tally(f"form {k}", summary.by_form[k])
         for k in sorted(summary.by_layout):
             self._tally(f"layout {k}", summary.by_layout[k])
         if summary.unscored:
@@ -305,6 +311,7 @@ class _JsonWriter:
             "by_format": {k: v.to_dict() for k, v in sorted(summary.by_format.items())},
             "by_era": {k: v.to_dict() for k, v in sorted(summary.by_era.items())},
             "by_layout": {k: v.to_dict() for k, v in sorted(summary.by_layout.items())},
+            "by_form": {k: v.to_dict() for k, v in sorted(summary.by_form.items())},
             "unscored": summary.unscored,
             "bad_truth": summary.bad_truth,
             "exit": summary.exit_code,

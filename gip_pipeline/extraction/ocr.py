@@ -42,7 +42,9 @@ ALT_MIN_PROB = 0.02  # a digit the model gives at least this probability is an a
 MAX_ALTERNATIVES = 16
 REC_HEIGHT = 48
 BATCH = 16
+BATCH_SPREAD = 1.25
 SPECK_CONFIDENCE = 0.5  # a number read beside a stray letter
+PROSE_LINE = 0.8  # of the page's text width: a line of running text, not a heading or a date
 
 _DIGIT_LOOKALIKE = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1",
                                   "i": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "g": "9",
@@ -123,8 +125,14 @@ class Recognizer:
         out: list[tuple[str, float, tuple[str, ...]]] = [("", 0.0, ())] * len(crops)
         widths = [int(math.ceil(REC_HEIGHT * c.shape[1] / max(c.shape[0], 1))) for c in crops]
         order = sorted(range(len(crops)), key=widths.__getitem__)
-        for start in range(0, len(order), BATCH):
-            idx = order[start:start + BATCH]
+        # Batches of lines of about one width: every line is padded to its batch's widest.
+        batches: list[list[int]] = []
+        for i in order:
+            if batches and len(batches[-1]) < BATCH and widths[i] <= BATCH_SPREAD * widths[batches[-1][0]] + 16:
+                batches[-1].append(i)
+            else:
+                batches.append([i])
+        for idx in batches:
             width = max(16, min(max(widths[i] for i in idx), 48 * 60))
             width = int(math.ceil(width / 8) * 8)
             batch = np.stack([self._prepare(crops[i], width) for i in idx])
@@ -378,8 +386,48 @@ def _lines_in(text_ink: np.ndarray, x0: int, y0: int, x1: int, y1: int, dpi: flo
     return out
 
 
-def page_blocks(image: np.ndarray, dpi: float, page_no: int | None, rec: Recognizer | None = None):
-    """OCR one page image (RGB, RGBA or grey array) into Document blocks."""
+STRIP_RATIO = 1.6  # taller than wide by this much: a "long picture" of several pages
+STRIP_GAP_IN = 0.35  # blank height (inches) between two pages of a long picture
+
+
+def strip_pieces(image: np.ndarray, dpi: float) -> list[tuple[int, int]]:
+    """Row ranges of the pages a long picture stacks (each photographed at its own skew,
+    so each is laid out on its own), cut at wide blank bands; one range for a page."""
+    h, w = image.shape[:2]
+    if h <= STRIP_RATIO * w:
+        return [(0, h)]
+    ink = _binary(to_grey(image), dpi).sum(axis=1) // 255
+    blank = ink <= max(3, w // 200)  # sensor noise and JPEG leave a few dots in a blank row
+    gap, piece_min = int(STRIP_GAP_IN * dpi), w // 2
+    cuts, run = [], 0
+    for y, b in enumerate(blank):
+        run = run + 1 if b else 0
+        if run == gap:
+            cuts.append(y - gap // 2)
+    pieces, start = [], 0
+    for c in cuts + [h]:
+        if c - start >= piece_min or c == h:
+            pieces.append((start, c))
+            start = c
+    if len(pieces) > 1 and pieces[-1][1] - pieces[-1][0] < piece_min:  # a short tail joins the last page
+        pieces[-2:] = [(pieces[-2][0], h)]
+    return pieces
+
+
+def image_blocks(image: np.ndarray, dpi: float, page_no: int | None, rec: Recognizer | None = None):
+    """OCR a picture: one page, or each page of a long picture in turn (running text
+    read on the first and last only, as for a scanned PDF)."""
+    blocks: list = []
+    pieces = strip_pieces(image, dpi)
+    for k, (y0, y1) in enumerate(pieces):
+        blocks.extend(page_blocks(image[y0:y1], dpi, page_no, rec, prose=k in (0, len(pieces) - 1)))
+    return blocks
+
+
+def page_blocks(image: np.ndarray, dpi: float, page_no: int | None, rec: Recognizer | None = None,
+                prose: bool = True):
+    """OCR one page image (RGB, RGBA or grey array) into Document blocks; prose=False
+    leaves out the full-width lines of running text outside the tables."""
     import cv2
 
     from gip_pipeline.extraction.readers.pdf import find_cell_tables
@@ -402,6 +450,7 @@ def page_blocks(image: np.ndarray, dpi: float, page_no: int | None, rec: Recogni
     glyph = glyph_height(text_ink, dpi)
     lines: list[_Line] = []
     covered = np.zeros_like(binary)
+    unread = text_ink.copy()
     inset = max(2, int(dpi / 50))
     for table in find_cell_tables(edges):
         for x0, top, x1, bottom in table:
@@ -411,17 +460,33 @@ def page_blocks(image: np.ndarray, dpi: float, page_no: int | None, rec: Recogni
             c, d = int(x1 / scale) - inset + 1, int(bottom / scale) - inset + 1
             if c - a < 3 or d - b < 3:
                 continue
+            # Ink is read once: cells found twice or overlapping (rulings of a page photographed
+            # askew) would otherwise read the same glyphs into two cells.
+            lines.extend(_lines_in(unread, a, b, c, d, dpi, None, glyph))
             covered[b:d, a:c] = 255
-            lines.extend(_lines_in(text_ink, a, b, c, d, dpi, None, glyph))
+            unread[b:d, a:c] = 0
     rest = cv2.bitwise_and(text_ink, cv2.bitwise_not(covered))
-    lines.extend(_lines_in(rest, 0, 0, rest.shape[1], rest.shape[0], dpi, 1.5, glyph))
-    pad = max(2, int(dpi / 40))
-    crops = []
+    outside = _lines_in(rest, 0, 0, rest.shape[1], rest.shape[0], dpi, 1.5, glyph)
+    if not prose and outside:
+        # Full lines of running text are most of a page's recognition time and hold no
+        # number or field the pipeline keeps: the caller asks for them only where the
+        # title, organ and signature are (the first and last pages).
+        left, right = min(ln.x0 for ln in outside), max(ln.x1 for ln in outside)
+        outside = [ln for ln in outside if ln.x1 - ln.x0 < PROSE_LINE * (right - left)]
+    lines.extend(outside)
     H, W = grey.shape
-    for ln in lines:
-        crops.append(grey[max(0, ln.y0 - pad):min(H, ln.y1 + pad), max(0, ln.x0 - pad):min(W, ln.x1 + pad)])
+
+    def crop(ln: _Line, pad: int) -> np.ndarray:
+        return grey[max(0, ln.y0 - pad):min(H, ln.y1 + pad), max(0, ln.x0 - pad):min(W, ln.x1 + pad)]
+
+    pad = max(2, int(dpi / 40), glyph // 4)
     rec = rec or recognizer()
-    results = rec.read(crops) if crops else []
+    results = rec.read([crop(ln, pad) for ln in lines]) if lines else []
+    # A small glyph cropped tight (a lone digit at screen resolution) can read as nothing:
+    # read it again with more paper around it before calling it unreadable.
+    again = [i for i, r in enumerate(results) if not r[0].strip()]
+    for i, r in zip(again, rec.read([crop(lines[i], 2 * pad + 2) for i in again]) if again else []):
+        results[i] = r
     chars: list[Char] = []
     for ln, (text, conf, alts) in zip(lines, results):
         text = text.strip()

@@ -524,8 +524,8 @@ def fields_from_blocks(blocks: list, fields: dict[str, str]) -> None:
 
 # ------------------------------------------------------------------ pictures
 
-PICTURE_MIN_SIDE = 120  # px; icons, logos and seals are smaller than a table picture
-PICTURE_MIN_PIXELS = 60_000  # a four-row table screenshot at screen resolution is 600 x 200
+PICTURE_MIN_SIDE = 80  # px; icons and logos are smaller than a table picture (four rows at 96 dpi: 110)
+PICTURE_MIN_PIXELS = 40_000
 MAX_PICTURES = 40
 MAX_PICTURE_BYTES = 25_000_000
 SCREEN_DPI = 96.0

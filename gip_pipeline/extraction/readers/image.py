@@ -67,11 +67,11 @@ def decode_frames(data: bytes, guess_dpi=page_dpi) -> list[tuple[np.ndarray, flo
 
 
 def ocr_blocks(frames: list[tuple[np.ndarray, float]], first_page: int | None = 1) -> list:
-    from gip_pipeline.extraction.ocr import page_blocks
+    from gip_pipeline.extraction.ocr import image_blocks
 
     blocks: list = []
     for k, (arr, dpi) in enumerate(frames):
-        blocks.extend(page_blocks(arr, dpi, None if first_page is None else first_page + k))
+        blocks.extend(image_blocks(arr, dpi, None if first_page is None else first_page + k))
     return blocks
 
 
