@@ -12,7 +12,7 @@ import time
 from gip_pipeline.extraction.parse import parse_bytes
 
 
-def misbehaving_parse(data: bytes, name: str):
+def misbehaving_parse(data: bytes, name: str, origin: str | None = None):
     if data.startswith(b"HANG"):
         time.sleep(600)
     if data.startswith(b"STUCK"):
@@ -23,13 +23,13 @@ def misbehaving_parse(data: bytes, name: str):
     if data.startswith(b"HOG"):
         hog = bytearray(8 * 1024 ** 3)  # over the worker's address-space limit
         return hog
-    return parse_bytes(data, name)
+    return parse_bytes(data, name, origin)
 
 
 PARSER = "gip_pipeline_tests.batch_helpers:misbehaving_parse"
 
 
-def slow_parse(data: bytes, name: str):
+def slow_parse(data: bytes, name: str, origin: str | None = None):
     """parse_bytes, 0.2 s slower per file (so that a test can kill a run mid-extraction)."""
     time.sleep(0.2)
-    return parse_bytes(data, name)
+    return parse_bytes(data, name, origin)

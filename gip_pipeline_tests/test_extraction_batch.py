@@ -116,3 +116,54 @@ def test_version_tracks_the_extraction_sources(tmp_path):
     reader = pkg / "readers" / "text.py"
     reader.write_text(reader.read_text() + "\n# changed\n")
     assert B._source_digest(pkg) != before
+
+
+@pytest.fixture(scope="module")
+def synthetic_pdf(tmp_path_factory):
+    """A synthetic report drawn with an embedded font, so its pages rasterise anywhere."""
+    import random
+
+    from gip_pipeline.synth import render_pdf
+    from gip_pipeline.synth.generate import Options, make_doc
+    from gip_pipeline.synth.organs import load_default_regions, make_organs
+    from gip_pipeline.synth.values import OrganState, gen_report_cells
+
+    rng = random.Random("batch-ocr")
+    organ = make_organs(load_default_regions(2023), rng, 1)[0]
+    cells = gen_report_cells(rng, "2021", organ.organ_kind, organ.admin_level, organ.scale, OrganState())
+    doc = make_doc(rng, "x.pdf", organ, 2023, cells, "pdf", Options(error_rate=0, typo_rate=0))
+    return render_pdf.render(doc, rng, embed_font=True)[0]
+
+
+def test_pages_read_by_ocr_extend_the_time_limit(tmp_path, synthetic_pdf):
+    from gip_pipeline.extraction.parse import ocr_pages
+    from gip_pipeline.synth import forms
+
+    scan = forms.scan_pdf(synthetic_pdf, dpi=150)
+    pages = ocr_pages(scan, "scan.pdf")
+    assert pages >= 2 and ocr_pages(synthetic_pdf, "x.pdf") == 0
+    assert B.file_timeout(scan, "scan.pdf", 3) == 3 + B.OCR_PAGE_S * pages
+    assert B.file_timeout(synthetic_pdf, "x.pdf", 3) == 3
+    # 3 s would not read even one page; the OCR allowance does, and the parent's hard
+    # deadline (3 s + grace) follows the worker's.
+    batch = extract_files([_job(tmp_path, "scan.pdf", scan)], cache_dir=tmp_path / "cache", workers=1,
+                          timeout=3, hard_grace=1)
+    (res,) = batch.results
+    assert res.status != "rejected" and len(res.cells) >= 190 and batch.n_timeouts == 0
+
+
+def test_pictures_beside_a_page_are_read_in_the_workers(tmp_path, synthetic_pdf):
+    from gip_pipeline.synth import forms
+
+    page, files = forms.picture_html(synthetic_pdf, dpi=110, inline=False)
+    raw = tmp_path / "raw"
+    (raw / "pics").mkdir(parents=True)
+    for name, data in files.items():
+        (raw / "pics" / name).write_bytes(data)
+    html = page.replace('src="table_', 'src="pics/table_').encode()
+    (raw / "report.html").write_bytes(html)
+    # Results name the file by its path in the raw folder; the worker reads it (and what is
+    # beside it) from where it lies.
+    job = Job("report.html", hashlib.sha256(html).hexdigest(), len(html), str(raw / "report.html"))
+    (res,) = extract_files([job], cache_dir=tmp_path / "cache", workers=1).results
+    assert len(res.cells) >= 190 and all(c.value_source in ("ocr", "ocr_identities") for c in res.cells if c.raw)

@@ -7,6 +7,10 @@ Bytes are read before the clock starts, so the figures are extraction, not disk.
 
 Pages: a PDF's page count (pdfium). HTML, DOCX, Markdown and text have no pages, so their
 `pages` and `ms_per_page` are null (never a made-up count); docs_per_s is their figure.
+Read by OCR, one core (GIP_OCR_THREADS, default 1): a PDF with no text layer on any page is
+timed as form `scan`; pictures as `image`, whose pages are the pages a picture holds (frames,
+and each page of a long picture). Office 97 files (`doc`, `xls`) and OFD are their own forms;
+OFD pages are its page count.
 
 Baseline (issue 7): the naive pdfplumber pass, `extract_text()` and `extract_tables()` on
 every page, timed in the same run on the same PDFs. Non-PDF forms have no agreed naive
@@ -41,8 +45,9 @@ from pathlib import Path
 from gip_pipeline.extraction.parse import parse_bytes, sniff_format
 
 REPORT_SUFFIXES = frozenset({".pdf", ".html", ".htm", ".xhtml", ".docx", ".md", ".markdown",
-                             ".txt", ".text"})
-FORM_ORDER = ("pdf", "html", "docx", "md", "txt")
+                             ".txt", ".text", ".doc", ".wps", ".xls", ".et", ".ofd", ".jpg", ".jpeg",
+                             ".png", ".tif", ".tiff", ".bmp", ".webp"})
+FORM_ORDER = ("pdf", "html", "docx", "md", "txt", "doc", "xls", "ofd", "scan", "image")
 
 
 @dataclass
@@ -83,17 +88,45 @@ def pdf_pages(data: bytes) -> int:
         pdf.close()
 
 
+def is_scanned_pdf(data: bytes) -> bool:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(data)
+    try:
+        return all(not doc[i].get_textpage().get_text_range().strip() for i in range(len(doc)))
+    finally:
+        doc.close()
+
+
+def picture_pages(data: bytes) -> int:
+    from gip_pipeline.extraction.ocr import strip_pieces
+    from gip_pipeline.extraction.readers.image import decode_frames
+
+    return sum(len(strip_pieces(arr, dpi)) for arr, dpi in decode_frames(data))
+
+
+def ofd_pages(data: bytes) -> int:
+    from gip_pipeline.extraction.readers.ofd import read
+
+    return read(data, "x.ofd").pages or 0
+
+
 def load_samples(files: list[Path]) -> list[Sample]:
     out = []
     for p in files:
         data = p.read_bytes()
         form = sniff_format(data, p.name)
         pages = None
-        if form == "pdf":
-            try:
+        try:  # an unreadable file still counts as a document, with no pages
+            if form == "pdf":
                 pages = pdf_pages(data)
-            except Exception:  # an unreadable PDF still counts as a document, with no pages
-                pages = 0
+                form = "scan" if pages and is_scanned_pdf(data) else form
+            elif form == "image":
+                pages = picture_pages(data)
+            elif form == "ofd":
+                pages = ofd_pages(data)
+        except Exception:
+            pages = 0
         out.append(Sample(p, form, data, pages))
     return out
 
@@ -128,8 +161,8 @@ def run_benchmark(root: str | Path, runs: int = 1, baseline: bool = True,
     for s in samples:
         ft = forms.setdefault(s.form, FormTimes())
         ft.documents += 1
-        if s.form == "pdf":
-            ft.pages = (ft.pages or 0) + (s.pages or 0)
+        if s.pages is not None:
+            ft.pages = (ft.pages or 0) + s.pages
     by_form = {form: [s for s in samples if s.form == form] for form in forms}
     for _ in range(runs):
         totals = dict.fromkeys(forms, 0.0)

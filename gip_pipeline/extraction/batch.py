@@ -30,6 +30,10 @@ from gip_pipeline.extraction.result import ParseResult
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # the largest real reports are a few MB
 FILE_TIMEOUT_S = 60.0  # soft limit, raised inside the worker
+# OCR: each page read by OCR adds this much to a file's limit (measured: about 1.5 s a page
+# on one core), up to OCR_TIMEOUT_MAX_S for the whole file.
+OCR_PAGE_S = 15.0
+OCR_TIMEOUT_MAX_S = 1800.0
 HARD_GRACE_S = 10.0  # after timeout + grace the parent kills the worker (C code ignoring signals)
 WORKER_MEMORY_BYTES = 2 * 1024 ** 3  # address-space limit of each worker process
 CHUNK_SIZE = 8  # files sent to a worker at once (fewer round trips, still balanced)
@@ -140,8 +144,16 @@ def _parser(ref: str):
     return getattr(importlib.import_module(module), func)
 
 
+def file_timeout(data: bytes, name: str, timeout: float = FILE_TIMEOUT_S) -> float:
+    """The time limit of one file: `timeout`, plus OCR_PAGE_S a page read by OCR."""
+    from gip_pipeline.extraction.parse import ocr_pages
+
+    pages = ocr_pages(data, name)
+    return timeout if not pages else max(timeout, min(timeout + OCR_PAGE_S * pages, OCR_TIMEOUT_MAX_S))
+
+
 def extract_one(name: str, data: bytes, timeout: float = FILE_TIMEOUT_S,
-                parser: str = PARSER) -> ParseResult:
+                parser: str = PARSER, origin: str | None = None) -> ParseResult:
     """parse_bytes (or `parser`, "module:function") under a soft deadline (SIGALRM; main
     thread of a process only)."""
     parse_bytes = _parser(parser)
@@ -149,7 +161,7 @@ def extract_one(name: str, data: bytes, timeout: float = FILE_TIMEOUT_S,
     old = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        return parse_bytes(data, name)
+        return parse_bytes(data, name, origin) if origin else parse_bytes(data, name)
     except _Timeout:
         return _rejected(name, sha, TIMEOUT_REASON.format(s=timeout), TIMEOUT_CHECK)
     except MemoryError:
@@ -207,12 +219,15 @@ def _worker_main(conn, memory_limit: int | None, timeout: float, parser: str) ->
         if chunk is None:
             return
         for idx, name, local_path, data in chunk:
-            conn.send(("start", idx))
+            conn.send(("start", idx, timeout))
             try:
                 if data is None:
                     with open(local_path, "rb") as f:
                         data = f.read()
-                res = extract_one(name, data, timeout, parser)
+                limit = file_timeout(data, name, timeout)
+                if limit != timeout:  # pages to OCR: the parent's deadline moves with ours
+                    conn.send(("limit", idx, limit))
+                res = extract_one(name, data, limit, parser, local_path)
                 payload = res.to_dict()
             except Exception as e:  # noqa: BLE001 - reported per file
                 payload = _rejected(name, "", f"the file could not be read ({type(e).__name__}: "
@@ -230,6 +245,7 @@ class _Worker:
     chunk: list[int] = field(default_factory=list)  # indices sent, not yet done
     current: int | None = None
     started: float = 0.0
+    limit: float = 0.0  # the current file's soft time limit
 
 
 def _context():
@@ -283,7 +299,8 @@ def extract_files(jobs: Sequence[Job], *, cache_dir: str | Path, workers: int | 
         for i in todo:
             job = jobs[i]
             data = job.read() if job.read else Path(job.local_path).read_bytes()
-            finish(i, extract_one(job.name, data, timeout, parser))
+            finish(i, extract_one(job.name, data, file_timeout(data, job.name, timeout), parser,
+                                  job.local_path))
     elif todo:
         _run_pool(jobs, todo, finish, batch, workers or os.cpu_count() or 1, timeout,
                   memory_limit, chunk_size, hard_grace, parser)
@@ -321,7 +338,9 @@ def _run_pool(jobs, todo, finish, batch, n_workers, timeout, memory_limit, chunk
 
     def handle(w: _Worker, msg) -> None:
         if msg[0] == "start":
-            w.current, w.started = msg[1], time.monotonic()
+            w.current, w.started, w.limit = msg[1], time.monotonic(), msg[2]
+        elif msg[0] == "limit":
+            w.limit = msg[2]
         elif msg[0] == "done":
             finish(msg[1], ParseResult.from_dict(msg[2]))
             w.chunk.remove(msg[1])
@@ -350,7 +369,7 @@ def _run_pool(jobs, todo, finish, batch, n_workers, timeout, memory_limit, chunk
                     send(w, pending.popleft())
             busy = [w for w in pool if w.chunk]
             now = time.monotonic()
-            deadlines = [w.started + timeout + hard_grace - now for w in busy
+            deadlines = [w.started + w.limit + hard_grace - now for w in busy
                          if w.current is not None]
             wait([w.conn for w in busy] + [w.proc.sentinel for w in busy],
                  timeout=max(0.05, min(deadlines, default=1.0)))
@@ -368,8 +387,8 @@ def _run_pool(jobs, todo, finish, batch, n_workers, timeout, memory_limit, chunk
                            else f"exit code {code}")
                     retire(w, CRASH_REASON.format(how=how), CRASH_CHECK)
                 elif (w.current is not None
-                      and time.monotonic() - w.started > timeout + hard_grace):
-                    retire(w, TIMEOUT_REASON.format(s=timeout), TIMEOUT_CHECK)
+                      and time.monotonic() - w.started > w.limit + hard_grace):
+                    retire(w, TIMEOUT_REASON.format(s=w.limit), TIMEOUT_CHECK)
     finally:
         for w in pool:
             try:

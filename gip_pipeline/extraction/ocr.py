@@ -217,6 +217,10 @@ def _number_beside_speck(text: str) -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def recognizer() -> Recognizer:
+    import cv2
+
+    # OpenCV's own threads too: OCR's figures and worker limits are for GIP_OCR_THREADS cores.
+    cv2.setNumThreads(_threads())
     return Recognizer()
 
 
@@ -432,6 +436,7 @@ def page_blocks(image: np.ndarray, dpi: float, page_no: int | None, rec: Recogni
 
     from gip_pipeline.extraction.readers.pdf import find_cell_tables
 
+    rec = rec or recognizer()
     grey = to_grey(image)
     if grey.size > MAX_PIXELS:
         f = math.sqrt(MAX_PIXELS / grey.size)
@@ -480,7 +485,6 @@ def page_blocks(image: np.ndarray, dpi: float, page_no: int | None, rec: Recogni
         return grey[max(0, ln.y0 - pad):min(H, ln.y1 + pad), max(0, ln.x0 - pad):min(W, ln.x1 + pad)]
 
     pad = max(2, int(dpi / 40), glyph // 4)
-    rec = rec or recognizer()
     results = rec.read([crop(ln, pad) for ln in lines]) if lines else []
     # A small glyph cropped tight (a lone digit at screen resolution) can read as nothing:
     # read it again with more paper around it before calling it unreadable.

@@ -90,6 +90,39 @@ def sniff_format(data: bytes, name: str = "") -> str:
     return _EXT.get(Path(name).suffix.lower(), "txt")
 
 
+OCR_PAGE_MAX_RATIO = 1.414  # a picture taller than an A4 page by this holds several
+
+
+def ocr_pages(data: bytes, name: str = "") -> int:
+    """About how many pages reading this file takes OCR for (0 for text): a PDF's pages
+    without a text layer, a picture's pages, an HTML page's pictures. Cheap; the worker's
+    time limit grows by it."""
+    try:
+        fmt = sniff_format(data, name)
+        if fmt == "pdf":
+            import pypdfium2 as pdfium
+
+            doc = pdfium.PdfDocument(data)
+            try:
+                return sum(1 for i in range(len(doc)) if not doc[i].get_textpage().get_text_range().strip())
+            finally:
+                doc.close()
+        if fmt == "image":
+            from PIL import Image
+
+            with Image.open(io.BytesIO(data)) as img:
+                w, h = img.size
+                frames = getattr(img, "n_frames", 1)
+            return frames * max(1, round(h / (OCR_PAGE_MAX_RATIO * max(w, 1))))
+        if fmt == "html":
+            from gip_pipeline.extraction.readers.html import MAX_PICTURES
+
+            return min(len(re.findall(rb"<img[\s/>]", data, re.I)), MAX_PICTURES)
+    except Exception:  # an estimate only; the reader reports what is wrong with the file
+        return 0
+    return 0
+
+
 def _reader(fmt: str):
     module, func = READERS[fmt].split(":")
     try:
@@ -116,7 +149,9 @@ def parse_file(path) -> ParseResult:
     return parse_bytes(data, str(path))
 
 
-def parse_bytes(data: bytes, name: str) -> ParseResult:
+def parse_bytes(data: bytes, name: str, origin: str | None = None) -> ParseResult:
+    """origin: the file's path on disk where `name` is not one (readers look beside it: an
+    HTML page's pictures)."""
     res = ParseResult(file=name, sha256=hashlib.sha256(data).hexdigest(), format="txt")
     try:
         res.format = sniff_format(data, name)
@@ -131,7 +166,7 @@ def parse_bytes(data: bytes, name: str) -> ParseResult:
     if read is None:
         return _reject(res, f"no reader for format {res.format}.")
     try:
-        doc = read(data, name)
+        doc = read(data, origin or name)
     except Unreadable as e:
         return _reject(res, str(e) or "the file is unreadable.")
     except Exception as e:  # any reader failure is a rejection, never a crash
