@@ -480,7 +480,19 @@ META_KEYS: tuple[str, ...] = tuple(m.key for m in METADATA)
 
 STATUSES: tuple[str, ...] = ("ok", "warning", "rejected")
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
-FORMATS: tuple[str, ...] = ("txt", "html", "pdf", "docx", "md", "doc", "xls", "ofd", "image")
+# The source file formats (a report's `format`, sniffed by content) and how each is read.
+FORMAT_DOCS: dict[str, str] = {
+    "txt": "plain text, including crawler text with the cells glued together",
+    "html": "an HTML page or fragment; tables shown only as pictures (<img>) are read by OCR",
+    "pdf": "PDF: pages with a text layer by their glyph positions, pages without one (scans) by OCR",
+    "docx": "Word 2007+ (.docx)",
+    "md": "Markdown (converter output)",
+    "doc": "Word 97-2003 or Kingsoft Writer (.doc, .wps)",
+    "xls": "Excel 97-2003 or Kingsoft Spreadsheets (.xls, .et)",
+    "ofd": "OFD (GB/T 33190) by its glyph positions",
+    "image": "a picture (photo or scan: PNG, JPEG, TIFF, BMP, WEBP, GIF) read by OCR",
+}
+FORMATS: tuple[str, ...] = tuple(FORMAT_DOCS)
 
 # Legal publication deadlines (Regulation on Open Government Information, Art. 49-50),
 # as (month, day) of the year after the reporting year.

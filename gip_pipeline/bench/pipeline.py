@@ -12,6 +12,10 @@
                ids (and a numbered organ name, so every copy is a distinct organ-year) up to
                100,000 reports, then bulk-loaded from Arrow (load_tables) and built by dbt.
   throughput   `gip bench throughput` on a sample of the corpus (medians of --runs).
+  forms        issue 12: the other published forms (scan, photo, imghtml, ofd, and doc / xls
+               where LibreOffice is installed to make them), generated with truth: extraction
+               speed by form (OCR pages on one core) and `gip bench accuracy` by form; plus the
+               real Hongze PDF scanned at 150 dpi (where ../shared is present).
 
 Each writes data/bench/<which>.json (git-ignored); `python -m gip_pipeline.bench.report` writes
 BENCHMARKS.md from those files. The corpus is generated once into data/bench/corpus<N>/ and reused.
@@ -422,16 +426,57 @@ def bench_throughput(n: int, sample: int, runs: int) -> dict:
     return res
 
 
+OTHER_FORMS = ("scan", "photo", "imghtml", "ofd", "doc", "xls")
+OCR_S_PER_PAGE_TARGET = 2.0
+
+
+def bench_forms(n: int) -> dict:
+    """Speed and accuracy of the forms read by OCR, OFD and the office 97 readers."""
+    import io
+
+    from gip_pipeline.bench import accuracy
+    from gip_pipeline.bench.throughput import run_benchmark
+    from gip_pipeline.synth.forms import soffice
+    from gip_pipeline.synth.generate import generate
+
+    forms = [f for f in OTHER_FORMS if soffice() or f not in ("doc", "xls")]
+    root = BENCH_DIR / f"forms{n}"
+    if not (root / "manifest.json").is_file():
+        shutil.rmtree(root, ignore_errors=True)
+        generate(root, n, SEED, forms, ("2019", "2021"), (2019, 2025))
+    res = {"forms_made": forms, "throughput": run_benchmark(root, runs=1, baseline=False)}
+    summary = accuracy.run([root], io.StringIO())
+    res["accuracy_by_form"] = {k: v.to_dict() for k, v in sorted(summary.by_form.items())}
+    res["accuracy_total"] = summary.total.to_dict()
+    real = REPO.parent / "shared" / "real" / "jiangsu-huaian-hongze-2023.pdf"
+    if real.is_file():
+        from gip_pipeline.extraction.ocr import recognizer
+        from gip_pipeline.extraction.parse import parse_bytes
+        from gip_pipeline.synth.forms import scan_pdf
+
+        scan = scan_pdf(real.read_bytes(), dpi=150, skew_deg=1.2, noise=18, jpeg_quality=55, seed=1)
+        recognizer()  # the model loads once per process, not per page
+        t0 = time.perf_counter()
+        got = parse_bytes(scan, "hongze-scan.pdf")
+        secs = time.perf_counter() - t0
+        res["real_scan"] = {"file": real.name, "pages": 5, "seconds": round(secs, 2),
+                            "s_per_page": round(secs / 5, 2), "cells": len(got.cells),
+                            "status": got.status}
+    res["target_ocr_s_per_page"] = OCR_S_PER_PAGE_TARGET
+    return res
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m gip_pipeline.bench.pipeline")
     p.add_argument("which", nargs="*", default=["throughput", "full", "incremental", "load100k"],
-                   choices=["corpus", "throughput", "full", "incremental", "load100k"])
+                   choices=["corpus", "throughput", "full", "incremental", "load100k", "forms"])
     p.add_argument("--n", type=int, default=10_000, help="generated documents (default 10,000)")
     p.add_argument("--runs", type=int, default=3, help="repeats for medians")
     p.add_argument("--full-runs", type=int, default=1,
                    help="cold whole-pipeline runs for `full` (each takes minutes)")
     p.add_argument("--sample", type=int, default=600, help="files for the throughput benchmark")
     p.add_argument("--reports", type=int, default=100_000, help="reports for load100k")
+    p.add_argument("--forms-n", type=int, default=36, help="generated documents for `forms`")
     a = p.parse_args(argv)
     if {"full", "incremental"} & set(a.which):
         use_code_snapshot()
@@ -450,6 +495,8 @@ def main(argv: list[str] | None = None) -> int:
             _write("incremental", bench_incremental(a.n, a.runs))
         elif which == "load100k":
             _write("load100k", bench_load100k(a.n, a.reports, a.runs))
+        elif which == "forms":
+            _write("forms", bench_forms(a.forms_n))
     return 0
 
 

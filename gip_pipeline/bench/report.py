@@ -18,7 +18,7 @@ NOT_RUN = "not run"
 
 def load(bench_dir: Path) -> dict[str, dict]:
     out = {}
-    for name in ("throughput", "full", "incremental", "load100k", "scale_out"):
+    for name in ("throughput", "full", "incremental", "load100k", "scale_out", "forms"):
         p = bench_dir / f"{name}.json"
         if p.is_file():
             out[name] = json.loads(p.read_text(encoding="utf-8"))
@@ -107,6 +107,48 @@ def _table(head: tuple, rows: list[tuple]) -> list[str]:
     return out
 
 
+def forms_section(fb: dict | None) -> list[str]:
+    """Issue 12: the forms read by OCR, OFD and the office 97 readers."""
+    if not fb:
+        return ["## Other published forms (issue 12)", "", NOT_RUN, ""]
+    tp = fb["throughput"]["forms"]
+    target = fb["target_ocr_s_per_page"]
+    lines = [f"## Other published forms (issue 12; `python -m gip_pipeline.bench.pipeline forms`, run "
+             f"{fb.get('when', '?')})", "",
+             f"Generated with truth: {', '.join(fb['forms_made'])} (doc and xls need LibreOffice to be "
+             "made). OCR on one core (GIP_OCR_THREADS=1); one run.", ""]
+    rows = []
+    for form in ("scan", "image"):
+        f = tp.get(form)
+        if f and f.get("pages"):
+            v = f["seconds"] / f["pages"]
+            rows.append((f"{form} extraction, OCR seconds per page", f"≤ {target:g}", f"{v:.2f}",
+                         f"{f['documents']} documents, {f['pages']} pages", _verdict(v, target)))
+    real = fb.get("real_scan")
+    if real:
+        rows.append((f"real {real['file']} scanned at 150 dpi, seconds per page", f"≤ {target:g}",
+                     f"{real['s_per_page']:.2f}", f"{real['cells']} cells, {real['status']}",
+                     _verdict(real["s_per_page"], target)))
+    lines += _table(("what", "target", "measured", "of", "verdict"), rows)
+    lines += ["", "Accuracy by form (`gip bench accuracy` on the same corpus):", ""]
+    acc = []
+    for form, t in fb["accuracy_by_form"].items():
+        acc.append((form, t["files"], t["passed"], t["cells_scored"], t["right"],
+                    f"{100 * t['right'] / t['cells_scored']:.2f}%" if t["cells_scored"] else "-",
+                    t["wrong_numbers"], t["missing"] + t["wrong"] - t["wrong_numbers"], t["silent_errors"]))
+    lines += _table(("form", "files", "passed", "cells", "right", "share", "wrong numbers", "null",
+                     "silent errors"), acc)
+    rows = []
+    for form, f in tp.items():
+        rows.append((form, f["documents"], f["pages"] if f["pages"] is not None else "-",
+                     f"{f['seconds']:.2f}", f"{f['docs_per_s']:.2f}",
+                     _num(f["ms_per_page"], "{:.0f}") if f["ms_per_page"] is not None else "-"))
+    lines += ["", "Extraction by form (`gip bench throughput`; a PDF without a text layer is `scan`, "
+              "the photos and screenshots' own formats `image` and `html`):", ""]
+    lines += _table(("form", "documents", "pages", "seconds", "docs/s", "ms/page"), rows)
+    return lines + [""]
+
+
 def render(b: dict) -> str:
     any_run = next(iter(b.values()), {})
     m = any_run.get("machine", {})
@@ -150,6 +192,7 @@ def render(b: dict) -> str:
         lines += ["", f"Peak RSS of the benchmark process: {tp['peak_rss_mb']:.0f} MB. Pages exist only "
                   "for PDF; the baseline (pdfplumber `extract_text` + `extract_tables` on every page) "
                   "only for PDF.", ""]
+    lines += forms_section(b.get("forms"))
     full = b.get("full")
     if full:
         runs = full["runs"]

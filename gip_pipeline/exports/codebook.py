@@ -237,7 +237,11 @@ def codebook_markdown() -> str:
     L += ["## Finding severities", ""]
     L += _table(["severity", "meaning"],
                 [[_code(s), SEVERITY_DOCS[s]] for s in schema.SEVERITIES])
-    L += ["## Source file formats", "", _codes(schema.FORMATS), ""]
+    L += ["## Source file formats", ""]
+    L += [f"- `{k}`: {v}" for k, v in schema.FORMAT_DOCS.items()]
+    L += ["", "A value read by OCR has `value_source` `ocr` (or `ocr_identities` where the table's "
+          "identities chose it among the recogniser's digit readings), its `ocr_confidence` and "
+          "`ocr_box`; an OCR reading that stays uncertain is null with an `ocr.*` finding.", ""]
     L += ["## Publication deadlines", "",
           "Month and day of the year after the reporting year (Regulation on Open "
           "Government Information, Art. 49-50), by organ kind:", ""]

@@ -278,7 +278,9 @@ def rotate(grey: np.ndarray, angle: float) -> np.ndarray:
         return grey
     h, w = grey.shape
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    return cv2.warpAffine(grey, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+    # The corners the rotation uncovers repeat the picture's edge: white corners against a
+    # photo's grey paper would draw a slanted line down the page, bridging its text lines.
+    return cv2.warpAffine(grey, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def ruling_masks(binary: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:

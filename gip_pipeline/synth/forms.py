@@ -62,7 +62,10 @@ def images_to_pdf(pages: list[np.ndarray], dpi: float, keywords: str = "") -> by
     out = io.BytesIO()
     imgs[0].save(out, format="PDF", save_all=True, append_images=imgs[1:], resolution=dpi,
                  keywords=keywords, creator="gip_pipeline forms")
-    return out.getvalue()
+    data = out.getvalue()
+    # Pillow writes the keywords as UTF-16; the synthetic mark must also be plain bytes
+    # (gip_pipeline.raw scans for them): a comment after the end, where readers ignore it.
+    return data + (b"%" + keywords.encode("ascii", "replace") + b"\n" if keywords else b"")
 
 
 def scan_pdf(pdf: bytes, dpi: float = 150, skew_deg: float = 0.0, noise: float = 0.0,

@@ -71,6 +71,11 @@ def _office(renderer, suffix: str, fmt: str):
         from gip_pipeline.synth.forms import office_convert
 
         data, meta = renderer.render(doc, rng)
+        if suffix == "html":
+            # A cell of ASCII alone is stored as plain bytes in the workbook: the synthetic
+            # mark gip_pipeline.raw scans for (the report's own text is stored as UTF-16).
+            mark = b"<p>" + SYNTH_KEYWORDS.encode() + b"</p>"
+            data = data.replace(b"</body>", mark + b"</body>") if b"</body>" in data else data + mark
         with tempfile.TemporaryDirectory() as tmp:
             src = Path(tmp) / f"report.{suffix}"
             src.write_bytes(data)
