@@ -65,7 +65,7 @@ demo: manifest dagster-home
 # Issue 7 benchmarks (minutes; not tests): JSON in data/bench/, then BENCHMARKS.md written from it.
 .PHONY: bench scale-out-demo benchmarks-md
 bench: manifest
-	$(BIN)/python -m gip_pipeline.bench.pipeline throughput full incremental load100k --full-runs 2
+	$(BIN)/python -m gip_pipeline.bench.pipeline throughput full incremental load100k forms --full-runs 2
 	$(BIN)/python -m gip_pipeline.bench.report
 
 # A dask scheduler + 2 workers on 127.0.0.1 run the pipeline; the warehouse must equal a single-process run's.

@@ -13,7 +13,8 @@ from functools import lru_cache
 
 from gip_pipeline import schema
 from gip_pipeline.extraction.document import Document, Paragraph
-from gip_pipeline.extraction.normalize import normalize_text
+from gip_pipeline.extraction.normalize import normalize_text as _normalize
+from gip_pipeline.extraction.values import UNREADABLE
 from gip_pipeline.extraction.result import Finding
 
 _KEY_JUNK_RE = re.compile(r"[\s:：|]+")
@@ -25,6 +26,11 @@ for _m in schema.METADATA:
         if _lab.endswith("日期"):
             _FIELD_LABELS[_lab[:-2] + "时间"] = _m.key
 TITLE_LABELS = ("标题", "题目", "名称")
+
+
+def normalize_text(s: str) -> str:
+    # Print OCR could not read (a speck beside a title) is no part of a name or a date.
+    return _normalize(s.replace(UNREADABLE, "") if s else s)
 
 
 @lru_cache(maxsize=4096)
