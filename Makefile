@@ -7,12 +7,11 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
 .PHONY: run test ui manifest dbt-gen clean dagster-home demo
 
-# The Dagster instance: one run at a time, since every run writes the one DuckDB file
-# (within a run the in-process executor already runs steps one by one); and one step at a
-# time in each pool (the DuckDB writers' pool "duckdb") across runs and executors.
-dagster-home:
-	mkdir -p $(DAGSTER_HOME)
-	test -f $(DAGSTER_HOME)/dagster.yaml || printf 'concurrency:\n  runs:\n    max_concurrent_runs: 1\n  pools:\n    default_limit: 1\n' > $(DAGSTER_HOME)/dagster.yaml
+# The Dagster instance (gip_pipeline/assets/instance.py): queued runs one at a time, run
+# monitoring on; runs whose process is gone (a killed run) are marked failed first, so they
+# never hold the queue. DuckDB writers are serialised by a file lock, not a Dagster pool.
+dagster-home: $(STAMP)
+	$(BIN)/python -m gip_pipeline.assets.instance $(DAGSTER_HOME)
 
 # (Re)install when the venv is missing or pyproject.toml changed.
 $(STAMP): pyproject.toml

@@ -4,6 +4,7 @@ from dagster import (AssetSelection, DefaultSensorStatus, Definitions, RunReques
                      SensorEvaluationContext, SkipReason, define_asset_job, sensor)
 
 from gip_pipeline.assets import ALL_ASSETS, GipPaths, default_resources
+from gip_pipeline.assets.instance import reap_dead_runs
 from gip_pipeline.raw import listing_digest
 from gip_pipeline.scale_out import executor_from_env
 
@@ -16,6 +17,10 @@ refresh_job = define_asset_job("refresh_all", selection=AssetSelection.all(),
         description="Watches the input folder; when a file is added, changed or removed (the "
         "digest of names, sizes and modification times changes), launches refresh_all.")
 def input_folder_sensor(context: SensorEvaluationContext, paths: GipPaths):
+    # Runs killed outside the daemon's watch (a `dagster asset materialize` killed) would
+    # hold the one-at-a-time run queue: fail them first.
+    for run_id in reap_dead_runs(context.instance):
+        context.log.warning(f"run {run_id}: its process is gone; marked failed")
     try:
         digest = listing_digest(paths.raw())
     except FileNotFoundError as e:

@@ -239,28 +239,27 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def _dagster_home(path: Path) -> Path:
-    """An instance configured as `make` configures .dagster_home (pools: one writer step),
-    created here once: two processes creating a fresh instance together race on its SQLite
-    schema, which `make`'s long-lived .dagster_home never meets."""
-    from dagster import DagsterInstance
+    """An instance configured as `make` configures .dagster_home, created here once: two
+    processes creating a fresh instance together race on its SQLite schema, which `make`'s
+    long-lived .dagster_home never meets."""
+    from gip_pipeline.assets.instance import prepare
 
-    path.mkdir()
-    (path / "dagster.yaml").write_text("concurrency:\n  runs:\n    max_concurrent_runs: 1\n"
-                                       "  pools:\n    default_limit: 1\n")
-    with DagsterInstance.from_config(str(path)) as instance:
-        instance.get_runs(limit=1)
-        instance.event_log_storage.get_pool_limits()
+    prepare(path)
     return path
 
 
-def _launch_cli_run(data: Path, home: Path, log: Path) -> subprocess.Popen:
+def _launch_cli_run(data: Path, home: Path, log: Path, prepare_first: bool = False) -> subprocess.Popen:
+    """`dagster asset materialize` as `make run` starts it (prepare_first: after `make`'s
+    instance step), in its own process group."""
     env = dict(os.environ, GIP_DATA_DIR=str(data), DAGSTER_HOME=str(home),
                GIP_EXTRACT_WORKERS="1")
     env.pop("GIP_DUCKDB_PATH", None)
-    dagster = Path(sys.executable).parent / "dagster"
-    return subprocess.Popen([str(dagster), "asset", "materialize", "--select", "*",
-                             "-m", "gip_pipeline.definitions"], env=env,
-                            cwd=Path(__file__).resolve().parents[1],
+    bin_dir = Path(sys.executable).parent
+    cmd = f"{bin_dir / 'dagster'} asset materialize --select '*' -m gip_pipeline.definitions"
+    if prepare_first:
+        cmd = f"{bin_dir / 'python'} -m gip_pipeline.assets.instance {home} && {cmd}"
+    return subprocess.Popen(["sh", "-c", f"exec {cmd}" if not prepare_first else cmd], env=env,
+                            cwd=Path(__file__).resolve().parents[1], start_new_session=True,
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
 
@@ -351,3 +350,73 @@ def test_rerun_of_the_same_input_gives_byte_identical_exports(pipeline_run, seco
     assert {"cells.parquet", "report_comparison.parquet", "provenance.json"} <= want.keys()
     assert sorted(got) == sorted(want)
     assert [n for n in want if got[n] != want[n]] == []
+
+
+def _wait_for_log(log: Path, needle: str, proc: subprocess.Popen, limit: float = 300) -> bool:
+    import time
+
+    end = time.monotonic() + limit
+    while time.monotonic() < end and proc.poll() is None:
+        if log.exists() and needle in log.read_text(errors="replace"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture(scope="module")
+def killed_dir(pipeline_run, tmp_path_factory):
+    """Runs killed with SIGKILL on their process group (in the load, in dbt, at a random
+    moment), then one more run, all on one Dagster instance as `make` configures it."""
+    import random
+    import signal
+    import time
+
+    from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+    from gip_pipeline.assets.instance import prepare
+
+    _, a, _ = pipeline_run
+    d = tmp_path_factory.mktemp("killed")
+    shutil.copytree(a / "raw", d / "raw")
+    home = _dagster_home(tmp_path_factory.mktemp("dagster") / "home")
+    rng = random.Random(13)
+    # (what the log must show before the kill, then a random extra delay in seconds)
+    moments = [("warehouse_load - STEP_START", 0.0), ("gip_dbt_models - STEP_START", rng.uniform(0.5, 3)),
+               ("RUN_START", rng.uniform(1, 8)), ("gip_dbt_models - STEP_START", rng.uniform(3, 8))]
+    killed = []
+    for k, (needle, delay) in enumerate(moments):
+        log = d.parent / f"{d.name}-kill{k}.log"
+        proc = _launch_cli_run(d, home, log)
+        reached = _wait_for_log(log, needle, proc)
+        time.sleep(delay)
+        alive = proc.poll() is None
+        if alive:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+        killed.append((needle, reached, alive))
+    with DagsterInstance.from_config(str(home)) as instance:
+        stuck = instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.STARTED]))
+    log = d.parent / f"{d.name}-after.log"
+    proc = _launch_cli_run(d, home, log, prepare_first=True)
+    code = proc.wait(timeout=600)
+    with DagsterInstance.from_config(str(home)) as instance:
+        failed = instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.FAILURE]))
+    return {"dir": d, "killed": killed, "stuck": len(stuck), "failed": len(failed), "code": code,
+            "log": log.read_text(errors="replace")}
+
+
+def test_runs_killed_at_any_moment_never_wedge_the_next(killed_dir):
+    k = killed_dir
+    assert all(reached and alive for _, reached, alive in k["killed"]), k["killed"]
+    # The killed runs stayed STARTED in the instance; the next run's preparation failed them.
+    assert k["stuck"] == len(k["killed"]) and k["failed"] == len(k["killed"])
+    assert k["code"] == 0 and "RUN_SUCCESS" in k["log"], k["log"][-3000:]
+    assert "blocked by limit" not in k["log"] and not any(e in k["log"].lower() for e in _DUCKDB_LOCK_ERRORS)
+
+
+def test_the_run_after_the_kills_equals_a_clean_run(pipeline_run, killed_dir):
+    _, a, _ = pipeline_run
+    got, want = _tables(killed_dir["dir"] / "warehouse" / "gip.duckdb"), _tables(a / "warehouse" / "gip.duckdb")
+    assert sorted(got) == sorted(want) and [n for n in want if not got[n].equals(want[n])] == []
+    got, want = _files(killed_dir["dir"] / "exports"), _files(a / "exports")
+    assert sorted(got) == sorted(want) and [n for n in want if got[n] != want[n]] == []

@@ -83,3 +83,47 @@ def test_guess_format_and_missing_dir(tmp_path):
     assert guess_format("x.markdown") == "md" and guess_format("x") is None
     with pytest.raises(FileNotFoundError):
         discover(tmp_path / "nope")
+
+
+def _bytes_name(folder, name: bytes, data: bytes) -> None:
+    import os
+
+    with open(os.path.join(os.fsencode(folder), name), "wb") as f:
+        f.write(data)
+
+
+def test_names_that_are_not_utf8_are_read_under_their_decoding(tmp_path, seed_path):
+    """A GBK name (as unzip of a Windows archive leaves it) is read and loaded under its
+    GB18030 decoding, its bytes kept; bytes no encoding takes become \\x escapes; the
+    decoding never takes another file's name."""
+    import duckdb
+
+    from gip_pipeline.assets.core import build_core_warehouse
+    from gip_pipeline.assets.resources import GipPaths
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    seed = seed_path.read_bytes()
+    _bytes_name(raw, "洪泽报告.txt".encode("gbk"), seed)
+    _bytes_name(raw, b"bad\xff\xfe.txt", b"not a report")
+    (raw / "同名.txt").write_bytes(b"a UTF-8 name")
+    _bytes_name(raw, "同名.txt".encode("gbk"), b"the same name in GBK")
+    files = {f.path: f for f in discover(raw)}
+    assert files["洪泽报告.txt"].name_hex == "洪泽报告.txt".encode("gbk").hex()
+    assert files["同名.txt"].name_hex is None
+    assert files["bad\\xff\\xfe.txt"].name_hex == b"bad\xff\xfe.txt".hex()
+    gbk_twin = "同名.txt".encode("gbk")
+    assert files[gbk_twin.decode("utf-8", "backslashreplace")].name_hex == gbk_twin.hex()
+    assert all(f.absolute(raw).read_bytes() for f in files.values())
+
+    paths = GipPaths(data_dir=str(tmp_path), extract_workers=1)
+    build_core_warehouse(paths)
+    con = duckdb.connect(str(paths.published()), read_only=True)
+    try:
+        listed = dict(con.sql("select path, name_hex from core.report_files").fetchall())
+        n_cells = con.sql("select count(*) from core.cells c join core.reports r using (report_id) "
+                          "where r.source_file = '洪泽报告.txt'").fetchall()[0][0]
+    finally:
+        con.close()
+    assert listed.keys() == files.keys() and listed["洪泽报告.txt"] == files["洪泽报告.txt"].name_hex
+    assert n_cells > 100

@@ -34,7 +34,7 @@ def check_name(identity_check: str) -> str:
 # path per asset, so a second run started at the same time could read a torn pickle.
 RAW_FILES_SCHEMA = pl.Schema({"path": pl.Utf8, "sha256": pl.Utf8, "size": pl.Int64,
                               "format": pl.Utf8, "synthetic": pl.Boolean,
-                              "skip_reason": pl.Utf8})
+                              "skip_reason": pl.Utf8, "name_hex": pl.Utf8})
 
 
 def raw_files_frame(files: list[RawFile]) -> pl.DataFrame:

@@ -9,7 +9,7 @@ from pathlib import Path
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from gip_pipeline.assets.resources import DUCKDB_POOL, GipPaths
+from gip_pipeline.assets.resources import GipPaths
 from gip_pipeline.warehouse.load import writer_lock
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
 
@@ -35,7 +35,7 @@ def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, pool=DUCKDB_POOL)
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project)
 def gip_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, paths: GipPaths):
     # profiles.yml reads the warehouse path from the environment the dbt subprocess inherits.
     os.environ["GIP_DUCKDB_PATH"] = str(paths.warehouse())

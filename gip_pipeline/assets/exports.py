@@ -17,10 +17,11 @@ from dagster_dbt import get_asset_key_for_model
 
 from gip_pipeline.assets.dbt import gip_dbt_models
 from gip_pipeline.assets.preview import markdown_table
-from gip_pipeline.assets.resources import DUCKDB_POOL, GipPaths
+from gip_pipeline.assets.resources import GipPaths
 from gip_pipeline.exports import CODEBOOK_FILE, EXPORTS, FILE_EXPORTS, HTML_FILE, MARTS, export_all
 from gip_pipeline.exports.datapackage import DATAPACKAGE_FILE
 from gip_pipeline.exports.provenance import PROVENANCE_FILE
+from gip_pipeline.warehouse.load import writer_lock
 from gip_pipeline.exports.publish import publish_folder
 from gip_pipeline.warehouse.dbt_gen import load_asset_key
 
@@ -47,7 +48,7 @@ _upstream = [get_asset_key_for_model([gip_dbt_models], m)
 
 
 @multi_asset(
-    name="exports", group_name="exports", pool=DUCKDB_POOL,
+    name="exports", group_name="exports",
     specs=[AssetSpec(_key(n), kinds={"parquet"}, deps=[get_asset_key_for_model(
                [gip_dbt_models], UPSTREAM[n]), SNAPSHOT],
                description=f"{EXPORTS[n]} as exports/{n}.parquet (temp file, then rename).")
@@ -59,8 +60,10 @@ _upstream = [get_asset_key_for_model([gip_dbt_models], m)
        for n, f in PACKAGE_FILES.items()],
 )
 def export_assets_step(context: AssetExecutionContext, config: ExportConfig, paths: GipPaths):
-    res = export_all(paths.published(), paths.exports(), csv=config.csv,
-                     include_synthetic=config.include_synthetic, raw_dir=paths.raw())
+    # Under the writers' lock: two runs at once never interleave their files in the folder.
+    with writer_lock(paths.warehouse()):
+        res = export_all(paths.published(), paths.exports(), csv=config.csv,
+                         include_synthetic=config.include_synthetic, raw_dir=paths.raw())
     copy_to = paths.exports_copy()
     # file name -> its URL where the folder is also published
     copied = {u.rsplit("/", 1)[-1]: u for u in publish_folder(res.out_dir, copy_to)} \

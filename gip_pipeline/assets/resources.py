@@ -12,7 +12,6 @@ from gip_pipeline.atomic import atomic_write
 from gip_pipeline.extraction import batch
 from gip_pipeline.warehouse import paths
 
-DUCKDB_POOL = "duckdb"  # every step that opens the warehouse file runs in this pool
 PARQUET_IO = "parquet_io_manager"  # the core tables between steps
 
 

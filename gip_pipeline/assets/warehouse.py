@@ -8,7 +8,7 @@ from dagster import (AssetExecutionContext, AssetIn, AssetSpec, MaterializeResul
                      multi_asset)
 
 from gip_pipeline.assets.dbt import gip_dbt_models
-from gip_pipeline.assets.resources import DUCKDB_POOL, GipPaths
+from gip_pipeline.assets.resources import GipPaths
 from gip_pipeline.raw.accounting import ACCOUNTING_TABLES
 from gip_pipeline.tidy import TIDY_TABLES
 from gip_pipeline.warehouse.dbt_gen import load_asset_key
@@ -20,7 +20,7 @@ _DESCRIPTIONS = {"report_files": "every input file name and the report it holds"
 
 
 @multi_asset(
-    name="warehouse_load", group_name="warehouse", pool=DUCKDB_POOL,
+    name="warehouse_load", group_name="warehouse",
     # Annotated Path: the Parquet files themselves; DuckDB reads them (read_parquet), no frame
     # passes through this process.
     ins={f"core_{t}": AssetIn(f"core_{t}") for t in LOADED_TABLES},
@@ -42,7 +42,7 @@ def warehouse_load(context: AssetExecutionContext, paths: GipPaths, core_cells: 
             "path": str(db), "table": f"{RAW_SCHEMA}.{t}", "dagster/row_count": rows[t]})
 
 
-@asset(group_name="warehouse", pool=DUCKDB_POOL, kinds={"duckdb"}, deps=[gip_dbt_models],
+@asset(group_name="warehouse", kinds={"duckdb"}, deps=[gip_dbt_models],
        description="The read-only snapshot researchers open (warehouse/gip.duckdb): the working "
        "warehouse copied after dbt built it, then renamed over the previous snapshot, so an open "
        "connection keeps its consistent old copy and never blocks the pipeline.")

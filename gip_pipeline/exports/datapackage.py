@@ -131,6 +131,9 @@ def _build_field_docs() -> dict[str, FieldDoc]:
     d["size"] = FieldDoc("文件大小", "Size of the file in bytes.", "字节数")
     d["is_primary"] = FieldDoc("主文件名", "True for the name reports.source_file carries "
                                "(identical bytes under several names are one report).")
+    d["name_hex"] = FieldDoc("原始文件名字节", "For a file name that is not UTF-8 (a GBK name "
+                             "from a Windows zip): its bytes, hex; `path` is their GB18030 "
+                             "decoding. Null for UTF-8 names.")
     # -- report-level mart: request totals (column total) and measures
     for r in schema.REQUESTS.rows:
         label = f"{r.group} {r.label}" if r.group else r.label

@@ -51,13 +51,41 @@ class RawFile:
     # Why the file is listed but never parsed (hidden, a link out of the folder, not a
     # regular file): it is accounted for as rejected with this reason. None: read it.
     skip_reason: str | None = None
+    # A name that is not UTF-8 (a GBK name from a Windows zip): `path` is its decoding and
+    # this the original bytes, hex, by which the file is opened. None for UTF-8 names.
+    name_hex: str | None = None
 
     @property
     def readable(self) -> bool:
         return self.skip_reason is None
 
+    @property
+    def fs_path(self) -> str:
+        """The name as the file system holds it (may carry surrogate escapes)."""
+        return os.fsdecode(bytes.fromhex(self.name_hex)) if self.name_hex else self.path
+
     def absolute(self, input_dir: str | Path) -> Path:
-        return Path(input_dir) / self.path
+        return Path(input_dir) / self.fs_path
+
+
+def decode_name(rel: str, taken: set[str] = frozenset()) -> tuple[str, str | None]:
+    """(path, name_hex) of a listed name: a name that is not UTF-8 (os.listdir hands its
+    bytes over as surrogate escapes, which no table or JSON file can hold) is read as
+    GB18030, the encoding of names in zips made on Chinese Windows, else with its
+    undecodable bytes as \\x escapes; its bytes are kept (hex)."""
+    try:
+        rel.encode("utf-8")
+        return rel, None
+    except UnicodeEncodeError:
+        pass
+    raw = os.fsencode(rel)
+    try:
+        name = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        name = raw.decode("utf-8", "backslashreplace")
+    if name in taken:  # the decoding is another file's own name
+        name = raw.decode("utf-8", "backslashreplace")
+    return name, raw.hex()
 
 
 def guess_format(name: str) -> str | None:
@@ -165,14 +193,17 @@ def discover(input_dir: str | Path) -> list[RawFile]:
     or a special file is not even opened)."""
     folder = InputFolder(input_dir)
     out = []
-    for rel, info, skip in folder.entries():
+    entries = folder.entries()
+    taken = {rel for rel, _, _ in entries}
+    for rel, info, skip in entries:
         digest, marked = None, False
         if skip in _HASHED:
             with folder.open(rel) as f:
                 digest, marked = _hash_stream(f)
-        out.append(RawFile(rel, digest, int(info.get("size") or 0), guess_format(rel),
-                           marked and skip is None, skip))
-    return out
+        path, name_hex = decode_name(rel, taken)
+        out.append(RawFile(path, digest, int(info.get("size") or 0), guess_format(path),
+                           marked and skip is None, skip, name_hex))
+    return sorted(out, key=lambda f: f.path)
 
 
 def readable(files: list[RawFile]) -> list[RawFile]:
@@ -188,7 +219,7 @@ def listing_digest(input_dir: str | Path) -> str:
     for rel, info, _ in folder.entries():
         stamp = next((info[k] for k in ("mtime", "LastModified", "ETag", "created", "md5")
                       if info.get(k) is not None), "")
-        h.update(f"{rel}\0{info.get('size')}\0{stamp}\n".encode())
+        h.update(f"{rel}\0{info.get('size')}\0{stamp}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 
@@ -198,6 +229,6 @@ def jobs_for(files: list[RawFile], input_dir: str | Path) -> list:
     from gip_pipeline.extraction.batch import Job
 
     folder = InputFolder(input_dir)
-    return [Job(f.path, f.sha256, f.size, folder.local_path(f.path),
-                None if folder.is_local else partial(folder.read_bytes, f.path))
+    return [Job(f.path, f.sha256, f.size, folder.local_path(f.fs_path),
+                None if folder.is_local else partial(folder.read_bytes, f.fs_path))
             for f in readable(files)]

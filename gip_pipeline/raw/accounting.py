@@ -8,7 +8,7 @@ import polars as pl
 from gip_pipeline.raw import RawFile
 
 REPORT_FILES_SCHEMA = pl.Schema({"path": pl.Utf8, "report_id": pl.Utf8, "sha256": pl.Utf8,
-                                 "size": pl.Int64, "is_primary": pl.Boolean})
+                                 "size": pl.Int64, "is_primary": pl.Boolean, "name_hex": pl.Utf8})
 REJECTED_FILES_SCHEMA = pl.Schema({"path": pl.Utf8, "report_id": pl.Utf8, "sha256": pl.Utf8,
                                    "format": pl.Utf8, "reason": pl.Utf8})
 ACCOUNTING_TABLES: tuple[str, ...] = ("report_files", "rejected_files")
@@ -27,7 +27,8 @@ def report_files(files: list[RawFile], reports: pl.DataFrame) -> pl.DataFrame:
     for f in files:
         rid = f.sha256[:16] if f.readable else None
         rows.append({"path": f.path, "report_id": rid, "sha256": f.sha256, "size": f.size,
-                     "is_primary": rid is not None and primary.get(rid) == f.path})
+                     "is_primary": rid is not None and primary.get(rid) == f.path,
+                     "name_hex": f.name_hex})
     rows.sort(key=lambda r: r["path"])
     return pl.DataFrame(rows, schema=REPORT_FILES_SCHEMA) if rows else \
         pl.DataFrame(schema=REPORT_FILES_SCHEMA)
