@@ -113,3 +113,24 @@ def test_a_file_never_read_survives_the_synthetic_filter():
     kept = read_export(con, "rejected_files", include_synthetic=False)
     assert sorted(kept["path"].to_list()) == [".hidden", "real.pdf"]
     assert read_export(con, "rejected_files").height == 3
+
+
+def test_csv_fields_a_spreadsheet_would_run_are_quoted_parquet_keeps_them(tmp_path):
+    """The OWASP rule: =, +, -, @, tab or CR at the start of a text field gets a leading '."""
+    import csv
+
+    names = ['=HYPERLINK("http://x","y").txt', "+cmd.txt", "-2.txt", "@SUM(A1).txt", "\tx.txt",
+             "plain.txt"]
+    db = tmp_path / "gip.duckdb"
+    load_tables(db, build_tidy([make_result(n, content=n) for n in names]).as_dict())
+    con = duckdb.connect(str(db))
+    con.execute("create schema marts")
+    for m in MARTS:
+        con.execute(f"create table marts.{m} as select report_id from core.reports")
+    con.close()
+    out = tmp_path / "out"
+    export_warehouse(db, out, csv=True)
+    with open(out / "reports.csv", newline="", encoding="utf-8") as f:
+        got = sorted(r["source_file"] for r in csv.DictReader(f))
+    assert got == sorted(("'" + n) if n[0] in "=+-@\t" else n for n in names)
+    assert sorted(pl.read_parquet(out / "reports.parquet")["source_file"].to_list()) == sorted(names)

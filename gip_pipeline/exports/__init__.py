@@ -80,9 +80,25 @@ def write_parquet_atomic(frame: pl.DataFrame, path: str | Path) -> Path:
     return atomic_write(path, frame.write_parquet)
 
 
+# A spreadsheet runs a field that begins with one of these as a formula (OWASP, "CSV
+# injection"): a file name like =HYPERLINK(...).txt must stay text.
+CSV_FORMULA_START = "=+-@\t\r"
+
+
+def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text fields that a spreadsheet would run as a formula, prefixed with a single quote
+    (the OWASP rule); numbers and the Parquet files are untouched."""
+    pattern = "^[" + "".join("\\" + c if c in "-\\]^" else c for c in CSV_FORMULA_START) + "]"
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(pattern)).then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c, t in frame.schema.items() if t == pl.Utf8)
+
+
 def write_csv_atomic(frame: pl.DataFrame, path: str | Path) -> Path:
-    """CSV: a null is an empty field (never 0); lists are not used by any export."""
-    return atomic_write(path, lambda tmp: frame.write_csv(tmp, null_value=""))
+    """CSV: a null is an empty field (never 0); lists are not used by any export; text
+    that a spreadsheet would run as a formula is quoted (csv_safe)."""
+    safe = csv_safe(frame)
+    return atomic_write(path, lambda tmp: safe.write_csv(tmp, null_value=""))
 
 
 def export_one(con: duckdb.DuckDBPyConnection, name: str, out_dir: str | Path, *,

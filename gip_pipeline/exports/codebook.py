@@ -224,6 +224,16 @@ def codebook_markdown() -> str:
                 [[_code(m.key), m.zh, m.en, measure_formula(m)] for m in schema.MEASURES])
 
     # -- metadata
+    from gip_pipeline.exports import CSV_FORMULA_START
+
+    starts = ", ".join(repr(c)[1:-1] if c.isprintable() else {"\t": "tab", "\r": "CR"}[c]
+                       for c in CSV_FORMULA_START)
+    L += ["## CSV files", "",
+          "The optional CSV copies (`gip export --csv`) hold the same rows as the Parquet files; "
+          "an empty field is null. A text field beginning with one of " + starts + " is written "
+          "with a leading `'`, so that a spreadsheet shows it as text instead of running it as "
+          "a formula (the OWASP rule against CSV injection: a file name such as "
+          "`=HYPERLINK(...)`, or a raw cell text `-`). Parquet keeps the text exactly as read.", ""]
     L += ["## Report metadata", "", "Unknown metadata is null, never a guess.", ""]
     L += _table(["field", "中文", "English", "type", "printed under", "values"],
                 [[_code(m.key), m.zh, m.en, m.dtype, "、".join(m.labels),
