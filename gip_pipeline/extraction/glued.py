@@ -32,6 +32,9 @@ MAX_CELL_CHARS = 12
 # Forward/backward sum sets larger than this make a column identity unusable (never reached
 # on real reports; it bounds the work on adversarial input).
 MAX_SUM_STATES = 200_000
+# Candidate cells one row's split search may try: a run of hundreds of digits has
+# astronomically many splits, and the cap on results alone does not bound the steps.
+MAX_SEARCH_STEPS = 50_000
 # Compact characters searched for the next row label after the previous one.
 LABEL_WINDOW = 300
 # Non-digit characters tolerated between two requests rows besides group labels/numbering.
@@ -280,6 +283,10 @@ class _TooMany(Exception):
     pass
 
 
+class _TooLong(_TooMany):
+    """The search ran out of steps (MAX_SEARCH_STEPS) before it could list the splits."""
+
+
 def _segments(n_cells: int, groups: list[tuple[int, tuple[int, ...]]]):
     """Cell ranges: ('sum', a, b) when cells a..b-2 sum to cell b-1, else ('free', a, a+1)."""
     by_start = {}
@@ -302,7 +309,8 @@ def _enumerate_splits(run: str, specs: list[_Spec], groups: list[tuple[int, tupl
                       cap: int = MAX_SPLITS) -> list[tuple[str, ...]]:
     """Every split of `run` into len(specs) valid numbers satisfying the sum groups.
 
-    Spaces in the run are cell boundaries (a cell never spans one). Raises _TooMany past cap.
+    Spaces in the run are cell boundaries (a cell never spans one). Raises _TooMany past cap,
+    _TooLong past MAX_SEARCH_STEPS tried cells.
     """
     s, cuts = "", set()
     for tok in run.split():
@@ -310,6 +318,14 @@ def _enumerate_splits(run: str, specs: list[_Spec], groups: list[tuple[int, tupl
             cuts.add(len(s))
         s += tok
     n = len(s)
+    if n > sum(MAX_CELL_CHARS + sp.negative + 5 * sp.decimal for sp in specs):
+        return []  # longer than the longest numbers the cells can hold together
+    steps = [MAX_SEARCH_STEPS]
+
+    def step() -> None:
+        steps[0] -= 1
+        if steps[0] < 0:
+            raise _TooLong
     digits_only = s.isdigit() and s.isascii()
     crosses = [0] * (n + 1)  # prefix count of cut positions, for "does (a,b) span a cut"
     for p in range(1, n + 1):
@@ -327,6 +343,7 @@ def _enumerate_splits(run: str, specs: list[_Spec], groups: list[tuple[int, tupl
         lo = n if last else None  # the last segment must end at the end of the run
         if kind == "free":
             for q in range(lo or p + 1, n - rest_min + 1):
+                step()
                 if not ok_span(p, q):
                     break
                 if _parse(s[p:q], specs[a]) is not None:
@@ -335,6 +352,7 @@ def _enumerate_splits(run: str, specs: list[_Spec], groups: list[tuple[int, tupl
         # sum group: choose the total (last cell) then split the parts to match it
         for q in range(max(lo or 0, p + k), n - rest_min + 1):
             for tl in range(1, q - p - (k - 1) + 1):
+                step()
                 tstr = s[q - tl:q]
                 if not ok_span(q - tl, q):
                     break
@@ -360,6 +378,7 @@ def _enumerate_splits(run: str, specs: list[_Spec], groups: list[tuple[int, tupl
             return ((s[p:q],),) if ok else ()
         out = []
         for e in range(p + 1, q - (k - 1) + 1):
+            step()
             if not ok_span(p, e):
                 break
             if plain:
@@ -440,6 +459,7 @@ class _Row:
     forced: bool  # the digits allow one split only, identities aside
     spaced: bool  # printed with exactly one separator between cells
     cross: tuple[str, ...] = ()  # column identities that narrowed the row
+    too_long: bool = False  # the split search ran out of steps (splits is None)
 
 
 def _make_row(table: str, row: str, cols: tuple[str, ...], run: str, groups) -> _Row:
@@ -450,10 +470,11 @@ def _make_row(table: str, row: str, cols: tuple[str, ...], run: str, groups) -> 
     if _count_structural(run, specs) == 1:
         return _Row(table, row, cols, run, _enumerate_splits(run, specs, [], cap=1), True, False)
     try:
-        splits = _enumerate_splits(run, specs, groups)
+        return _Row(table, row, cols, run, _enumerate_splits(run, specs, groups), False, False)
+    except _TooLong:
+        return _Row(table, row, cols, run, None, False, False, too_long=True)
     except _TooMany:
-        splits = None
-    return _Row(table, row, cols, run, splits, False, False)
+        return _Row(table, row, cols, run, None, False, False)
 
 
 def _values(r: _Row, split: tuple[str, ...]) -> tuple:
@@ -475,7 +496,10 @@ def _emit(r: _Row, cells: list[CellValue], findings: list[Finding], how: str = "
         return
     for c in r.cols:
         cells.append(CellValue(r.table, r.row, c, None, r.run, None))
-    if splits is None:
+    if splits is None and r.too_long:
+        msg = (f"too long to decode: the search for its split stopped after {MAX_SEARCH_STEPS:,} "
+               "tried cells")
+    elif splits is None:
         msg = f"more than {MAX_SPLITS} splits satisfy the identities"
     elif not splits:
         msg = "no split into valid numbers satisfies the identities"
@@ -541,6 +565,11 @@ def _locate_rows(t: _Text, table: str, rows: list[str], c_from: int, strict_gap:
             continue
         out.append(m)
         pos = m.c_end
+        run, end = _run_after(t, m.c_end)
+        if len(run) > LABEL_WINDOW // 2:
+            # A run longer than the window (hundreds of glued digits): the next label is
+            # looked for after it, so the rows that follow still read.
+            pos = max(pos, t.cpos(end))
     return out
 
 
@@ -821,6 +850,8 @@ def _decode_review(t: _Text, c_from: int, era: str | None, cells, findings) -> b
     else:
         try:
             flat.splits = _enumerate_splits(run, specs, groups)
+        except _TooLong:
+            flat.splits, flat.too_long = None, True
         except _TooMany:
             flat.splits = None
     # Emit per printed row so cells carry their own keys.
@@ -836,8 +867,10 @@ def _decode_review(t: _Text, c_from: int, era: str | None, cells, findings) -> b
                                 f"{rl.key}: glued digits '{run}' decoded as {' '.join(one)} ({why})"))
     elif not one:
         n = "more than %d" % MAX_SPLITS if flat.splits is None else str(len(flat.splits))
+        why = (f"too long to decode (the search stopped after {MAX_SEARCH_STEPS:,} tried cells)"
+               if flat.too_long else f"{n} splits satisfy the row totals")
         findings.append(Finding("glued.ambiguous", "warning", rl.key,
-                                f"{rl.key}: glued digits '{run}' left null: {n} splits satisfy the row totals"))
+                                f"{rl.key}: glued digits '{run}' left null: {why}"))
     return True
 
 
