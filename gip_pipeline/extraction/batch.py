@@ -41,6 +41,9 @@ CHUNK_SIZE = 8  # files sent to a worker at once (fewer round trips, still balan
 TIMEOUT_REASON = "extraction took longer than {s:g} s, the limit for one report file."
 CRASH_REASON = "the extractor crashed on this file (worker process ended: {how})."
 MEMORY_REASON = "extraction needed more memory than the limit for one report file."
+MEMORY_ABORT_REASON = ("extraction needed more memory than the limit for one report file (the "
+                       "reader aborted when an allocation failed: e.g. a compressed stream "
+                       "that inflates to gigabytes).")
 TOO_LARGE_REASON = ("file too large for a report: {mb:.1f} MB exceeds the {limit:g} MB limit.")
 TIMEOUT_CHECK = "pipeline.timeout"
 CRASH_CHECK = "pipeline.crash"
@@ -385,7 +388,12 @@ def _run_pool(jobs, todo, finish, batch, n_workers, timeout, memory_limit, chunk
                     code = w.proc.exitcode
                     how = (f"signal {signal.Signals(-code).name}" if code and code < 0
                            else f"exit code {code}")
-                    retire(w, CRASH_REASON.format(how=how), CRASH_CHECK)
+                    if memory_limit and code == -signal.SIGABRT:
+                        # Under the address-space limit, C readers (pdfium's allocator) abort
+                        # when an allocation fails: a decompression bomb, not a crash.
+                        retire(w, MEMORY_ABORT_REASON, CRASH_CHECK)
+                    else:
+                        retire(w, CRASH_REASON.format(how=how), CRASH_CHECK)
                 elif (w.current is not None
                       and time.monotonic() - w.started > w.limit + hard_grace):
                     retire(w, TIMEOUT_REASON.format(s=w.limit), TIMEOUT_CHECK)

@@ -1,18 +1,27 @@
-"""`gip parse FILE [--json]`: extract one report and print what was found.
+"""`gip parse FILE [--json] [--timeout S] [--max-mb N] [--memory-mb N] [--no-limits]`:
+extract one report and print what was found.
 
-With --json exactly one JSON object goes to stdout (logs to stderr). Exit
-status: 0 ok/warning, 3 rejected, 2 usage error or missing file.
+The file is read as the pipeline reads it: in a worker process bounded in time (60 s, plus
+15 s a page read by OCR), address space (2048 MB) and file size (50 MB); past a limit the
+file is rejected with the pipeline's reason. The flags raise the limits; --no-limits
+parses in this process (for debugging). With --json exactly one JSON object goes to
+stdout (logs to stderr). Exit status: 0 ok/warning, 3 rejected, 2 usage error or
+missing file.
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
+from gip_pipeline.extraction import batch
 from gip_pipeline.extraction.parse import parse_file
 
-USAGE = "usage: gip parse FILE [--json]\n"
+USAGE = "usage: gip parse FILE [--json] [--timeout S] [--max-mb N] [--memory-mb N] [--no-limits]\n"
 
 
 def _summary(res) -> str:
@@ -34,23 +43,55 @@ def _summary(res) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gip parse", add_help=False, usage=USAGE[7:].strip())
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--timeout", type=float, default=batch.FILE_TIMEOUT_S,
+                   help="seconds before the file is rejected (plus the OCR allowance a page)")
+    p.add_argument("--max-mb", type=float, default=batch.MAX_FILE_BYTES / 2 ** 20)
+    p.add_argument("--memory-mb", type=float, default=batch.WORKER_MEMORY_BYTES / 2 ** 20)
+    p.add_argument("--no-limits", action="store_true")
+    return p
+
+
+def parse_limited(path: Path, timeout: float = batch.FILE_TIMEOUT_S,
+                  max_bytes: int = batch.MAX_FILE_BYTES,
+                  memory_limit: int | None = batch.WORKER_MEMORY_BYTES):
+    """parse_file in a worker under the pipeline's limits (gip_pipeline.extraction.batch)."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    job = batch.Job(str(path), h.hexdigest(), path.stat().st_size, str(path.resolve()))
+    with tempfile.TemporaryDirectory(prefix="gip-parse-") as cache:
+        (res,) = batch.extract_files([job], cache_dir=cache, workers=1, timeout=timeout,
+                                     max_bytes=max_bytes, memory_limit=memory_limit).results
+    return res
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    as_json = "--json" in argv
-    rest = [a for a in argv if a != "--json"]
-    if any(a in ("-h", "--help") for a in rest):
+    if any(a in ("-h", "--help") for a in argv):
         sys.stdout.write(USAGE)
         return 0
-    if len(rest) != 1 or rest[0].startswith("-"):
+    try:
+        a = _parser().parse_args(argv)
+    except SystemExit:
+        return 2
+    if a.file.startswith("-") or min(a.timeout, a.max_mb, a.memory_mb) <= 0:
         sys.stderr.write(USAGE)
         return 2
-    path = Path(rest[0])
+    path = Path(a.file)
     if not path.is_file():
         sys.stderr.write(f"gip parse: no such file: {path}\n")
         return 2
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
-    res = parse_file(path)
-    if as_json:
+    if a.no_limits:
+        res = parse_file(path)
+    else:
+        res = parse_limited(path, a.timeout, int(a.max_mb * 2 ** 20), int(a.memory_mb * 2 ** 20))
+    if a.json:
         sys.stdout.write(res.to_json() + "\n")
     else:
         sys.stdout.write(_summary(res))

@@ -638,6 +638,46 @@ def _expand_pictures(blocks: list, pictures: dict[int, list]) -> list:
     return out
 
 
+MAX_DEPTH = 600  # element nesting read (unclosed <font> tags pile up on real pages)
+
+
+def _too_deep(parser) -> bool:
+    return any(e.type_name == "ERR_RESOURCE_LIMIT" and "depth" in e.message for e in parser.error_log)
+
+
+def _depth(root) -> int:
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        el, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((c, d + 1) for c in el)
+    return deepest
+
+
+def _parse_html(text: str):
+    # Plain lxml.etree elements: lxml.html's element classes cost a lookup per node.
+    def parse(huge: bool):
+        parser = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
+                                       default_doctype=False, huge_tree=huge)
+        try:
+            return lxml.etree.fromstring(text, parser=parser), parser
+        except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as e:
+            raise Unreadable(f"The HTML could not be parsed ({e}).") from None
+
+    root, parser = parse(False)
+    # libxml2 stops at 256 levels and drops what lies deeper. Pages with a few hundred
+    # unclosed tags are read again without that limit; deeper nesting is refused (never
+    # read as "no text", and never deep enough to exhaust the stack of the walk below).
+    if root is not None and _too_deep(parser):
+        root, parser = parse(True)
+        if _too_deep(parser) or (root is not None and _depth(root) > MAX_DEPTH):
+            raise Unreadable(f"the HTML is nested too deeply to read (more than {MAX_DEPTH} "
+                             "levels of elements).")
+    if root is None:
+        raise Unreadable("The HTML file holds no markup or text.")
+    return root
+
+
 def read(data: bytes, name: str) -> Document:
     """Read an HTML page or fragment into a Document (page numbers are None)."""
     if not data or not data.strip():
@@ -657,15 +697,7 @@ def read(data: bytes, name: str) -> Document:
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():
         raise Unreadable("The HTML file is empty.")
-    # Plain lxml.etree elements: lxml.html's element classes cost a lookup per node.
-    parser = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
-                                   default_doctype=False)
-    try:
-        root = lxml.etree.fromstring(text, parser=parser)
-    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as e:
-        raise Unreadable(f"The HTML could not be parsed ({e}).") from None
-    if root is None:
-        raise Unreadable("The HTML file holds no markup or text.")
+    root = _parse_html(text)
 
     doc = Document(format="html")
     # Head first: title and <meta> fields, before chrome removal drops <head>.
