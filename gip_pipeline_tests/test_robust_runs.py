@@ -251,3 +251,36 @@ def test_writer_lock_excludes_other_processes(tmp_path):
     assert out.stdout.strip() == "waited"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "got it"
+
+
+def _truncate(p: Path, keep: float = 0.5) -> None:
+    data = p.read_bytes()
+    p.chmod(0o644)
+    p.write_bytes(data[:int(len(data) * keep)])
+
+
+@pytest.mark.parametrize("damage", ["working warehouse", "published snapshot", "cache entry",
+                                    "tidy shard", "all at once"])
+def test_damaged_state_is_rebuilt_by_the_next_run(reference, tmp_path, seed_path, damage):
+    """What a crash, a full disk or a careless hand can leave behind (a truncated or
+    overwritten warehouse, cache entry or shard): the next run rebuilds it and equals an
+    uninterrupted run; a damaged working copy is kept aside, never silently reused."""
+    ref, _ = reference
+    data = tmp_path / "d"
+    _corpus(data / "raw", seed_path.read_text(encoding="utf-8"))
+    paths = GipPaths(data_dir=str(data), extract_workers=2)
+    build_core_warehouse(paths)
+    if damage in ("working warehouse", "all at once"):
+        paths.warehouse().write_bytes(b"not a database" * 1000)
+    if damage in ("published snapshot", "all at once"):
+        _truncate(paths.published())
+    if damage in ("cache entry", "all at once"):
+        for entry in sorted(paths.cache().rglob("*.json"))[:3]:
+            _truncate(entry)
+    if damage in ("tidy shard", "all at once"):
+        for shard in sorted(paths.tidy_shards().glob("*/cells.parquet"))[:2]:
+            _truncate(shard, 0.3)
+    build_core_warehouse(paths)
+    assert _same(_tables(paths.published()), ref)
+    aside = list(paths.warehouse().parent.glob("gip.duckdb.damaged-*"))
+    assert len(aside) == (1 if damage in ("working warehouse", "all at once") else 0)

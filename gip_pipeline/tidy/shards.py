@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -30,6 +31,8 @@ import polars as pl
 from gip_pipeline.extraction.result import ParseResult
 from gip_pipeline.tidy import build_tidy, extractor_version, report_id
 from gip_pipeline.tidy.identities import evaluate_all
+
+log = logging.getLogger(__name__)
 
 SHARD_TABLES: tuple[str, ...] = ("cells", "reports", "findings", "identities")
 DONE = "done.json"  # written last inside the temporary directory: a generation is complete
@@ -89,6 +92,20 @@ def _generations(root: Path, name: str) -> list[Path]:
                   key=lambda p: (p / DONE).stat().st_mtime)
 
 
+def _intact(d: Path) -> bool:
+    """Every table file of a finished shard has its Parquet footer (a truncated or
+    overwritten file does not): a damaged shard is built again, never read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        for t in SHARD_TABLES:
+            pq.read_metadata(d / f"{t}.parquet")
+    except (OSError, ValueError, pa.ArrowException):
+        return False
+    return True
+
+
 def _read_done(d: Path) -> dict:
     try:
         return json.loads((d / DONE).read_text(encoding="utf-8"))
@@ -120,12 +137,15 @@ def build_shard(files: Sequence, root: str | Path, name: str,
     final = root / f"{name}-{key}"
     kept = kept_files(files)
     if (final / DONE).is_file():
-        return ShardBuild(name, final, len(files), len(kept), len(kept), 0, True)
+        if _intact(final):
+            return ShardBuild(name, final, len(files), len(kept), len(kept), 0, True)
+        log.warning("tidy shard %s is damaged (a table file is unreadable): building it again", final)
+        shutil.rmtree(final, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
     _sweep_temp(root, name)
 
     prev = next((g for g in reversed(_generations(root, name))
-                 if _read_done(g).get("version") == version), None)
+                 if _read_done(g).get("version") == version and _intact(g)), None)
     reuse: list[str] = []
     if prev is not None:
         old = pl.read_parquet(prev / "reports.parquet",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import shutil
 import threading
@@ -24,6 +25,7 @@ import polars as pl
 from gip_pipeline.atomic import atomic_write
 
 RAW_SCHEMA = "core"  # the loaded tidy tables; dbt's sources read them from here
+log = logging.getLogger(__name__)
 LOCK_TIMEOUT_S = 1800.0  # a writer waits this long for another to finish, then fails clearly
 
 _locks: dict[str, threading.RLock] = {}  # lock path -> in-process lock (threads, nesting)
@@ -81,17 +83,42 @@ def _is_lock_error(e: Exception) -> bool:
     return "lock" in str(e).lower()
 
 
+def set_aside(db_path: Path, why: str) -> Path:
+    """Move a damaged working copy (and its WAL) out of the way, keeping it for inspection."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    aside = db_path.with_name(f"{db_path.name}.damaged-{stamp}")
+    os.replace(db_path, aside)
+    wal = db_path.with_name(db_path.name + ".wal")
+    if wal.exists():
+        os.replace(wal, aside.with_name(aside.name + ".wal"))
+    log.warning("the working warehouse %s could not be opened (%s): moved to %s; it is "
+                "rebuilt from the tidy tables by this run", db_path, why, aside)
+    return aside
+
+
 def connect_writer(db_path: str | Path, timeout: float = LOCK_TIMEOUT_S) -> duckdb.DuckDBPyConnection:
     """A read-write connection, waiting out a process that holds DuckDB's own file lock
-    without taking ours (e.g. a researcher who opened the working copy read-write)."""
+    without taking ours (e.g. a researcher who opened the working copy read-write).
+
+    The working copy holds nothing the run does not write again (the load replaces every
+    core table, dbt builds every model): one DuckDB cannot open (a damaged or foreign
+    file) is set aside and started afresh. Called under the writer lock."""
+    db_path = Path(db_path)
     deadline = time.monotonic() + timeout
     while True:
         try:
             return duckdb.connect(str(db_path))
         except duckdb.IOException as e:
-            if not _is_lock_error(e) or time.monotonic() > deadline:
+            if _is_lock_error(e) and time.monotonic() <= deadline:
+                time.sleep(0.2)
+                continue
+            if _is_lock_error(e) or not db_path.exists():
                 raise
-            time.sleep(0.2)
+            set_aside(db_path, str(e).splitlines()[0][:200])
+        except (duckdb.SerializationException, duckdb.InternalException, duckdb.CatalogException) as e:
+            if not db_path.exists():
+                raise
+            set_aside(db_path, str(e).splitlines()[0][:200])
 
 
 def load_tables(db_path: str | Path, tables: Mapping[str, pl.DataFrame | pl.LazyFrame | Path],
