@@ -420,3 +420,22 @@ def test_the_run_after_the_kills_equals_a_clean_run(pipeline_run, killed_dir):
     assert sorted(got) == sorted(want) and [n for n in want if not got[n].equals(want[n])] == []
     got, want = _files(killed_dir["dir"] / "exports"), _files(a / "exports")
     assert sorted(got) == sorted(want) and [n for n in want if got[n] != want[n]] == []
+
+
+def test_a_full_disk_during_the_export_fails_clearly_and_keeps_the_previous_folder(pipeline_run,
+                                                                                   tmp_path):
+    """The download folder is swapped in whole: a write that fails half way (a full disk)
+    leaves the previous folder, file for file, and no staging folder behind."""
+    from gip_pipeline_tests.test_robust_runs import FULL_DISK, snapshot_of
+
+    _, a, _ = pipeline_run
+    data = tmp_path / "d"
+    for d in ("raw", "warehouse", "exports"):
+        shutil.copytree(a / d, data / d, ignore=shutil.ignore_patterns("work"))
+    before = snapshot_of(data)
+    proc = subprocess.run([sys.executable, "-c", FULL_DISK, str(data), "export", "20000"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert "File too large" in proc.stderr, proc.stderr[-2000:]
+    assert snapshot_of(data) == before
+    assert [p.name for p in data.iterdir() if p.name.startswith(".")] == []

@@ -284,3 +284,102 @@ def test_damaged_state_is_rebuilt_by_the_next_run(reference, tmp_path, seed_path
     assert _same(_tables(paths.published()), ref)
     aside = list(paths.warehouse().parent.glob("gip.duckdb.damaged-*"))
     assert len(aside) == (1 if damage in ("working warehouse", "all at once") else 0)
+
+
+FULL_DISK = textwrap.dedent("""
+    import resource, signal, sys
+    from gip_pipeline.assets.core import build_core_warehouse
+    from gip_pipeline.assets.resources import GipPaths
+    from gip_pipeline.exports import export_folder
+
+    data, step, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    paths = GipPaths(data_dir=data, extract_workers=1)
+    # A file may not grow past `limit` bytes: writes fail as on a full disk (EFBIG, not
+    # the signal that would kill the process outright).
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    if step == "load":
+        build_core_warehouse(paths)
+    else:
+        export_folder(paths.published(), paths.exports())
+""")
+
+
+def snapshot_of(data: Path) -> dict:
+    return {p.relative_to(data).as_posix(): p.read_bytes()
+            for d in ("warehouse", "exports") for p in sorted((data / d).glob("*")) if p.is_file()}
+
+
+def test_a_full_disk_during_the_load_fails_clearly_and_keeps_the_previous_snapshot(
+        reference, tmp_path, seed_path):
+    ref, _ = reference
+    data = tmp_path / "d"
+    _corpus(data / "raw", seed_path.read_text(encoding="utf-8"), n=6)
+    paths = GipPaths(data_dir=str(data), extract_workers=1)
+    build_core_warehouse(paths)
+    before = snapshot_of(data)
+    _corpus(data / "raw", seed_path.read_text(encoding="utf-8"))  # more reports: files grow
+    limit = paths.warehouse().stat().st_size + 4096
+    proc = subprocess.run([sys.executable, "-c", FULL_DISK, str(data), "load", str(limit)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert "File too large" in proc.stderr.strip().splitlines()[-1], proc.stderr[-2000:]
+    assert snapshot_of(data) == before  # the published snapshot, untouched
+    build_core_warehouse(paths)  # space again: the next run completes
+    assert _same(_tables(paths.published()), ref)
+
+
+def test_a_reader_querying_in_a_loop_while_runs_write_never_fails_nor_sees_half_a_run(
+        tmp_path, seed_path):
+    """A researcher's script reconnecting and querying as fast as it can, while runs with
+    changing input (files added, removed) publish: every query succeeds, and each sees one
+    run's whole warehouse (its reports and cells agree), never a mixture."""
+    import json
+
+    data = tmp_path / "d"
+    seed = seed_path.read_text(encoding="utf-8")
+    _corpus(data / "raw", seed, n=4)
+    paths = GipPaths(data_dir=str(data), extract_workers=1)
+    build_core_warehouse(paths)
+    query = ("select (select count(*) from core.reports), "
+             "(select count(distinct report_id) from core.cells), "
+             "(select count(*) from core.cells c anti join core.reports r using (report_id))")
+
+    def state():
+        con = duckdb.connect(str(paths.published()), read_only=True)
+        try:
+            return list(con.execute(query).fetchall()[0])
+        finally:
+            con.close()
+
+    published = [state()]
+    stop = data / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, json, os
+        seen, errors, n = set(), [], 0
+        while not os.path.exists({str(stop)!r}):
+            try:
+                con = duckdb.connect({str(paths.published())!r}, read_only=True)
+                try:
+                    seen.add(tuple(con.execute({query!r}).fetchall()[0]))
+                finally:
+                    con.close()
+                n += 1
+            except Exception as e:
+                errors.append(repr(e))
+        print(json.dumps({{"n": n, "seen": sorted(seen), "errors": errors[:3], "n_errors": len(errors)}}))
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        for n in (12, 2, 20, 6):  # files added and removed between the runs
+            for p in (data / "raw").glob("r*.txt"):
+                p.unlink()
+            _corpus(data / "raw", seed, n=n)
+            build_core_warehouse(paths)
+            published.append(state())
+    finally:
+        stop.write_text("")
+        out = json.loads(reader.communicate(timeout=120)[0])
+    assert out["n_errors"] == 0, out["errors"]
+    assert out["n"] > 20 and len(out["seen"]) >= 2  # it did read while the runs published
+    assert {tuple(s) for s in out["seen"]} <= {tuple(s) for s in published}
+    assert all(orphans == 0 for _, _, orphans in out["seen"])

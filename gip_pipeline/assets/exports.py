@@ -18,7 +18,7 @@ from dagster_dbt import get_asset_key_for_model
 from gip_pipeline.assets.dbt import gip_dbt_models
 from gip_pipeline.assets.preview import markdown_table
 from gip_pipeline.assets.resources import GipPaths
-from gip_pipeline.exports import CODEBOOK_FILE, EXPORTS, FILE_EXPORTS, HTML_FILE, MARTS, export_all
+from gip_pipeline.exports import CODEBOOK_FILE, EXPORTS, FILE_EXPORTS, HTML_FILE, MARTS, export_folder
 from gip_pipeline.exports.datapackage import DATAPACKAGE_FILE
 from gip_pipeline.exports.provenance import PROVENANCE_FILE
 from gip_pipeline.warehouse.load import writer_lock
@@ -62,8 +62,8 @@ _upstream = [get_asset_key_for_model([gip_dbt_models], m)
 def export_assets_step(context: AssetExecutionContext, config: ExportConfig, paths: GipPaths):
     # Under the writers' lock: two runs at once never interleave their files in the folder.
     with writer_lock(paths.warehouse()):
-        res = export_all(paths.published(), paths.exports(), csv=config.csv,
-                         include_synthetic=config.include_synthetic, raw_dir=paths.raw())
+        res = export_folder(paths.published(), paths.exports(), csv=config.csv,
+                            include_synthetic=config.include_synthetic, raw_dir=paths.raw())
     copy_to = paths.exports_copy()
     # file name -> its URL where the folder is also published
     copied = {u.rsplit("/", 1)[-1]: u for u in publish_folder(res.out_dir, copy_to)} \

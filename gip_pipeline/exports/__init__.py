@@ -17,6 +17,7 @@ holds them), else the warehouse file's; the wall clock is never read.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,3 +188,47 @@ def export_all(db_path: str | Path, out_dir: str | Path, *, csv: bool = False,
                                                name=name if ext == "parquet" else f"{name}-csv"))
     files.append(write_datapackage(out, resources, prov))
     return ExportResult(out, tables, files, file_tables)
+
+
+def export_folder(db_path: str | Path, out_dir: str | Path, **kwargs) -> ExportResult:
+    """export_all into a staging folder beside out_dir, then swapped in by rename: the
+    folder holds one run's files, all old or all new. A failure (a full disk) leaves the
+    previous folder as it was and removes the staging one."""
+    import shutil
+
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for left in out.parent.glob(f".{out.name}.*-*"):  # of runs that were killed
+        pid = left.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(left, ignore_errors=True)
+    staging = out.with_name(f".{out.name}.staging-{os.getpid()}")
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        res = export_all(db_path, staging, **kwargs)
+        if out.exists():
+            os.replace(out, old)
+        os.replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if old.exists() and not out.exists():
+            os.replace(old, out)  # the swap failed half way: the previous folder back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+    def moved(p: Path) -> Path:
+        return out / p.relative_to(staging)
+    return ExportResult(out, {k: (moved(p), n) for k, (p, n) in res.tables.items()},
+                        [moved(p) for p in res.files],
+                        {k: (moved(p), n) for k, (p, n) in res.file_tables.items()})
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -15,7 +15,7 @@ import argparse
 import sys
 import tempfile
 
-from gip_pipeline.exports import export_all
+from gip_pipeline.exports import export_all, export_folder
 from gip_pipeline.exports.publish import is_url, publish_folder
 from gip_pipeline.warehouse.paths import exports_dir, raw_dir, warehouse_path
 
@@ -39,8 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or exports_dir()
     staging = tempfile.TemporaryDirectory(prefix="gip-export-") if is_url(out) else None
     try:
-        res = export_all(db, staging.name if staging else out, csv=args.csv,
-                         include_synthetic=args.include_synthetic, raw_dir=args.raw or raw_dir())
+        write = export_all if staging else export_folder
+        res = write(db, staging.name if staging else out, csv=args.csv,
+                    include_synthetic=args.include_synthetic, raw_dir=args.raw or raw_dir())
         if staging:
             for url in publish_folder(staging.name, out):
                 sys.stdout.write(f"-\t-\t{url}\n")

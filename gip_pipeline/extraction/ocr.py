@@ -45,6 +45,14 @@ BATCH = 16
 BATCH_SPREAD = 1.25
 SPECK_CONFIDENCE = 0.5  # a number read beside a stray letter
 PROSE_LINE = 0.8  # of the page's text width: a line of running text, not a heading or a date
+PROSE_HEAD, PROSE_TAIL = 8, 6  # full lines read at a report's start and end
+
+
+def prose_for(k: int, n: int) -> tuple[int, int]:
+    """The running-text lines to read on page k (0-based) of n: the opening lines of the
+    first page (title, organ, index number), the closing lines of the last (signature and
+    date); headings, short lines and every table cell are read on every page."""
+    return (PROSE_HEAD if k == 0 else 0, PROSE_TAIL if k == n - 1 else 0)
 
 _DIGIT_LOOKALIKE = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1",
                                   "i": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "g": "9",
@@ -278,9 +286,10 @@ def rotate(grey: np.ndarray, angle: float) -> np.ndarray:
         return grey
     h, w = grey.shape
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    # The corners the rotation uncovers repeat the picture's edge: white corners against a
-    # photo's grey paper would draw a slanted line down the page, bridging its text lines.
-    return cv2.warpAffine(grey, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # The corners the rotation uncovers mirror the picture's edge: white corners against a
+    # photo's grey paper would draw a slanted line down the page, bridging its text lines,
+    # and repeating the edge row would smear its noise into streaks read as text.
+    return cv2.warpAffine(grey, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
 
 
 def ruling_masks(binary: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -421,19 +430,20 @@ def strip_pieces(image: np.ndarray, dpi: float) -> list[tuple[int, int]]:
 
 
 def image_blocks(image: np.ndarray, dpi: float, page_no: int | None, rec: Recognizer | None = None):
-    """OCR a picture: one page, or each page of a long picture in turn (running text
-    read on the first and last only, as for a scanned PDF)."""
+    """OCR a picture: one page, or each page of a long picture in turn (running text as
+    for a scanned PDF: prose_for)."""
     blocks: list = []
     pieces = strip_pieces(image, dpi)
     for k, (y0, y1) in enumerate(pieces):
-        blocks.extend(page_blocks(image[y0:y1], dpi, page_no, rec, prose=k in (0, len(pieces) - 1)))
+        blocks.extend(page_blocks(image[y0:y1], dpi, page_no, rec, prose=prose_for(k, len(pieces))))
     return blocks
 
 
 def page_blocks(image: np.ndarray, dpi: float, page_no: int | None, rec: Recognizer | None = None,
-                prose: bool = True):
-    """OCR one page image (RGB, RGBA or grey array) into Document blocks; prose=False
-    leaves out the full-width lines of running text outside the tables."""
+                prose: tuple[int, int] | None = None):
+    """OCR one page image (RGB, RGBA or grey array) into Document blocks. prose=(a, b)
+    reads only the first a and the last b full-width lines of running text outside the
+    tables (see prose_for); None reads every line."""
     import cv2
 
     from gip_pipeline.extraction.readers.pdf import find_cell_tables
@@ -474,12 +484,16 @@ def page_blocks(image: np.ndarray, dpi: float, page_no: int | None, rec: Recogni
             unread[b:d, a:c] = 0
     rest = cv2.bitwise_and(text_ink, cv2.bitwise_not(covered))
     outside = _lines_in(rest, 0, 0, rest.shape[1], rest.shape[0], dpi, 1.5, glyph)
-    if not prose and outside:
+    if prose is not None and outside:
         # Full lines of running text are most of a page's recognition time and hold no
-        # number or field the pipeline keeps: the caller asks for them only where the
-        # title, organ and signature are (the first and last pages).
+        # number or field the pipeline keeps: only the first and last few the caller asks
+        # for are read (the title and opening lines of a report, its closing lines).
         left, right = min(ln.x0 for ln in outside), max(ln.x1 for ln in outside)
-        outside = [ln for ln in outside if ln.x1 - ln.x0 < PROSE_LINE * (right - left)]
+        full = sorted((ln for ln in outside if ln.x1 - ln.x0 >= PROSE_LINE * (right - left)),
+                      key=lambda ln: ln.y0)
+        head, tail = prose
+        skip = {id(ln) for ln in full[head:len(full) - tail]}
+        outside = [ln for ln in outside if id(ln) not in skip]
     lines.extend(outside)
     H, W = grey.shape
 

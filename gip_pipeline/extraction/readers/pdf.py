@@ -595,9 +595,9 @@ def scan_dpi(page: pdfium.PdfPage) -> float:
     return min(max(dpi, OCR_DPI_RANGE[0]), OCR_DPI_RANGE[1])
 
 
-def _ocr_page(page: pdfium.PdfPage, page_no: int, prose: bool) -> list | None:
-    """OCR blocks of a page without a text layer; None when the page is blank. prose:
-    read its running text too (see ocr.page_blocks)."""
+def _ocr_page(page: pdfium.PdfPage, page_no: int, prose: tuple[int, int]) -> list | None:
+    """OCR blocks of a page without a text layer; None when the page is blank. prose: the
+    running-text lines to read (ocr.prose_for)."""
     import numpy as np
 
     dpi = scan_dpi(page)
@@ -659,7 +659,9 @@ def read(data: bytes, name: str) -> Document:
         for i, (page, textpage, text) in enumerate(pages, start=1):
             if not text.strip():
                 # No text layer: a scanned (or photographed) page, read by OCR.
-                blocks = _ocr_page(page, i, prose=i in (1, len(pages)))
+                from gip_pipeline.extraction.ocr import prose_for
+
+                blocks = _ocr_page(page, i, prose_for(i - 1, len(pages)))
                 scanned += blocks is not None
                 out.blocks.extend(blocks or ())
             elif is_table_page(text):
