@@ -7,6 +7,7 @@ package top so every layer (exports, warehouse, extraction cache) imports it wit
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,16 @@ def atomic_write(path: str | Path, write: Callable[[str], object], *, mode: int 
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        write(tmp)
+        try:
+            write(tmp)
+        except (KeyboardInterrupt, SystemExit, OSError):
+            raise
+        except Exception as e:
+            # A writer library's own report of a short write (a full disk, a file size
+            # limit) can be cryptic ("Invalid thrift: transport error"): name the file and
+            # the space left, keep the library's error as the cause.
+            raise OSError(f"could not write {path} ({_free_mb(path.parent)} MB free on its "
+                          f"file system): {type(e).__name__}: {e}") from e
         if fsync:
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
@@ -34,6 +44,13 @@ def atomic_write(path: str | Path, write: Callable[[str], object], *, mode: int 
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _free_mb(folder: Path) -> str:
+    try:
+        return f"{shutil.disk_usage(folder).free / 2 ** 20:,.0f}"
+    except OSError:
+        return "?"
 
 
 def atomic_write_text(path: str | Path, text: str, **kwargs) -> Path:
