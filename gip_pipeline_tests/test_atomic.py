@@ -26,7 +26,9 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
             f.write("half")
         raise RuntimeError("disk full")
 
-    with pytest.raises(RuntimeError, match="disk full"):
+    # The writer's own error stays the cause; the error names the file and the space left.
+    with pytest.raises(OSError, match=r"could not write .*a\.txt \([\d,?]+ MB free .*disk full") as e:
         atomic_write(target, boom)
+    assert isinstance(e.value.__cause__, RuntimeError)
     assert target.read_text() == "old"
     assert [x.name for x in tmp_path.iterdir()] == ["a.txt"]

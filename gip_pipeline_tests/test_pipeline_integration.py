@@ -248,9 +248,10 @@ def _dagster_home(path: Path) -> Path:
     return path
 
 
-def _launch_cli_run(data: Path, home: Path, log: Path, prepare_first: bool = False) -> subprocess.Popen:
+def _launch_cli_run(data: Path, home: Path, log: Path, prepare_first: bool = False,
+                    cwd: Path | None = None) -> subprocess.Popen:
     """`dagster asset materialize` as `make run` starts it (prepare_first: after `make`'s
-    instance step), in its own process group."""
+    instance step), in its own process group; from the repository unless `cwd`."""
     env = dict(os.environ, GIP_DATA_DIR=str(data), DAGSTER_HOME=str(home),
                GIP_EXTRACT_WORKERS="1")
     env.pop("GIP_DUCKDB_PATH", None)
@@ -259,7 +260,7 @@ def _launch_cli_run(data: Path, home: Path, log: Path, prepare_first: bool = Fal
     if prepare_first:
         cmd = f"{bin_dir / 'python'} -m gip_pipeline.assets.instance {home} && {cmd}"
     return subprocess.Popen(["sh", "-c", f"exec {cmd}" if not prepare_first else cmd], env=env,
-                            cwd=Path(__file__).resolve().parents[1], start_new_session=True,
+                            cwd=cwd or Path(__file__).resolve().parents[1], start_new_session=True,
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
 
@@ -366,7 +367,8 @@ def _wait_for_log(log: Path, needle: str, proc: subprocess.Popen, limit: float =
 @pytest.fixture(scope="module")
 def killed_dir(pipeline_run, tmp_path_factory):
     """Runs killed with SIGKILL on their process group (in the load, in dbt, at a random
-    moment), then one more run, all on one Dagster instance as `make` configures it."""
+    moment), then one more run (from another working directory), all on one Dagster
+    instance as `make` configures it."""
     import random
     import signal
     import time
@@ -397,7 +399,9 @@ def killed_dir(pipeline_run, tmp_path_factory):
     with DagsterInstance.from_config(str(home)) as instance:
         stuck = instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.STARTED]))
     log = d.parent / f"{d.name}-after.log"
-    proc = _launch_cli_run(d, home, log, prepare_first=True)
+    # The next run is started from another working directory (nothing depends on it).
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    proc = _launch_cli_run(d, home, log, prepare_first=True, cwd=elsewhere)
     code = proc.wait(timeout=600)
     with DagsterInstance.from_config(str(home)) as instance:
         failed = instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.FAILURE]))
