@@ -587,9 +587,13 @@ def _picture_dpi(width: int, height: int) -> float:
 
 def _mark_pictures(body, name: str) -> dict[int, list]:
     """Replace each table-sized <img> by a marker paragraph; returns marker -> frames."""
-    n_data = sum(1 for t in body.iter("table") if _is_data_table(t))
-    if n_data >= _DATA_TABLES_FOR_ALL:
+    if body.find(".//img") is None:
         return {}
+    n_data = 0
+    for t in body.iter("table"):
+        n_data += _is_data_table(t)
+        if n_data >= _DATA_TABLES_FOR_ALL:
+            return {}
     base = None
     if name:
         p = Path(name)
