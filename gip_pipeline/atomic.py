@@ -57,3 +57,14 @@ def atomic_write_text(path: str | Path, text: str, **kwargs) -> Path:
     """UTF-8 text, newlines as given (no platform translation); kwargs as atomic_write."""
     data = text.encode("utf-8")
     return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data), **kwargs)
+
+
+def pid_alive(pid: int) -> bool:
+    """A process with this pid exists (temporary files named by a dead run's pid may go)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True

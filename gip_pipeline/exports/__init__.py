@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from gip_pipeline.atomic import atomic_write
+from gip_pipeline.atomic import atomic_write, pid_alive
 from gip_pipeline.exports.datapackage import PRIMARY_KEYS
 from gip_pipeline.raw.accounting import ACCOUNTING_TABLES
 from gip_pipeline.tidy import TIDY_TABLES
@@ -200,7 +200,7 @@ def export_folder(db_path: str | Path, out_dir: str | Path, **kwargs) -> ExportR
     out.parent.mkdir(parents=True, exist_ok=True)
     for left in out.parent.glob(f".{out.name}.*-*"):  # of runs that were killed
         pid = left.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(left, ignore_errors=True)
     staging = out.with_name(f".{out.name}.staging-{os.getpid()}")
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
@@ -222,13 +222,3 @@ def export_folder(db_path: str | Path, out_dir: str | Path, **kwargs) -> ExportR
     return ExportResult(out, {k: (moved(p), n) for k, (p, n) in res.tables.items()},
                         [moved(p) for p in res.files],
                         {k: (moved(p), n) for k, (p, n) in res.file_tables.items()})
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

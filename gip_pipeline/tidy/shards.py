@@ -28,6 +28,7 @@ from typing import Callable, Sequence
 
 import polars as pl
 
+from gip_pipeline.atomic import pid_alive
 from gip_pipeline.extraction.result import ParseResult
 from gip_pipeline.tidy import build_tidy, extractor_version, report_id
 from gip_pipeline.tidy.identities import evaluate_all
@@ -118,11 +119,10 @@ def _sweep_temp(root: Path, name: str) -> None:
     for p in root.glob(f".tmp-{name}-*"):
         try:
             pid = int(p.name.split("-")[-2])
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        except (ValueError, IndexError):
+            continue
+        if not pid_alive(pid):
             shutil.rmtree(p, ignore_errors=True)
-        except (ValueError, IndexError, PermissionError):
-            pass
 
 
 def build_shard(files: Sequence, root: str | Path, name: str,
