@@ -96,3 +96,23 @@ def test_input_folder_sensor_fires_on_add_change_remove(tmp_path):
     (raw / "b 报告.txt").unlink()
     removed, cur4 = tick(cur3)
     assert isinstance(removed, RunRequest) and cur4 == cur  # the listing is as it was
+
+
+def test_a_live_run_is_never_reaped():
+    """reap_dead_runs judges by the processes that started the run and its steps: a run
+    asking about itself while it runs (STARTED, its process alive) is left alone. The dead
+    case: test_runs_killed_at_any_moment_never_wedge_the_next."""
+    from dagster import DagsterInstance, DagsterRunStatus, asset, materialize
+
+    from gip_pipeline.assets.instance import reap_dead_runs
+
+    seen = {}
+
+    @asset
+    def probe(context):
+        seen["reaped"] = reap_dead_runs(context.instance)
+        seen["status"] = context.instance.get_run_by_id(context.run_id).status
+
+    with DagsterInstance.ephemeral() as instance:
+        assert materialize([probe], instance=instance).success
+    assert seen == {"reaped": [], "status": DagsterRunStatus.STARTED}

@@ -58,9 +58,12 @@ def _process_alive(pid: int, since: float) -> bool:
 
 
 def _run_pids(instance, run_id: str) -> list[tuple[int, float]]:
-    """(pid, timestamp) of the processes that logged the run's events."""
+    """(pid, timestamp) of the processes that started the run and its steps (those events
+    only: the sensor asks every 30 s, and a long run logs many thousands)."""
+    from dagster import DagsterEventType
+
     out = {}
-    for e in instance.all_logs(run_id):
+    for e in instance.all_logs(run_id, of_type={DagsterEventType.RUN_START, DagsterEventType.STEP_START}):
         pid = getattr(e.dagster_event, "pid", None) if e.dagster_event else None
         if pid and pid not in out:
             out[pid] = e.timestamp
