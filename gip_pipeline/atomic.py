@@ -27,7 +27,7 @@ def atomic_write(path: str | Path, write: Callable[[str], object], *, mode: int 
     try:
         try:
             write(tmp)
-        except (KeyboardInterrupt, SystemExit, OSError):
+        except OSError:
             raise
         except Exception as e:
             # A writer library's own report of a short write (a full disk, a file size

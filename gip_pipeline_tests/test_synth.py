@@ -456,8 +456,15 @@ def test_other_forms_are_made_with_truth_and_marked_synthetic(other_forms):
         path = out / f["file"]
         assert (out / f["truth"]).is_file() and is_synthetic(path), f["file"]
         assert sniff_format(path.read_bytes(), path.name) == sniffed[f["form"]]
-    if "doc" not in forms:
-        pytest.skip("LibreOffice is not installed: the doc and xls forms were not made")
+
+
+def test_doc_and_xls_are_made_where_libreoffice_is(other_forms):
+    from gip_pipeline.synth.forms import soffice
+
+    if soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed: the doc and xls forms cannot be made")
+    _, forms, manifest = other_forms
+    assert {"doc", "xls"} <= {f["form"] for f in manifest["files"]} and {"doc", "xls"} <= set(forms)
 
 
 def test_other_forms_score_right_or_flagged(other_forms):

@@ -42,7 +42,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gip_pipeline.extraction.parse import parse_bytes, sniff_format
+from gip_pipeline.extraction.parse import ocr_pages, parse_bytes, sniff_format
 
 REPORT_SUFFIXES = frozenset({".pdf", ".html", ".htm", ".xhtml", ".docx", ".md", ".markdown",
                              ".txt", ".text", ".doc", ".wps", ".xls", ".et", ".ofd", ".jpg", ".jpeg",
@@ -88,16 +88,6 @@ def pdf_pages(data: bytes) -> int:
         pdf.close()
 
 
-def is_scanned_pdf(data: bytes) -> bool:
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(data)
-    try:
-        return all(not doc[i].get_textpage().get_text_range().strip() for i in range(len(doc)))
-    finally:
-        doc.close()
-
-
 def picture_pages(data: bytes) -> int:
     from gip_pipeline.extraction.ocr import strip_pieces
     from gip_pipeline.extraction.readers.image import decode_frames
@@ -120,7 +110,8 @@ def load_samples(files: list[Path]) -> list[Sample]:
         try:  # an unreadable file still counts as a document, with no pages
             if form == "pdf":
                 pages = pdf_pages(data)
-                form = "scan" if pages and is_scanned_pdf(data) else form
+                # every page without a text layer: a scan (ocr_pages, as the worker limit counts)
+                form = "scan" if pages and ocr_pages(data, p.name) == pages else form
             elif form == "image":
                 pages = picture_pages(data)
             elif form == "ofd":

@@ -466,8 +466,7 @@ def page_blocks(image: np.ndarray, dpi: float, page_no: int | None, rec: Recogni
     text_ink = cv2.bitwise_and(binary, cv2.bitwise_not(lines_mask))
     glyph = glyph_height(text_ink, dpi)
     lines: list[_Line] = []
-    covered = np.zeros_like(binary)
-    unread = text_ink.copy()
+    unread = text_ink.copy()  # what no cell has read yet: after the cells, the text outside
     inset = max(2, int(dpi / 50))
     for table in find_cell_tables(edges):
         for x0, top, x1, bottom in table:
@@ -480,10 +479,8 @@ def page_blocks(image: np.ndarray, dpi: float, page_no: int | None, rec: Recogni
             # Ink is read once: cells found twice or overlapping (rulings of a page photographed
             # askew) would otherwise read the same glyphs into two cells.
             lines.extend(_lines_in(unread, a, b, c, d, dpi, None, glyph))
-            covered[b:d, a:c] = 255
             unread[b:d, a:c] = 0
-    rest = cv2.bitwise_and(text_ink, cv2.bitwise_not(covered))
-    outside = _lines_in(rest, 0, 0, rest.shape[1], rest.shape[0], dpi, 1.5, glyph)
+    outside = _lines_in(unread, 0, 0, unread.shape[1], unread.shape[0], dpi, 1.5, glyph)
     if prose is not None and outside:
         # Full lines of running text are most of a page's recognition time and hold no
         # number or field the pipeline keeps: only the first and last few the caller asks
