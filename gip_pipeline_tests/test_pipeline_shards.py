@@ -174,6 +174,40 @@ def test_parquet_io_manager_hands_frames_or_paths(tmp_path):
     assert not [p for p in seen["path"].parent.iterdir() if p.name.startswith(".")]
 
 
+def test_each_run_reads_its_own_hand_over_files(tmp_path):
+    """Another run writing the same asset between this run's steps (two runs at once on
+    changing input) does not change what this run's later steps read."""
+    mine, theirs = pl.DataFrame({"path": ["a.txt"]}), pl.DataFrame({"path": ["b.txt"]})
+    seen = {}
+
+    @asset(io_manager_key="pq")
+    def listing() -> pl.DataFrame:
+        return mine
+
+    @asset(io_manager_key="pq", deps=[listing])
+    def another_run_writes() -> pl.DataFrame:
+        materialize([listing_of_theirs], resources={"pq": ParquetFrames(data_dir=str(tmp_path))})
+        return theirs
+
+    @asset(io_manager_key="pq", name="listing")
+    def listing_of_theirs() -> pl.DataFrame:
+        return theirs
+
+    @asset
+    def reader(listing: pl.DataFrame, another_run_writes: pl.DataFrame) -> None:
+        seen["listing"] = listing
+
+    res = materialize([listing, another_run_writes, reader],
+                      resources={"pq": ParquetFrames(data_dir=str(tmp_path))})
+    assert res.success
+    assert seen["listing"].equals(mine)
+    latest = tmp_path / "tidy" / "assets" / "listing.parquet"
+    assert pl.read_parquet(latest).equals(theirs)  # the latest materialisation, linked
+    # the other run has finished: its files go when a later run writes
+    runs = tmp_path / "tidy" / "assets" / "runs"
+    assert len(list(runs.iterdir())) <= 2
+
+
 def test_accounted_frames_from_shards_link_duplicates(tmp_path):
     files = _corpus()
     builds = _build(files, tmp_path, Extractor())

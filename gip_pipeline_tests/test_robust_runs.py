@@ -15,7 +15,8 @@ import pytest
 
 from gip_pipeline.assets.core import build_core_warehouse
 from gip_pipeline.assets.resources import GipPaths
-from gip_pipeline.warehouse.load import load_tables, publish_snapshot, writer_lock
+from gip_pipeline.warehouse.load import (building_marts, load_tables, publish_snapshot,
+                                         writer_lock)
 from gip_pipeline_tests.pipeline_fixtures import make_result, requests_cells
 from gip_pipeline.tidy import build_tidy
 
@@ -221,7 +222,7 @@ def test_concurrent_writers_are_serialised(tmp_path):
         try:
             for _ in range(3):
                 load_tables(db, tables[k])
-                publish_snapshot(db, tmp_path / "gip.duckdb")
+                publish_snapshot(db, tmp_path / "gip.duckdb", with_marts=False)
         except Exception as e:  # noqa: BLE001
             errors.append(e)
 
@@ -233,6 +234,69 @@ def test_concurrent_writers_are_serialised(tmp_path):
     assert not errors
     got = _tables(tmp_path / "gip.duckdb")
     assert any(_same({n: got[n] for n in tables[k]}, tables[k]) for k in range(4))
+
+
+def _build_marts(db: Path) -> None:
+    """What the dbt step does, in small: a mart from the core tables, under building_marts."""
+    with building_marts(db):
+        con = duckdb.connect(str(db))
+        try:
+            con.execute("create schema if not exists marts")
+            con.execute("create or replace table marts.n_reports as "
+                        "select count(*) n from core.reports")
+        finally:
+            con.close()
+
+
+def _published_pair(db: Path) -> tuple[int, int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.sql("select (select count(*) from core.reports), "
+                       "(select n from marts.n_reports)").fetchall()[0]
+    finally:
+        con.close()
+
+
+def test_a_snapshot_never_pairs_one_runs_core_tables_with_anothers_marts(tmp_path):
+    """A loads and builds, then B loads before A publishes (two runs overlapping on changing
+    input): A's snapshot step leaves the published warehouse as it was; B's publishes."""
+    db, published = tmp_path / "work" / "gip.duckdb", tmp_path / "gip.duckdb"
+    one, two = ([make_result(f"{k}.txt", content=f"{k}", cells=requests_cells(10, 2, 7, 3, 2))
+                 for k in range(n)] for n in (1, 2))
+    load_tables(db, build_tidy(one).as_dict())
+    _build_marts(db)
+    assert publish_snapshot(db, published) == published and _published_pair(published) == (1, 1)
+    load_tables(db, build_tidy(two).as_dict())  # run A
+    _build_marts(db)
+    load_tables(db, build_tidy(one).as_dict())  # run B, before A's snapshot
+    assert publish_snapshot(db, published) is None  # A's: would pair 1 report with marts of 2
+    assert _published_pair(published) == (1, 1)
+    _build_marts(db)  # B's dbt
+    assert publish_snapshot(db, published) == published
+    assert _published_pair(published) == (1, 1)
+    load_tables(db, build_tidy(two).as_dict())
+    with pytest.raises(RuntimeError):  # a failed dbt build leaves the marts marked stale
+        with building_marts(db):
+            raise RuntimeError("dbt failed")
+    assert publish_snapshot(db, published) is None
+
+
+def test_the_first_snapshot_waits_for_the_build_of_the_newer_load(tmp_path):
+    """With nothing published yet, a superseded run waits for the newer run's marts (and
+    publishes them) rather than leave researchers no warehouse; with none coming, it fails
+    with what to do."""
+    db, published = tmp_path / "work" / "gip.duckdb", tmp_path / "gip.duckdb"
+    tables = build_tidy([make_result("a.txt", cells=requests_cells(10, 2, 7, 3, 2))]).as_dict()
+    load_tables(db, tables)
+    with pytest.raises(TimeoutError, match="make run"):
+        publish_snapshot(db, published, timeout=0.3)
+    later = threading.Timer(0.5, _build_marts, args=(db,))
+    later.start()
+    try:
+        assert publish_snapshot(db, published, timeout=60) == published
+    finally:
+        later.join()
+    assert _published_pair(published) == (1, 1)
 
 
 def test_writer_lock_excludes_other_processes(tmp_path):

@@ -307,5 +307,6 @@ def build_core_warehouse(paths: GipPaths, tables_hook=None) -> dict[str, int]:
     files = discover(paths.raw())
     frames = core_frames_from_shards(files, build_shards(files, paths))
     rows = load_tables(paths.warehouse(), tables_hook(frames) if tables_hook else frames)
-    publish_snapshot(paths.warehouse(), paths.published())
+    # no dbt here: the core tables are published with whatever marts the copy holds
+    publish_snapshot(paths.warehouse(), paths.published(), with_marts=False)
     return rows

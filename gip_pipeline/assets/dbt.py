@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from gip_pipeline.assets.resources import GipPaths
-from gip_pipeline.warehouse.load import writer_lock
+from gip_pipeline.warehouse.load import building_marts
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
 
 def dbt_executable() -> str:
@@ -28,7 +28,7 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
 if not dbt_project.manifest_path.exists():
     # A fresh checkout run without make (e.g. bare pytest): parse once so the defs load.
-    dbt_project.prepare()
+    dbt_project.preparer.prepare(dbt_project)
 
 
 def dbt_resource() -> DbtCliResource:
@@ -39,6 +39,7 @@ def dbt_resource() -> DbtCliResource:
 def gip_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, paths: GipPaths):
     # profiles.yml reads the warehouse path from the environment the dbt subprocess inherits.
     os.environ["GIP_DUCKDB_PATH"] = str(paths.warehouse())
-    # One writer at a time on the working copy, also against writers outside Dagster.
-    with writer_lock(paths.warehouse()):
+    # One writer at a time on the working copy, also against writers outside Dagster; the
+    # marts are marked built from the core tables this build read (publish_snapshot checks).
+    with building_marts(paths.warehouse()):
         yield from dbt.cli(["build"], context=context).stream()

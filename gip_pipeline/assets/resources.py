@@ -74,22 +74,73 @@ def write_parquet_atomic(frame: pl.DataFrame | pl.LazyFrame, path: Path) -> Path
     return atomic_write(path, lambda tmp: frame.write_parquet(tmp, compression="zstd"))
 
 
+RUN_FILES_KEPT_S = 2 * 86400  # a run's hand-over files unknown to this instance, kept this long
+
+
 class ParquetFrames(ConfigurableIOManager):
-    """polars frames between steps as Parquet files (<data>/tidy/assets/<asset>.parquet), not
-    pickles: a tenth of the size, read back by Arrow, or straight into DuckDB by a step whose
-    input is annotated `Path` (it gets the file, not a frame)."""
+    """polars frames between steps as Parquet files, not pickles: a tenth of the size, read
+    back by Arrow, or straight into DuckDB by a step whose input is annotated `Path` (it gets
+    the file, not a frame).
+
+    Each run writes its own files (<data>/tidy/assets/runs/<run id>/<asset>.parquet) and reads
+    them back, so two runs at once over changing input never read each other's listing or
+    tables (a load pairing one run's cells with another's reports); the latest materialisation
+    is also linked at <data>/tidy/assets/<asset>.parquet for a run that selects only
+    downstream assets. The files of finished runs are removed by later runs.
+    """
 
     data_dir: str | None = None
 
-    def _path(self, context: OutputContext | InputContext) -> Path:
-        name = "__".join(context.asset_key.path)
-        return paths.tidy_dir(self.data_dir) / "assets" / f"{name}.parquet"
+    def _root(self) -> Path:
+        return paths.tidy_dir(self.data_dir) / "assets"
+
+    @staticmethod
+    def _name(context: OutputContext | InputContext) -> str:
+        return "__".join(context.asset_key.path) + ".parquet"
 
     def handle_output(self, context: OutputContext, obj) -> None:
-        write_parquet_atomic(obj, self._path(context))
+        root, name = self._root(), self._name(context)
+        own = write_parquet_atomic(obj, root / "runs" / context.run_id / name)
+        atomic_write(root / name, lambda tmp: (os.unlink(tmp), os.link(own, tmp)))
+        _sweep_runs(root / "runs", context)
 
     def load_input(self, context: InputContext):
-        path = self._path(context)
+        root, name = self._root(), self._name(context)
+        path = root / "runs" / _run_id(context) / name
+        if not path.exists():  # not materialised by this run: the latest materialisation
+            path = root / name
         if getattr(context.dagster_type, "typing_type", None) is Path:
             return path
         return pl.read_parquet(path)
+
+
+def _run_id(context: InputContext) -> str:
+    try:
+        return context.step_context.run_id
+    except Exception:  # an input context built outside a run (tests)
+        return "-"
+
+
+def _sweep_runs(runs: Path, context: OutputContext) -> None:
+    """Drop the hand-over files of other runs that have finished (or, unknown to this
+    instance, are older than RUN_FILES_KEPT_S); a run in progress keeps its own."""
+    import shutil
+    import time
+
+    try:
+        instance = context.step_context.instance
+    except Exception:
+        instance = None
+    for d in runs.iterdir():
+        if d.name == context.run_id or not d.is_dir():
+            continue
+        run = instance.get_run_by_id(d.name) if instance is not None else None
+        if run is not None:
+            done = run.is_finished
+        else:
+            try:
+                done = time.time() - d.stat().st_mtime > RUN_FILES_KEPT_S
+            except FileNotFoundError:
+                continue
+        if done:
+            shutil.rmtree(d, ignore_errors=True)

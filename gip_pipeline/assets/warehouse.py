@@ -12,7 +12,7 @@ from gip_pipeline.assets.resources import GipPaths
 from gip_pipeline.raw.accounting import ACCOUNTING_TABLES
 from gip_pipeline.tidy import TIDY_TABLES
 from gip_pipeline.warehouse.dbt_gen import load_asset_key
-from gip_pipeline.warehouse.load import RAW_SCHEMA, load_tables, publish_snapshot
+from gip_pipeline.warehouse.load import RAW_SCHEMA, SUPERSEDED, load_tables, publish_snapshot
 
 LOADED_TABLES = (*TIDY_TABLES, *ACCOUNTING_TABLES)
 _DESCRIPTIONS = {"report_files": "every input file name and the report it holds",
@@ -48,6 +48,9 @@ def warehouse_load(context: AssetExecutionContext, paths: GipPaths, core_cells: 
        "connection keeps its consistent old copy and never blocks the pipeline.")
 def warehouse_snapshot(context: AssetExecutionContext, paths: GipPaths) -> MaterializeResult:
     path = publish_snapshot(paths.warehouse(), paths.published())
+    if path is None:
+        context.log.warning(SUPERSEDED)
+        return MaterializeResult(metadata={"published": False, "why": SUPERSEDED})
     con = duckdb.connect(str(path), read_only=True)
     try:
         tables = {f"{s}.{t}": n for s, t, n in con.sql(
@@ -55,5 +58,5 @@ def warehouse_snapshot(context: AssetExecutionContext, paths: GipPaths) -> Mater
             "order by all").fetchall()}
     finally:
         con.close()
-    return MaterializeResult(metadata={"path": str(path), "tables": tables,
+    return MaterializeResult(metadata={"published": True, "path": str(path), "tables": tables,
                                        "bytes": path.stat().st_size})

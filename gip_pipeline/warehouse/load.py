@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import shutil
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Iterator, Mapping
 
 import duckdb
 import polars as pl
 
-from gip_pipeline.atomic import atomic_write
+from gip_pipeline.atomic import atomic_write, atomic_write_text
 
 RAW_SCHEMA = "core"  # the loaded tidy tables; dbt's sources read them from here
 log = logging.getLogger(__name__)
@@ -137,6 +139,8 @@ def load_tables(db_path: str | Path, tables: Mapping[str, pl.DataFrame | pl.Lazy
 
 
 def _load(db_path: Path, tables: Mapping, schema_name: str) -> dict[str, int]:
+    # Before the tables change: a crash after this point leaves the marts marked stale.
+    _write_state(db_path, loaded=uuid.uuid4().hex)
     con = connect_writer(db_path)
     try:
         con.execute("BEGIN TRANSACTION")
@@ -174,19 +178,73 @@ def read_table(db_path: str | Path, qualified_name: str) -> pl.DataFrame:
         con.close()
 
 
-def publish_snapshot(work_db: str | Path, published_db: str | Path) -> Path:
+# Which load the marts were built from, beside the working copy (never in the snapshot). Two
+# runs overlapping on changing input take the writer lock step by step: A loads, A's dbt
+# builds, B loads, then A's snapshot would pair B's core tables with A's marts. The load
+# marks the marts stale; dbt marks them built from the load it saw; a snapshot publishes only
+# a warehouse whose marts were built from its core tables.
+def _state_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".state.json")
+
+
+def read_state(db_path: str | Path) -> dict:
+    try:
+        return json.loads(_state_path(Path(db_path)).read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _write_state(db_path: Path, **changes) -> None:
+    state = {**read_state(db_path), **changes}
+    atomic_write_text(_state_path(db_path), json.dumps(state, sort_keys=True))
+
+
+@contextlib.contextmanager
+def building_marts(db_path: str | Path) -> Iterator[None]:
+    """Hold the writer lock while dbt builds; on success, mark the marts built from the load
+    they read (a failed build leaves them marked stale)."""
+    db_path = Path(db_path)
+    with writer_lock(db_path):
+        loaded = read_state(db_path).get("loaded")
+        yield
+        _write_state(db_path, built_from=loaded)
+
+
+def marts_current(db_path: str | Path) -> bool:
+    state = read_state(db_path)
+    return state.get("loaded") == state.get("built_from")
+
+
+SUPERSEDED = ("not published: another run loaded new core tables after this run's dbt build; "
+              "that run publishes them with its marts (the snapshot stays one run's whole warehouse)")
+
+
+def publish_snapshot(work_db: str | Path, published_db: str | Path, *, with_marts: bool = True,
+                     timeout: float = LOCK_TIMEOUT_S) -> Path | None:
     """Copy the working warehouse over the published one by rename (readers see old or new).
 
     Taken under the writer lock, after a CHECKPOINT, so the copy is a closed, complete file.
     The snapshot is made read-only: it is replaced, never written, by the pipeline.
+    with_marts: publish only when the marts were built from the loaded core tables; when
+    another run's load came between (see read_state) return None and leave the published
+    snapshot as it is, or, where none exists yet, wait for that run's dbt build.
     """
     work_db, published_db = Path(work_db), Path(published_db)
-    with writer_lock(work_db):
-        con = connect_writer(work_db)
-        try:
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        atomic_write(published_db, lambda tmp: shutil.copyfile(work_db, tmp), mode=0o444,
-                     fsync=True)
-    return published_db
+    deadline = time.monotonic() + timeout
+    while True:
+        with writer_lock(work_db):
+            if not with_marts or marts_current(work_db):
+                con = connect_writer(work_db)
+                try:
+                    con.execute("CHECKPOINT")
+                finally:
+                    con.close()
+                atomic_write(published_db, lambda tmp: shutil.copyfile(work_db, tmp),
+                             mode=0o444, fsync=True)
+                return published_db
+            if published_db.exists():
+                return None
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{work_db} holds core tables no dbt build has finished for in "
+                               f"{timeout:g} s: run the pipeline again (make run)")
+        time.sleep(0.5)
