@@ -167,3 +167,30 @@ def test_pictures_beside_a_page_are_read_in_the_workers(tmp_path, synthetic_pdf)
     job = Job("report.html", hashlib.sha256(html).hexdigest(), len(html), str(raw / "report.html"))
     (res,) = extract_files([job], cache_dir=tmp_path / "cache", workers=1).results
     assert len(res.cells) >= 190 and all(c.value_source in ("ocr", "ocr_identities") for c in res.cells if c.raw)
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_file_changed_or_deleted_after_the_listing_is_rejected_for_this_run_only(
+        tmp_path, seed_path, workers):
+    """A folder being filled while a run reads it: the file whose bytes no longer match the
+    listing, or that went away, is rejected with why; nothing of it is cached, so the next
+    run reads it as it now is."""
+    cache = tmp_path / "cache"
+    seed = seed_path.read_bytes()
+    changed, gone = _job(tmp_path, "changed.txt", seed), _job(tmp_path, "gone.txt", seed + b"\n")
+    kept = _job(tmp_path, "kept.txt", seed + b"\n\n")
+    (tmp_path / "in" / "changed.txt").write_bytes(b"nothing here")
+    (tmp_path / "in" / "gone.txt").unlink()
+    got = extract_files([changed, gone, kept], cache_dir=cache, workers=workers)
+    by = {r.file: r for r in got.results}
+    assert by["changed.txt"].status == "rejected" and by["changed.txt"].reason == B.CHANGED_REASON
+    assert by["changed.txt"].sha256 == changed.sha256  # the listing's, as every other table has
+    assert by["gone.txt"].status == "rejected" and "FileNotFoundError" in by["gone.txt"].reason
+    assert "next run" in by["gone.txt"].reason
+    assert by["kept.txt"].status in ("ok", "warning")
+
+    (tmp_path / "in" / "changed.txt").write_bytes(seed)  # back as listed, and the other restored
+    (tmp_path / "in" / "gone.txt").write_bytes(seed + b"\n")
+    again = extract_files([changed, gone, kept], cache_dir=cache, workers=workers)
+    assert (again.n_cached, again.n_extracted) == (1, 2)
+    assert [r.status for r in again.results] == [by["kept.txt"].status] * 3

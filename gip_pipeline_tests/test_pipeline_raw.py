@@ -46,6 +46,33 @@ def test_discover_lists_every_file_and_says_why_some_are_not_read(tmp_path):
         "README.md", "in.html", "r.html"]
 
 
+def test_a_file_deleted_or_unopenable_while_listing_does_not_fail_the_listing(tmp_path,
+                                                                             monkeypatch):
+    """Between the folder's listing and the hashing: a deleted file is no longer input; one
+    that cannot be opened (no permission: root ignores modes, so the error is injected) is
+    listed with why, never read."""
+    from gip_pipeline import raw as R
+
+    for n in ("gone.txt", "locked.txt", "kept.txt"):
+        (tmp_path / n).write_text("x")
+    real_open = R.InputFolder.open
+
+    def flaky_open(self, rel):
+        if rel == "gone.txt":
+            raise FileNotFoundError(2, "No such file or directory")
+        if rel == "locked.txt":
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, rel)
+
+    monkeypatch.setattr(R.InputFolder, "open", flaky_open)
+    found = {f.path: f for f in discover(tmp_path)}
+    assert sorted(found) == ["kept.txt", "locked.txt"]
+    assert not found["locked.txt"].readable and found["locked.txt"].sha256 is None
+    assert found["locked.txt"].skip_reason == ("the file could not be opened (PermissionError: "
+                                               "Permission denied); not read.")
+    assert found["kept.txt"].readable
+
+
 def test_file_names_are_data(tmp_path):
     names = ["$(touch pwned).txt", "a; rm -rf x.txt", "空 格 报告.md", "`x`.html"]
     for n in names:

@@ -47,6 +47,12 @@ MEMORY_ABORT_REASON = ("extraction needed more memory than the limit for one rep
 TOO_LARGE_REASON = ("file too large for a report: {mb:.1f} MB exceeds the {limit:g} MB limit.")
 TIMEOUT_CHECK = "pipeline.timeout"
 CRASH_CHECK = "pipeline.crash"
+# The file changed or went away between the listing and its extraction (another program, or a
+# run over a folder being filled): rejected for this run, never cached, read by the next.
+CHANGED_REASON = ("the file changed while this run read it (its bytes no longer match the "
+                  "listing's sha256); the next run reads the new content.")
+UNREADABLE_REASON = "the file could not be read ({how}); the next run tries it again."
+TRANSIENT_CHECK = "pipeline.file_changed"
 
 
 def _source_digest(pkg: Path | None = None) -> str:
@@ -225,8 +231,13 @@ def _worker_main(conn, memory_limit: int | None, timeout: float, parser: str) ->
             conn.send(("start", idx, timeout))
             try:
                 if data is None:
-                    with open(local_path, "rb") as f:
-                        data = f.read()
+                    try:
+                        with open(local_path, "rb") as f:
+                            data = f.read()
+                    except OSError as e:  # deleted or made unreadable since the listing
+                        conn.send(("done", idx, _rejected(name, "", UNREADABLE_REASON.format(
+                            how=f"{type(e).__name__}: {e.strerror or e}"), TRANSIENT_CHECK).to_dict()))
+                        continue
                 limit = file_timeout(data, name, timeout)
                 if limit != timeout:  # pages to OCR: the parent's deadline moves with ours
                     conn.send(("limit", idx, limit))
@@ -286,22 +297,27 @@ def extract_files(jobs: Sequence[Job], *, cache_dir: str | Path, workers: int | 
 
     def finish(i: int, res: ParseResult) -> None:
         job = jobs[i]
-        if not res.sha256:
-            res.sha256 = job.sha256
-        elif res.sha256 != job.sha256:
-            raise RuntimeError(f"{job.name} changed while the pipeline ran (sha256 differs); rerun")
+        if res.sha256 and res.sha256 != job.sha256:
+            res = _rejected(job.name, job.sha256, CHANGED_REASON, TRANSIENT_CHECK)
+        res.sha256 = res.sha256 or job.sha256
         res.file = job.name
         results[i] = res
         batch.n_extracted += 1
         checks = {f.check for f in res.findings}
         batch.n_timeouts += TIMEOUT_CHECK in checks
         batch.n_crashes += CRASH_CHECK in checks
-        _cache_put(_cache_file(cache, job, version), res)
+        if TRANSIENT_CHECK not in checks:
+            _cache_put(_cache_file(cache, job, version), res)
 
     if todo and workers == 0:
         for i in todo:
             job = jobs[i]
-            data = job.read() if job.read else Path(job.local_path).read_bytes()
+            try:
+                data = job.read() if job.read else Path(job.local_path).read_bytes()
+            except OSError as e:
+                finish(i, _rejected(job.name, "", UNREADABLE_REASON.format(
+                    how=f"{type(e).__name__}: {e.strerror or e}"), TRANSIENT_CHECK))
+                continue
             finish(i, extract_one(job.name, data, file_timeout(data, job.name, timeout), parser,
                                   job.local_path))
     elif todo:

@@ -37,7 +37,8 @@ HIDDEN_FOLDER = "in a hidden folder (folder name starts with '.'); not read."
 LINK_OUT = "a symbolic link to outside the input folder; not followed."
 NOT_REGULAR = ("not a regular file (a dangling link, a link to a folder, a pipe, socket or "
                "device); not read.")
-SKIP_REASONS = (HIDDEN_FILE, HIDDEN_FOLDER, LINK_OUT, NOT_REGULAR)
+UNREADABLE = "the file could not be opened ({how}); not read."
+SKIP_REASONS = (HIDDEN_FILE, HIDDEN_FOLDER, LINK_OUT, NOT_REGULAR, UNREADABLE)
 _HASHED = (None, HIDDEN_FILE, HIDDEN_FOLDER)  # the others are never opened
 
 
@@ -198,8 +199,13 @@ def discover(input_dir: str | Path) -> list[RawFile]:
     for rel, info, skip in entries:
         digest, marked = None, False
         if skip in _HASHED:
-            with folder.open(rel) as f:
-                digest, marked = _hash_stream(f)
+            try:
+                with folder.open(rel) as f:
+                    digest, marked = _hash_stream(f)
+            except FileNotFoundError:
+                continue  # deleted since the folder was listed: no longer part of the input
+            except OSError as e:  # no permission, an I/O error: listed, with why
+                skip = UNREADABLE.format(how=f"{type(e).__name__}: {e.strerror or e}")
         path, name_hex = decode_name(rel, taken)
         out.append(RawFile(path, digest, int(info.get("size") or 0), guess_format(path),
                            marked and skip is None, skip, name_hex))
