@@ -426,6 +426,72 @@ def test_the_run_after_the_kills_equals_a_clean_run(pipeline_run, killed_dir):
     assert sorted(got) == sorted(want) and [n for n in want if got[n] != want[n]] == []
 
 
+def _listing(raw: Path) -> set[tuple[str, str]]:
+    return {(p.relative_to(raw).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
+            for p in raw.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def changing_dir(pipeline_run, tmp_path_factory):
+    """Two runs on one instance (as `make run` twice) while the input changes: files added,
+    changed and deleted after the first run lists the folder, and again after the second
+    does, while both extract."""
+    _, a, seed_path = pipeline_run
+    c = tmp_path_factory.mktemp("changing")
+    raw = c / "raw"
+    shutil.copytree(a / "raw", raw)
+    text = seed_path.read_text(encoding="utf-8")
+    home = _dagster_home(tmp_path_factory.mktemp("dagster") / "home")
+    listed, procs, logs = [], [], [c.parent / f"{c.name}-run{k}.log" for k in (1, 2)]
+    changes = [lambda: ((raw / "added.txt").write_text(text + "\n附注一\n", encoding="utf-8"),
+                        (raw / "broken_balance.txt").write_text(_break_balance(text, 16),
+                                                                encoding="utf-8"),
+                        (raw / "notes.xyz").unlink()),
+               lambda: ((raw / "added later.txt").write_text(text + "\n附注二\n",
+                                                            encoding="utf-8"),
+                        (raw / "added.txt").write_text(text + "\n附注三\n", encoding="utf-8"),
+                        (raw / "junk.pdf").unlink())]
+    for log, change in zip(logs, changes):
+        listed.append(_listing(raw))
+        procs.append(_launch_cli_run(c, home, log))
+        assert _wait_for_log(log, "raw_report_files - STEP_SUCCESS", procs[-1]), \
+            log.read_text(errors="replace")[-3000:]
+        change()
+    codes = [p.wait(timeout=600) for p in procs]
+    return {"dir": c, "codes": codes, "listed": listed,
+            "logs": [log.read_text(errors="replace") for log in logs]}
+
+
+def test_two_runs_on_changing_input_both_succeed_and_publish_one_runs_warehouse(
+        changing_dir, tmp_path):
+    """No lock error, no mixed state: the published core tables are one run's listing, its
+    marts are what dbt builds from them, and the download folder holds that warehouse."""
+    from gip_pipeline.exports import EXPORTS, ORDER_KEYS
+    from gip_pipeline_tests.test_marts import run_dbt
+
+    c = changing_dir
+    for code, log in zip(c["codes"], c["logs"]):
+        assert code == 0 and "RUN_SUCCESS" in log, log[-3000:]
+        assert not any(e in log.lower() for e in _DUCKDB_LOCK_ERRORS), log[-3000:]
+    published = c["dir"] / "warehouse" / "gip.duckdb"
+    files = _query(c["dir"], "select path, sha256 from core.report_files")
+    assert set(files.iter_rows()) in c["listed"]  # one run's listing, whole
+    reports = _query(c["dir"], "select report_id from core.reports")["report_id"].to_list()
+    assert sorted(reports) == sorted(set(files.filter(pl.col("path") != ".~lock.报告.docx#")
+                                         ["sha256"].str.slice(0, 16)))
+    # dbt over a copy of the published core tables builds exactly the published marts
+    copy = tmp_path / "gip.duckdb"
+    shutil.copyfile(published, copy)
+    copy.chmod(0o644)
+    run_dbt(copy, tmp_path / "target")
+    got, want = _tables(published), _tables(copy)
+    assert sorted(got) == sorted(want) and [n for n in want if not got[n].equals(want[n])] == []
+    for name, rel in EXPORTS.items():
+        keys = ", ".join(f'"{k}"' for k in ORDER_KEYS[name])
+        assert pl.read_parquet(c["dir"] / "exports" / f"{name}.parquet").equals(
+            _query(c["dir"], f"select * from {rel} order by {keys}")), name
+
+
 def test_a_full_disk_during_the_export_fails_clearly_and_keeps_the_previous_folder(pipeline_run,
                                                                                    tmp_path):
     """The download folder is swapped in whole: a write that fails half way (a full disk)

@@ -1,6 +1,7 @@
 """Re-runs, interrupted runs (SIGKILL, for real, in a subprocess) and concurrent use."""
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -447,3 +448,58 @@ def test_a_reader_querying_in_a_loop_while_runs_write_never_fails_nor_sees_half_
     assert out["n"] > 20 and len(out["seen"]) >= 2  # it did read while the runs published
     assert {tuple(s) for s in out["seen"]} <= {tuple(s) for s in published}
     assert all(orphans == 0 for _, _, orphans in out["seen"])
+
+
+_RUN_CORE = "import sys; from gip_pipeline.assets.core import build_core_warehouse; " \
+            "from gip_pipeline.assets.resources import GipPaths; " \
+            "build_core_warehouse(GipPaths(data_dir=sys.argv[1], extract_workers=1))"
+
+
+def _run_with_read_only(data: Path, read_only: Path) -> subprocess.CompletedProcess:
+    """build_core_warehouse on `data` with the folder `read_only` truly read-only. Root
+    ignores file modes, so as root the folder is bind-mounted read-only in a mount namespace
+    of the run's own (unshare -m); another user gets the modes (0555 folders, 0444 files)."""
+    cmd = [sys.executable, "-c", _RUN_CORE, str(data)]
+    if os.geteuid() == 0:
+        probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+        if probe.returncode != 0:
+            pytest.skip("running as root without mount namespaces: no way to make a folder "
+                        "read-only to this process")
+        ro = shlex.quote(str(read_only))
+        cmd = ["unshare", "-m", "sh", "-c", f"mount --bind {ro} {ro} && mount -o remount,bind,ro "
+               f"{ro} {ro} && exec " + " ".join(shlex.quote(c) for c in cmd)]
+    else:
+        for p in sorted([read_only, *read_only.rglob("*")], reverse=True):
+            p.chmod(0o555 if p.is_dir() else 0o444)
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    finally:
+        for p in [read_only, *read_only.rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+
+
+def _contents(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None
+            for p in sorted(folder.rglob("*"))}
+
+
+def test_a_read_only_input_folder_is_read_and_left_as_it_was(tmp_path, seed_path, reference):
+    """The run reads raw/, writes only its own folders, and equals a run on a writable copy."""
+    data = tmp_path / "data"
+    _corpus(data / "raw", seed_path.read_text(encoding="utf-8"))
+    before = _contents(data / "raw")
+    proc = _run_with_read_only(data, data / "raw")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert _contents(data / "raw") == before
+    assert _same(_tables(data / "warehouse" / "gip.duckdb"), reference[0])
+
+
+def test_a_data_folder_the_run_cannot_write_fails_with_the_folder_named(tmp_path, seed_path):
+    data = tmp_path / "data"
+    _corpus(data / "raw", seed_path.read_text(encoding="utf-8"), n=2)
+    proc = _run_with_read_only(data, data)
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert str(data) in last and ("Read-only file system" in last or "Permission denied" in last), \
+        proc.stderr[-3000:]
+    assert sorted(p.name for p in data.iterdir()) == ["raw"]
