@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: run test ui manifest dbt-gen clean dagster-home demo
+.PHONY: run test test-fast ui manifest dbt-gen clean dagster-home demo
 
 # The Dagster instance (gip_pipeline/assets/instance.py): queued runs one at a time, run
 # monitoring on; runs whose process is gone (a killed run) are marked failed first, so they
@@ -34,6 +34,10 @@ run: manifest dagster-home
 # collects no tests fails (pytest exit 5), since nothing was checked.
 test: manifest
 	$(BIN)/pytest
+
+# The unit tests (under a minute on 2 cores): everything not marked slow.
+test-fast: manifest
+	$(BIN)/pytest -m "not slow" -q
 
 ui: manifest dagster-home
 	$(BIN)/dagster dev -w workspace.yaml

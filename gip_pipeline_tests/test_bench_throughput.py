@@ -51,6 +51,7 @@ def test_report_files_skip_truth_manifest_hidden(corpus):
     assert names == ["a.pdf", "c.html", "d.md", "e.txt", "sub/b.pdf"]
 
 
+@pytest.mark.slow
 def test_counts_documents_and_pages(corpus):
     res = tp.run_benchmark(corpus, runs=1)
     assert set(res) == {"forms", "peak_rss_mb"}
@@ -76,6 +77,7 @@ def test_no_baseline_leaves_it_null(corpus):
     assert res["forms"]["pdf"]["baseline_ms_per_page"] is None
 
 
+@pytest.mark.slow
 def test_json_cli_shape(corpus, capsys):
     assert bench_cli.main(["throughput", str(corpus), "--json", "--runs", "2"]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -66,6 +66,7 @@ def test_oversized_file_is_rejected_unread(tmp_path):
     assert r.status == "rejected" and r.reason.startswith("file too large for a report: 60.0 MB")
 
 
+@pytest.mark.slow
 def test_hang_crash_and_memory_hog_are_rejected_and_the_rest_goes_on(tmp_path, seed_path):
     seed = seed_path.read_bytes()
     jobs = [_job(tmp_path, "a_hang.txt", b"HANG"), _job(tmp_path, "b_crash.txt", b"CRASH"),
@@ -135,6 +136,7 @@ def synthetic_pdf(tmp_path_factory):
     return render_pdf.render(doc, rng, embed_font=True)[0]
 
 
+@pytest.mark.slow
 def test_pages_read_by_ocr_extend_the_time_limit(tmp_path, synthetic_pdf):
     from gip_pipeline.extraction.parse import ocr_pages
     from gip_pipeline.synth import forms
@@ -152,6 +154,7 @@ def test_pages_read_by_ocr_extend_the_time_limit(tmp_path, synthetic_pdf):
     assert res.status != "rejected" and len(res.cells) >= 190 and batch.n_timeouts == 0
 
 
+@pytest.mark.slow
 def test_pictures_beside_a_page_are_read_in_the_workers(tmp_path, synthetic_pdf):
     from gip_pipeline.synth import forms
 

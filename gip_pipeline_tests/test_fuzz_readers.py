@@ -65,6 +65,7 @@ SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=N
 
 @pytest.mark.parametrize("fmt", [pytest.param(f, marks=pytest.mark.xfail(
     reason=KNOWN[f], strict=False)) if f in KNOWN else f for f in READERS])
+@pytest.mark.slow
 def test_reader_gives_document_or_unreadable(fmt, corpus):
     @SETTINGS
     @given(st.integers(0, 2 ** 32 - 1))
@@ -75,6 +76,7 @@ def test_reader_gives_document_or_unreadable(fmt, corpus):
     prop()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", list(READERS))
 def test_parse_never_raises_and_rejections_say_why(fmt, corpus):
     @SETTINGS

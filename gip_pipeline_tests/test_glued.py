@@ -278,6 +278,7 @@ def test_label_typos_and_spacing_are_tolerated():
             assert c.value == vals[row][REQ_COLS.index(col)]
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), era=st.sampled_from(schema.TABLE_ERAS), big=st.booleans())
 def test_property_glued_tables_never_decode_wrong(seed, era, big):

@@ -31,6 +31,9 @@ from gip_pipeline.tidy import build_tidy
 from gip_pipeline.warehouse.load import load_tables
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
 
+# Whole pipeline runs (Dagster, dbt, subprocesses): `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
+
 MIN = schema.MIN_RANK_DENOMINATOR
 
 

@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from gip_pipeline import cli
 from gip_pipeline.schema import META_KEYS
 from gip_pipeline_tests.test_recognize import pipe_text
@@ -14,6 +16,7 @@ def run(*args):
                           capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_json_shape_and_exit_zero(tmp_path):
     p = tmp_path / "report.txt"
     p.write_text(pipe_text(), encoding="utf-8")
@@ -29,6 +32,7 @@ def test_json_shape_and_exit_zero(tmp_path):
     assert all(set(f) == {"check", "severity", "table", "message"} for f in d["findings"])
 
 
+@pytest.mark.slow
 def test_rejected_exit_three(tmp_path):
     p = tmp_path / "empty.txt"
     p.write_bytes(b"")
@@ -86,6 +90,7 @@ def _run_json(args):
     return code, json.loads(buf.getvalue())
 
 
+@pytest.mark.slow
 def test_gip_parse_keeps_the_pipelines_limits(tmp_path, seed_path):
     from gip_pipeline.extraction import batch
 

@@ -21,6 +21,9 @@ from gip_pipeline.assets import ALL_ASSETS, GipPaths, default_resources
 from gip_pipeline.definitions import defs
 from gip_pipeline.raw import HIDDEN_FILE
 
+# Whole pipeline runs (Dagster, dbt, subprocesses): `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
+
 # Rejected inputs beside the two reports: name -> a word its reason must hold.
 REJECTS = {"empty report.pdf": "empty", "junk.pdf": "pdf", "notes.xyz": "extension",
            ".~lock.报告.docx#": "hidden"}

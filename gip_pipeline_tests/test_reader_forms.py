@@ -146,6 +146,7 @@ def degraded_scan():
                        "hongze-scan.pdf")
 
 
+@pytest.mark.slow
 def test_scan_of_the_real_pdf_is_right_or_flagged(degraded_scan):
     res = degraded_scan
     truth = real_truth(HONGZE)
@@ -172,6 +173,7 @@ def test_scan_of_the_real_pdf_is_right_or_flagged(degraded_scan):
     assert [c.to_dict()["value_source"] for c in res.cells[:1]] == ["ocr"]
 
 
+@pytest.mark.slow
 def test_photo_of_a_table_page_reads_its_numbers():
     pdf_bytes = real_file(HONGZE).read_bytes()
     res = parse_bytes(forms.photo_jpeg(pdf_bytes, page=2, dpi=200, seed=3), "photo.jpg")
@@ -191,6 +193,7 @@ def hongze_digital():
     return parse_bytes(real_file(HONGZE).read_bytes(), HONGZE)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dpi", [96, 150])
 def test_html_with_tables_as_inline_pictures_reads_as_the_pdf(dpi, hongze_digital):
     page, _ = forms.picture_html(real_file(HONGZE).read_bytes(), dpi=dpi, inline=True)
@@ -205,6 +208,7 @@ def test_html_with_tables_as_inline_pictures_reads_as_the_pdf(dpi, hongze_digita
     assert res.report == hongze_digital.report
 
 
+@pytest.mark.slow
 def test_html_pictures_beside_the_page_are_read_but_never_outside_it(tmp_path, hongze_digital):
     page, files = forms.picture_html(real_file(HONGZE).read_bytes(), dpi=110, inline=False)
     site = tmp_path / "site"
@@ -225,6 +229,7 @@ def test_html_pictures_beside_the_page_are_read_but_never_outside_it(tmp_path, h
         assert res.cells == [] and "recognize.no_tables" in {f.check for f in res.findings}
 
 
+@pytest.mark.slow
 def test_pictures_are_not_read_when_the_tables_are_markup():
     import base64
 

@@ -34,6 +34,7 @@ def _on_disk(raw):
     return sorted(p.relative_to(raw).as_posix() for p in raw.rglob("*") if p.is_file())
 
 
+@pytest.mark.slow
 def test_every_file_is_accounted_for(run):
     data, expected, _, batch, frames = run
     on_disk = _on_disk(data / "raw")

@@ -21,6 +21,9 @@ from gip_pipeline.warehouse.load import (building_marts, load_tables, publish_sn
 from gip_pipeline_tests.pipeline_fixtures import make_result, requests_cells
 from gip_pipeline.tidy import build_tidy
 
+# Whole pipeline runs (Dagster, dbt, subprocesses): `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
+
 N_FILES = 24
 
 

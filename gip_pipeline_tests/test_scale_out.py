@@ -12,6 +12,9 @@ import pytest
 from gip_pipeline import scale_out
 from gip_pipeline.bench import pipeline as bp
 
+# Whole pipeline runs (Dagster, dbt, subprocesses): `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
+
 
 def test_executor_from_env():
     assert scale_out.executor_from_env({}).name == "in_process"

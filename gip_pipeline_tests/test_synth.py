@@ -101,6 +101,7 @@ def test_same_seed_same_bytes_every_form():
         assert _render(da, "x") == _render(db, "x"), (form, layout)
 
 
+@pytest.mark.slow
 def test_generate_is_deterministic_and_seed_sensitive(tmp_path):
     def run(d, seed):
         gen.generate(d, 14, seed, regions=REGIONS)
@@ -130,6 +131,7 @@ def test_identities_hold_by_construction_and_planted_errors_are_found():
     assert planted == 100
 
 
+@pytest.mark.slow
 def test_truth_findings_match_an_independent_check(tmp_path):
     gen.generate(tmp_path, 40, 2, regions=REGIONS, opts=gen.Options(error_rate=0.5))
     statuses = defaultdict(int)
@@ -168,6 +170,7 @@ def test_values_are_non_negative_and_heavy_tailed():
 
 # ------------------------------------------------ carry-over across years
 
+@pytest.mark.slow
 def test_carry_over_consistency_across_years(tmp_path):
     gen.generate(tmp_path, 40, 9, regions=REGIONS, opts=gen.Options(error_rate=0))
     by_organ = defaultdict(dict)
@@ -444,6 +447,7 @@ def other_forms(tmp_path_factory):
     return out, forms, {"files": files}
 
 
+@pytest.mark.slow
 def test_other_forms_are_made_with_truth_and_marked_synthetic(other_forms):
     from gip_pipeline.raw import is_synthetic
     from gip_pipeline.extraction.parse import sniff_format
@@ -467,6 +471,7 @@ def test_doc_and_xls_are_made_where_libreoffice_is(other_forms):
     assert {"doc", "xls"} <= {f["form"] for f in manifest["files"]} and {"doc", "xls"} <= set(forms)
 
 
+@pytest.mark.slow
 def test_other_forms_score_right_or_flagged(other_forms):
     """Every form through `gip bench accuracy`: never a wrong number, at least 99% right."""
     from gip_pipeline.bench import accuracy
