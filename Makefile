@@ -39,8 +39,9 @@ test: manifest
 test-fast: manifest
 	$(BIN)/pytest -m "not slow" -q
 
+# dagster dev re-parses the dbt project on load, with the dbt on PATH: the venv's.
 ui: manifest dagster-home
-	$(BIN)/dagster dev -w workspace.yaml
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -w workspace.yaml
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs data/warehouse data/exports

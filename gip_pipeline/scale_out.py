@@ -33,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 
+from gip_pipeline.warehouse.paths import executable, prepare_manifest
+
 EXECUTOR_ENV = "GIP_EXECUTOR"
 DASK_ADDRESS_ENV = "GIP_DASK_ADDRESS"
 EXECUTORS = ("in_process", "multiprocess", "dask")
@@ -205,11 +207,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _bin(name: str) -> str:
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.exists() else (shutil.which(name) or name)
-
-
 def _log(msg: str) -> None:
     sys.stderr.write(f"[scale-out] {msg}\n")
     sys.stderr.flush()
@@ -251,7 +248,7 @@ class Cluster:
 
     def start(self, timeout: float = 90) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        dask = _bin("dask")
+        dask = executable("dask")
         self._start("scheduler", [dask, "scheduler", "--host", "127.0.0.1", "--port", str(self.port),
                                   "--no-dashboard"])
         for i in range(self.n_workers):
@@ -293,15 +290,6 @@ class Cluster:
 DEFS_MODULE = "gip_pipeline.definitions"
 
 
-def prepare_manifest(project_dir: Path | None = None) -> None:
-    """`dbt parse` (what `make run` does first): the Dagster dbt assets are built from
-    dbt's manifest, which must match the models the run will build."""
-    from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
-
-    subprocess.run([_bin("dbt"), "parse", "--profiles-dir", ".", "--quiet"],
-                   cwd=project_dir or DBT_PROJECT_DIR, check=True)
-
-
 def materialize(data_dir: Path, dagster_home: Path, env_extra: dict, log: Path,
                 module: str = DEFS_MODULE, cwd: Path | None = None) -> float:
     """`dagster asset materialize --select '*'` over data_dir; seconds taken."""
@@ -310,7 +298,7 @@ def materialize(data_dir: Path, dagster_home: Path, env_extra: dict, log: Path,
            **env_extra}
     t0 = time.perf_counter()
     with open(log, "w") as f:
-        rc = subprocess.run([_bin("dagster"), "asset", "materialize", "--select", "*",
+        rc = subprocess.run([executable("dagster"), "asset", "materialize", "--select", "*",
                              "-m", module], env=env, stdout=f,
                             stderr=subprocess.STDOUT, cwd=cwd).returncode
     secs = time.perf_counter() - t0

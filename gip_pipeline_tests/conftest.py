@@ -52,3 +52,12 @@ def seed_truth() -> dict:
     if not p.is_file():
         pytest.skip("../shared/seed truth is absent")
     return json.loads(p.read_text(encoding="utf-8"))
+
+
+def pytest_configure(config):
+    """A bare `pytest` on a fresh checkout: dbt's manifest, which the Dagster definitions are
+    built from, made first (make test runs `make manifest` itself)."""
+    from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR, prepare_manifest
+
+    if not (DBT_PROJECT_DIR / "target" / "manifest.json").exists():
+        prepare_manifest()

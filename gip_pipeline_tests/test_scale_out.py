@@ -11,6 +11,7 @@ import pytest
 
 from gip_pipeline import scale_out
 from gip_pipeline.bench import pipeline as bp
+from gip_pipeline.bench.runs import stage_totals
 
 # Whole pipeline runs (Dagster, dbt, subprocesses): `make test`, not `make test-fast`.
 pytestmark = pytest.mark.slow
@@ -77,5 +78,5 @@ def test_stage_totals():
     steps = {"raw_report_files": 1.0, "core_parsed_reports.extract_shard_0": 2.0,
              "core_parsed_reports.extract_shard_1": 3.0, "core_tables": 1.5, "warehouse_load": 0.5,
              "gip_dbt_models": 4.0, "out_cells": 0.25}
-    assert bp.stage_totals(steps) == {"discovery": 1.0, "extraction": 5.0, "tidy": 1.5, "load": 0.5,
+    assert stage_totals(steps) == {"discovery": 1.0, "extraction": 5.0, "tidy": 1.5, "load": 0.5,
                                       "dbt": 4.0, "exports": 0.25}

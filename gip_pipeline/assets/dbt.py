@@ -1,43 +1,61 @@
 """warehouse → marts: the dbt project, every model, seed and test an asset (or check)."""
 
+from collections.abc import Mapping
+from typing import Any
 
-import os
-import shutil
-import sys
-from pathlib import Path
-
-from dagster import AssetExecutionContext
-from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from gip_pipeline.assets.resources import GipPaths
 from gip_pipeline.warehouse.load import building_marts
-from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
+from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR, executable
+
+# The Dagster asset key of each loaded table (the load step makes them all): dbt's sources map
+# onto them, so the models hang under the load in the asset graph.
+LOAD_ASSET_PREFIX = "warehouse"
+
+
+def load_asset_key(table: str) -> list[str]:
+    return [LOAD_ASSET_PREFIX, table]
+
 
 def dbt_executable() -> str:
-    """dbt beside this Python (the venv's), so an unactivated venv still finds it."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+    return executable("dbt")
 
 
-# dagster-dbt's manifest preparation looks for `dbt` on PATH: make the venv's visible.
-if shutil.which("dbt") is None and (Path(sys.executable).parent / "dbt").exists():
-    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+class GipDbtTranslator(DagsterDbtTranslator):
+    """Sources are the tables the load step writes; models are grouped by their dbt layer
+    (the folder under models/: staging, intermediate, marts), seeds with staging."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey(load_asset_key(dbt_resource_props["name"]))
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "staging"
+        fqn = dbt_resource_props.get("fqn") or []
+        return fqn[1] if len(fqn) > 2 else super().get_group_name(dbt_resource_props)
+
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
-# Under `dagster dev` the manifest is rebuilt on load; elsewhere `make` runs `dbt parse` first.
+# Under `dagster dev` (make ui puts the venv's dbt on PATH) the manifest is rebuilt on load.
 dbt_project.prepare_if_dev()
 if not dbt_project.manifest_path.exists():
-    # A fresh checkout run without make (e.g. bare pytest): parse once so the defs load.
-    dbt_project.preparer.prepare(dbt_project)
+    raise FileNotFoundError(f"dbt's manifest {dbt_project.manifest_path} is missing: run "
+                            "`make manifest` (make run, make test and make ui do it first)")
 
 
 def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project)
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
+            dagster_dbt_translator=GipDbtTranslator())
 def gip_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, paths: GipPaths):
     # profiles.yml reads the warehouse path from the environment the dbt subprocess inherits.
+    import os
     os.environ["GIP_DUCKDB_PATH"] = str(paths.warehouse())
     # One writer at a time on the working copy, also against writers outside Dagster; the
     # marts are marked built from the core tables this build read (publish_snapshot checks).

@@ -15,7 +15,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, Material
     MetadataValue, multi_asset
 from dagster_dbt import get_asset_key_for_model
 
-from gip_pipeline.assets.dbt import gip_dbt_models
+from gip_pipeline.assets.dbt import gip_dbt_models, load_asset_key
 from gip_pipeline.assets.preview import markdown_table
 from gip_pipeline.assets.resources import GipPaths
 from gip_pipeline.exports import CODEBOOK_FILE, EXPORTS, FILE_EXPORTS, HTML_FILE, MARTS, export_folder
@@ -23,7 +23,6 @@ from gip_pipeline.exports.datapackage import DATAPACKAGE_FILE
 from gip_pipeline.exports.provenance import PROVENANCE_FILE
 from gip_pipeline.warehouse.load import writer_lock
 from gip_pipeline.exports.publish import publish_folder
-from gip_pipeline.warehouse.dbt_gen import load_asset_key
 
 # The dbt model that vouches for each export (its tests ran): the export waits for it.
 UPSTREAM = {"cells": "stg_cells", "reports": "stg_reports", "findings": "stg_findings",

@@ -7,11 +7,10 @@ import duckdb
 from dagster import (AssetExecutionContext, AssetIn, AssetSpec, MaterializeResult, asset,
                      multi_asset)
 
-from gip_pipeline.assets.dbt import gip_dbt_models
+from gip_pipeline.assets.dbt import gip_dbt_models, load_asset_key
 from gip_pipeline.assets.resources import GipPaths
 from gip_pipeline.raw.accounting import ACCOUNTING_TABLES
 from gip_pipeline.tidy import TIDY_TABLES
-from gip_pipeline.warehouse.dbt_gen import load_asset_key
 from gip_pipeline.warehouse.load import RAW_SCHEMA, SUPERSEDED, load_tables, publish_snapshot
 
 LOADED_TABLES = (*TIDY_TABLES, *ACCOUNTING_TABLES)

@@ -96,7 +96,7 @@ def _to_marts(run: dict) -> float:
 
 
 def _stages(run: dict) -> dict:
-    from gip_pipeline.bench.pipeline import stage_totals
+    from gip_pipeline.bench.runs import stage_totals
 
     return stage_totals(run["steps"])
 

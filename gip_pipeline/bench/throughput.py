@@ -22,7 +22,7 @@ With --runs K > 1 every figure is the median of the K runs (each run parses ever
 peak_rss_mb is the process's peak resident memory over the whole benchmark.
 
 With --pipeline the same report files then go through the whole pipeline (one Dagster run,
-`gip_pipeline.bench.pipeline.dagster_run`: discovery, extraction, tidy, load, dbt, exports) into
+`gip_pipeline.bench.runs.dagster_run`: discovery, extraction, tidy, load, dbt, exports) into
 a temporary data dir; the output gains `"pipeline": {"documents", "seconds", "peak_rss_mb",
 "status"}`, where peak_rss_mb is the run's whole process tree (sampled), not this process.
 """
@@ -223,8 +223,8 @@ def stage_raw(root: str | Path, files: list[Path], data_dir: Path) -> int:
 
 
 def _default_runner(data_dir: Path, dagster_home: Path, log: Path) -> dict:
-    from gip_pipeline.bench.pipeline import dagster_run
-    from gip_pipeline.scale_out import prepare_manifest
+    from gip_pipeline.bench.runs import dagster_run
+    from gip_pipeline.warehouse.paths import prepare_manifest
 
     # The Dagster dbt assets are built from dbt's manifest: make it match the models (`make run`
     # does the same first).

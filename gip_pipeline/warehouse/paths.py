@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,3 +47,19 @@ def tidy_dir(data: str | Path | None = None) -> Path:
 
 def exports_dir(data: str | Path | None = None) -> Path:
     return data_dir(data) / "exports"
+
+
+def executable(name: str) -> str:
+    """A command installed beside this Python (the venv's dbt, dagster, dask), so an
+    unactivated venv still finds it; else the one on PATH."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else (shutil.which(name) or name)
+
+
+def prepare_manifest(project_dir: Path | None = None) -> None:
+    """`dbt parse` (what `make manifest` runs first): the Dagster dbt assets are built from
+    dbt's manifest, which must match the models the run will build."""
+    import subprocess
+
+    subprocess.run([executable("dbt"), "parse", "--profiles-dir", ".", "--quiet"],
+                   cwd=project_dir or DBT_PROJECT_DIR, check=True)
