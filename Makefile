@@ -74,7 +74,7 @@ bench: manifest
 
 # A dask scheduler + 2 workers on 127.0.0.1 run the pipeline; the warehouse must equal a single-process run's.
 scale-out-demo: manifest
-	$(BIN)/python -m gip_pipeline.scale_out demo
+	$(BIN)/python -m gip_pipeline.bench.scale_out demo
 	$(BIN)/python -m gip_pipeline.bench.report
 
 benchmarks-md:

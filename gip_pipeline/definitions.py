@@ -6,7 +6,7 @@ from dagster import (AssetSelection, DefaultSensorStatus, Definitions, RunReques
 from gip_pipeline.assets import ALL_ASSETS, GipPaths, default_resources
 from gip_pipeline.assets.instance import reap_dead_runs
 from gip_pipeline.raw import listing_digest
-from gip_pipeline.scale_out import executor_from_env
+from gip_pipeline.assets.executors import executor_from_env
 
 # Everything: extraction is cached by content, so a run after one new file parses that file only.
 refresh_job = define_asset_job("refresh_all", selection=AssetSelection.all(),
@@ -34,6 +34,6 @@ def input_folder_sensor(context: SensorEvaluationContext, paths: GipPaths):
 
 
 # In-process by default: the steps share one DuckDB file (one writer at a time); extraction
-# steps start their own worker processes. GIP_EXECUTOR picks another (scale_out.py).
+# steps start their own worker processes. GIP_EXECUTOR picks another (assets/executors.py).
 defs = Definitions(assets=ALL_ASSETS, jobs=[refresh_job], sensors=[input_folder_sensor],
                    resources=default_resources(), executor=executor_from_env())

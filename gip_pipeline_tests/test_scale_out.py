@@ -1,7 +1,7 @@
 """Scale-out plumbing: executor selection and the warehouse comparison the demo relies on.
 
 The demo itself (a dask scheduler + workers + two pipeline runs) takes minutes, so it is a
-script (`python -m gip_pipeline.scale_out demo`), not a test.
+script (`python -m gip_pipeline.bench.scale_out demo`), not a test.
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from gip_pipeline import scale_out
+from gip_pipeline.assets.executors import executor_from_env
+from gip_pipeline.bench import scale_out
 from gip_pipeline.bench import pipeline as bp
 from gip_pipeline.bench.runs import stage_totals
 
@@ -18,12 +19,12 @@ pytestmark = pytest.mark.slow
 
 
 def test_executor_from_env():
-    assert scale_out.executor_from_env({}).name == "in_process"
-    assert scale_out.executor_from_env({"GIP_EXECUTOR": "multiprocess"}).name == "multiprocess"
-    dask = scale_out.executor_from_env({"GIP_EXECUTOR": "dask", "GIP_DASK_ADDRESS": "tcp://127.0.0.1:1"})
+    assert executor_from_env({}).name == "in_process"
+    assert executor_from_env({"GIP_EXECUTOR": "multiprocess"}).name == "multiprocess"
+    dask = executor_from_env({"GIP_EXECUTOR": "dask", "GIP_DASK_ADDRESS": "tcp://127.0.0.1:1"})
     assert dask.name == "dask"
     with pytest.raises(ValueError, match="GIP_EXECUTOR"):
-        scale_out.executor_from_env({"GIP_EXECUTOR": "celery"})
+        executor_from_env({"GIP_EXECUTOR": "celery"})
 
 
 def _db(path, rows, extra_table=False):

@@ -68,7 +68,7 @@ CODE_DIR: Path | None = None
 
 def use_code_snapshot() -> Path:
     global CODE_DIR
-    from gip_pipeline.scale_out import snapshot_code
+    from gip_pipeline.bench.scale_out import snapshot_code
     from gip_pipeline.warehouse.paths import prepare_manifest
 
     dest = REPO / "data" / "bench" / "code"
