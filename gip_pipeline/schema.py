@@ -12,7 +12,7 @@ Labels are written in simplified Chinese, as text reads after normalisation
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 ERAS: tuple[str, ...] = ("2021", "2019", "legacy")

@@ -3,7 +3,8 @@
 import pytest
 
 import gip_pipeline.extraction.parse as parse_mod
-from gip_pipeline.assets.core import check_name, extract_raw_files, shard_of
+from gip_pipeline.assets.core import check_name
+from gip_pipeline.tidy.build import extract_raw_files, shard_of
 from gip_pipeline.assets.preview import counts, markdown_table
 from gip_pipeline.assets.resources import GipPaths
 from gip_pipeline.raw import discover

@@ -378,7 +378,6 @@ def killed_dir(pipeline_run, tmp_path_factory):
 
     from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
-    from gip_pipeline.assets.instance import prepare
 
     _, a, _ = pipeline_run
     d = tmp_path_factory.mktemp("killed")

@@ -125,7 +125,7 @@ def test_names_that_are_not_utf8_are_read_under_their_decoding(tmp_path, seed_pa
     decoding never takes another file's name."""
     import duckdb
 
-    from gip_pipeline.assets.core import build_core_warehouse
+    from gip_pipeline.tidy.build import build_core_warehouse
     from gip_pipeline.assets.resources import GipPaths
 
     raw = tmp_path / "raw"

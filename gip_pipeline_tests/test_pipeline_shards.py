@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from dagster import AssetIn, asset, materialize
 
-from gip_pipeline.assets.core import _accounted
+from gip_pipeline.tidy.build import _accounted
 from gip_pipeline.assets.resources import ParquetFrames
 from gip_pipeline.raw import RawFile
 from gip_pipeline.tidy import build_tidy
@@ -62,7 +62,7 @@ def _equal(a: dict, b: dict) -> None:
 
 
 def _build(files, root, ex, n=2, version="v1"):
-    from gip_pipeline.assets.core import shard_of
+    from gip_pipeline.tidy.build import shard_of
 
     return [build_shard([f for f in files if shard_of(f, n) == k], root, f"shard{k}", ex,
                         version=version) for k in range(n)]

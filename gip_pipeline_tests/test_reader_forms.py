@@ -11,9 +11,7 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
-from pathlib import Path
 
-import numpy as np
 import pytest
 
 from gip_pipeline.extraction.document import Unreadable

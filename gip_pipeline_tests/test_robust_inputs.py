@@ -3,7 +3,7 @@
 import polars as pl
 import pytest
 
-from gip_pipeline.assets.core import core_frames, extract_raw_files
+from gip_pipeline.tidy.build import core_frames, extract_raw_files
 from gip_pipeline.assets.resources import GipPaths
 from gip_pipeline.raw import HIDDEN_FILE, HIDDEN_FOLDER, discover
 from gip_pipeline.warehouse.load import load_tables, read_table

@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from gip_pipeline.assets.core import build_core_warehouse
+from gip_pipeline.tidy.build import build_core_warehouse
 from gip_pipeline.assets.resources import GipPaths
 from gip_pipeline.warehouse.load import (building_marts, load_tables, publish_snapshot,
                                          writer_lock)
@@ -107,7 +107,7 @@ def _exported(data: Path, out: Path) -> dict[str, pl.DataFrame]:
 _SCRIPT = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from gip_pipeline.assets.core import build_core_warehouse
+    from gip_pipeline.tidy.build import build_core_warehouse
     from gip_pipeline.assets.resources import GipPaths
 
     data, mode = sys.argv[1], sys.argv[2]
@@ -126,7 +126,7 @@ _SCRIPT = textwrap.dedent("""
         if mode == "extract":
             # every file 0.2 s slower, so that the kill lands mid-extraction
             import functools
-            import gip_pipeline.assets.core as core
+            import gip_pipeline.tidy.build as core
             core.extract_files = functools.partial(
                 core.extract_files, chunk_size=1,
                 parser="gip_pipeline_tests.batch_helpers:slow_parse")
@@ -356,7 +356,7 @@ def test_damaged_state_is_rebuilt_by_the_next_run(reference, tmp_path, seed_path
 
 FULL_DISK = textwrap.dedent("""
     import resource, signal, sys
-    from gip_pipeline.assets.core import build_core_warehouse
+    from gip_pipeline.tidy.build import build_core_warehouse
     from gip_pipeline.assets.resources import GipPaths
     from gip_pipeline.exports import export_folder
 
@@ -453,7 +453,7 @@ def test_a_reader_querying_in_a_loop_while_runs_write_never_fails_nor_sees_half_
     assert all(orphans == 0 for _, _, orphans in out["seen"])
 
 
-_RUN_CORE = "import sys; from gip_pipeline.assets.core import build_core_warehouse; " \
+_RUN_CORE = "import sys; from gip_pipeline.tidy.build import build_core_warehouse; " \
             "from gip_pipeline.assets.resources import GipPaths; " \
             "build_core_warehouse(GipPaths(data_dir=sys.argv[1], extract_workers=1))"
 

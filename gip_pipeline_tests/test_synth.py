@@ -7,7 +7,6 @@ import io
 import json
 import random
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
@@ -357,7 +356,7 @@ def _brute_splits(run: str, n: int, dec: list[bool]) -> int:
     """Every way to cut the digits into n numbers, cutting at every space."""
     import itertools
     import re as _re
-    digits, forced, k = "", set(), 0
+    digits, forced = "", set()
     for ch in run:
         if ch == " ":
             forced.add(len(digits))
