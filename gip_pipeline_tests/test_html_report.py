@@ -37,10 +37,18 @@ ROWS = [
     _rep("b9", 2022, "110000", "province", "ok", 200, 50, 10, 30, 40),
     _rep("s9", 2022, "310000", "province", "ok", 40, 30, 0, None, 5),
 ]
-FINDINGS = [
-    dict(report_id="b2", check="requests.balance", severity="error", message="x"),
-    dict(report_id="s1", check="tidy.non_integer_count", severity="error", message="x"),
-    dict(report_id="s2", check="requests.balance.not_assessable", severity="info", message="x"),
+# The data_quality mart's rows (per region and year) for these reports: the page sums them.
+DATA_QUALITY = [
+    dict(region_code="110000", year=2023, n_ok=3, n_warning=1, n_rejected=1,
+         n_identity_pass=3, n_identity_assessed=4),
+    dict(region_code="310000", year=2023, n_ok=1, n_warning=0, n_rejected=0,
+         n_identity_pass=1, n_identity_assessed=1),
+    dict(region_code="310104", year=2023, n_ok=1, n_warning=0, n_rejected=0,
+         n_identity_pass=0, n_identity_assessed=1),
+    dict(region_code="110000", year=2022, n_ok=1, n_warning=0, n_rejected=0,
+         n_identity_pass=1, n_identity_assessed=1),
+    dict(region_code=None, year=None, n_ok=0, n_warning=0, n_rejected=2,
+         n_identity_pass=0, n_identity_assessed=0),
 ]
 
 
@@ -51,12 +59,12 @@ def frame() -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def doc(frame):
-    return lxml.html.fromstring(render_html(frame, pl.DataFrame(FINDINGS)))
+    return lxml.html.fromstring(render_html(frame, pl.DataFrame(DATA_QUALITY)))
 
 
 @pytest.fixture(scope="module")
 def text(frame) -> str:
-    return render_html(frame, pl.DataFrame(FINDINGS))
+    return render_html(frame, pl.DataFrame(DATA_QUALITY))
 
 
 def _rows(doc, chart):
@@ -143,22 +151,20 @@ def test_trend_numbers(doc):
     assert int(y23.get("data-unable-rate-den")) == 20 + 100 + 50 + 30 + 20 + 10
 
 
-def test_quality_numbers(doc):
+def test_quality_numbers_are_the_data_quality_marts_summed_by_year(doc):
     q = _rows(doc, "quality")
     y23 = q["2023"]
     assert [int(y23.get(f"data-{s}")) for s in schema.STATUSES] == [5, 1, 1]
-    # readable 2023: 6; b2 fails requests.balance; s1's finding is not an identity check
-    assert (int(y23.get("data-pass")), int(y23.get("data-assessed"))) == (5, 6)
-    assert _pct(5, 6) in _cells(y23)
-    y22 = q["2022"]
-    assert (int(y22.get("data-pass")), int(y22.get("data-assessed"))) == (2, 2)
+    assert (int(y23.get("data-pass")), int(y23.get("data-assessed"))) == (4, 6)
+    assert _pct(4, 6) in _cells(y23)
+    assert (int(q["2022"].get("data-pass")), int(q["2022"].get("data-assessed"))) == (1, 1)
+    assert int(q["unknown"].get("data-rejected")) == 2
 
 
-def test_without_findings_status_stands_for_pass(frame):
+def test_without_the_data_quality_mart_the_page_says_so(frame):
     doc = lxml.html.fromstring(render_html(frame))
-    y23 = _rows(doc, "quality")["2023"]
-    # 2023 readable: b1 b3 s1 s2 t1 ok, b2 warning
-    assert (int(y23.get("data-pass")), int(y23.get("data-assessed"))) == (5, 6)
+    assert _rows(doc, "quality") == {}
+    assert "No data_quality mart was given" in doc.text_content()
 
 
 def test_year_choice_and_missing_columns(frame):
@@ -173,10 +179,10 @@ def test_from_export_dir_deterministic(tmp_path, frame):
     d = tmp_path / "exports"
     d.mkdir()
     frame.write_parquet(d / "report_comparison.parquet")
-    pl.DataFrame(FINDINGS).write_parquet(d / "findings.parquet")
+    pl.DataFrame(DATA_QUALITY).write_parquet(d / "data_quality.parquet")
     a = write_html_report(d, tmp_path / "a.html").read_text(encoding="utf-8")
     b = write_html_report(d, tmp_path / "b.html").read_text(encoding="utf-8")
-    assert a == b == render_html(frame, pl.DataFrame(FINDINGS))
+    assert a == b == render_html(frame, pl.DataFrame(DATA_QUALITY))
     assert re.search(r"<svg[^>]*viewBox", a)
 
 

@@ -150,6 +150,21 @@ def test_parquet_exports_equal_the_warehouse(pipeline_run):
         assert (data / "exports" / f).is_file(), f
 
 
+def test_report_html_shows_the_data_quality_marts_pass_rate(pipeline_run):
+    """One published number, one definition: the page's identity pass counts per year are the
+    data_quality mart's, summed over regions."""
+    import lxml.html
+
+    _, data, _ = pipeline_run
+    dq = (pl.read_parquet(data / "exports" / "data_quality.parquet")
+          .group_by("year").agg(pl.col("n_identity_pass", "n_identity_assessed").sum()))
+    doc = lxml.html.fromstring((data / "exports" / "report.html").read_bytes())
+    shown = {r.get("data-key"): (int(r.get("data-pass")), int(r.get("data-assessed")))
+             for r in doc.xpath('//tr[@data-chart="quality"]')}
+    want = {str(y) if y is not None else "unknown": (p, a) for y, p, a in dq.iter_rows()}
+    assert shown == want and sum(a for _, a in want.values()) > 0
+
+
 def test_broken_report_loads_with_warning_and_checks_flag_it(pipeline_run):
     result, data, seed_path = pipeline_run
     seed_id, broken_id = _ids(seed_path, data)

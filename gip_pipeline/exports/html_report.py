@@ -12,8 +12,8 @@ Input contract (a polars DataFrame, one row per report; the report_comparison ma
             denied, unable (sums of the denied_* / unable_* rows; null = missing),
             is_synthetic (bool)
 
-and optionally a findings frame (report_id, check, severity) for the identity
-pass rate. Aggregates are pooled: sum the numerators and the denominators over
+and optionally the data_quality mart, whose counts the quality section shows as they are.
+Aggregates are pooled: sum the numerators and the denominators over
 the reports where every term is present, then divide; a rate is never averaged.
 Only units with denominator >= schema.MIN_RANK_DENOMINATOR are ranked.
 """
@@ -34,7 +34,6 @@ from gip_pipeline import schema
 REQUIRED = ("report_id", "year", "status", "total_handled", "granted", "partially_granted")
 NATIONAL = "national"
 UNKNOWN = "unknown"
-IDENTITY_CHECKS = frozenset(i.check for i in schema.IDENTITIES)
 
 _MEASURE = {m.key: m for m in schema.MEASURES}
 # measure key -> (numerator columns, denominator column) on the report-level frame
@@ -253,36 +252,27 @@ class Quality:
     ok: int = 0
     warning: int = 0
     rejected: int = 0
-    identity_pass: int = 0  # non-rejected reports with no failing identity
-    identity_assessed: int = 0  # non-rejected reports
+    identity_pass: int = 0  # counted reports with no identity break (the data_quality mart)
+    identity_assessed: int = 0  # counted reports
 
     @property
     def total(self) -> int:
         return self.ok + self.warning + self.rejected
 
 
-def quality_by_year(rows: list[dict], findings: pl.DataFrame | None) -> dict[object, Quality]:
-    """Status counts per year, and the share of readable reports with no identity failure.
+QUALITY_COUNTS = {"ok": "n_ok", "warning": "n_warning", "rejected": "n_rejected",
+                  "identity_pass": "n_identity_pass", "identity_assessed": "n_identity_assessed"}
 
-    With findings: a report fails when it has a finding whose check is an identity of
-    the schema with severity error or warning. Without: status ok stands for a pass.
-    """
-    failing: set[str] | None = None
-    if findings is not None:
-        failing = {f["report_id"] for f in findings.select("report_id", "check", "severity")
-                   .to_dicts() if f["check"] in IDENTITY_CHECKS
-                   and f["severity"] in ("error", "warning")}
+
+def quality_by_year(data_quality: pl.DataFrame) -> dict[object, Quality]:
+    """The data_quality mart's counts summed over regions, per year: the pass rate is the
+    mart's own (counted reports without an identity break over counted reports), never
+    computed again here."""
     out: dict[object, Quality] = {}
-    for r in rows:
-        q = out.setdefault(r.get("year") if r.get("year") is not None else UNKNOWN, Quality())
-        st = r.get("status")
-        if st not in schema.STATUSES:
-            raise ValueError(f"report {r.get('report_id')}: unknown status {st!r}")
-        setattr(q, st, getattr(q, st) + 1)
-        if st != "rejected":
-            q.identity_assessed += 1
-            passed = (r["report_id"] not in failing) if failing is not None else st == "ok"
-            q.identity_pass += int(passed)
+    for r in data_quality.select("year", *QUALITY_COUNTS.values()).iter_rows(named=True):
+        q = out.setdefault(r["year"] if r["year"] is not None else UNKNOWN, Quality())
+        for attr, col in QUALITY_COUNTS.items():
+            setattr(q, attr, getattr(q, attr) + int(r[col] or 0))
     return dict(sorted(out.items(), key=lambda kv: (isinstance(kv[0], str), kv[0])))
 
 
@@ -505,7 +495,7 @@ def _details(summary: str, inner: str) -> str:
     return f"<details><summary>{_e(summary)}</summary>{inner}</details>"
 
 
-def render_html(reports: pl.DataFrame, findings: pl.DataFrame | None = None, *,
+def render_html(reports: pl.DataFrame, data_quality: pl.DataFrame | None = None, *,
                 year: int | None = None, provenance: dict | None = None,
                 title: str = "政府信息公开工作年度报告 · Government information publicity annual "
                              "reports") -> str:
@@ -606,21 +596,23 @@ def render_html(reports: pl.DataFrame, findings: pl.DataFrame | None = None, *,
         parts.append(_details("numbers", _table(header, trs)))
 
     # 4 quality
-    quality = quality_by_year(rows, findings)
     parts.append("<h2>Data quality · 数据质量</h2>")
-    basis = ("a report passes when no identity check of the schema failed (findings)"
-             if findings is not None else
-             "no findings given: a report passes when its status is ok")
-    parts.append(f'<p class="note">Reports by status per year. Identity pass rate: share of '
-                 f'readable (not rejected) reports; {_e(basis)}.</p>')
-    parts.append(chart_quality(quality))
-    parts.append(_details("numbers", _table(
-        ["year", "ok", "warning", "rejected", "total", "identity pass rate", "pass", "readable"],
-        [({"data-chart": "quality", "data-key": y, "data-ok": q.ok, "data-warning": q.warning,
-           "data-rejected": q.rejected, "data-pass": q.identity_pass,
-           "data-assessed": q.identity_assessed},
-          [y, q.ok, q.warning, q.rejected, q.total, pct(q.identity_pass, q.identity_assessed),
-           q.identity_pass, q.identity_assessed]) for y, q in quality.items()])))
+    if data_quality is None:
+        parts.append('<p class="note">No data_quality mart was given, so there are no quality '
+                     'figures here.</p>')
+    else:
+        quality = quality_by_year(data_quality)
+        parts.append('<p class="note">Reports by status per year, and the identity pass rate '
+                     'of the data_quality mart: counted reports (no duplicates, not rejected) '
+                     'without an identity break, over counted reports.</p>')
+        parts.append(chart_quality(quality))
+        parts.append(_details("numbers", _table(
+            ["year", "ok", "warning", "rejected", "total", "identity pass rate", "pass", "counted"],
+            [({"data-chart": "quality", "data-key": y, "data-ok": q.ok, "data-warning": q.warning,
+               "data-rejected": q.rejected, "data-pass": q.identity_pass,
+               "data-assessed": q.identity_assessed},
+              [y, q.ok, q.warning, q.rejected, q.total, pct(q.identity_pass, q.identity_assessed),
+               q.identity_pass, q.identity_assessed]) for y, q in quality.items()])))
 
     return ("<!DOCTYPE html>\n<html lang=\"zh-Hans\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -637,29 +629,30 @@ def _load(source) -> tuple[pl.DataFrame, pl.DataFrame | None, dict | None]:
     if isinstance(source, pl.DataFrame):
         return source, None, None
     if isinstance(source, Mapping):
-        return source["report_comparison"], source.get("findings"), source.get("provenance")
+        return source["report_comparison"], source.get("data_quality"), source.get("provenance")
     d = Path(source)
     comp = pl.read_parquet(d / "report_comparison.parquet")
-    fnd = pl.read_parquet(d / "findings.parquet") if (d / "findings.parquet").is_file() else None
+    dq = (pl.read_parquet(d / "data_quality.parquet") if (d / "data_quality.parquet").is_file()
+          else None)
     prov = (json.loads((d / "provenance.json").read_text(encoding="utf-8"))
             if (d / "provenance.json").is_file() else None)
     if "status" not in comp.columns and (d / "reports.parquet").is_file():
         st = pl.read_parquet(d / "reports.parquet", columns=["report_id", "status"])
         comp = comp.join(st, on="report_id", how="left")
-    return comp, fnd, prov
+    return comp, dq, prov
 
 
-def write_html_report(source, out_path: str | Path, *, findings: pl.DataFrame | None = None,
-                      year: int | None = None, provenance: dict | None = None) -> Path:
+def write_html_report(source, out_path: str | Path, *, year: int | None = None,
+                      provenance: dict | None = None) -> Path:
     """Write the report.
 
-    source: an export folder (reads report_comparison.parquet, and findings.parquet and
+    source: an export folder (reads report_comparison.parquet, and data_quality.parquet and
     provenance.json where present), a report-level DataFrame, or a mapping with keys
-    report_comparison, findings, provenance. year: the year of the province and spread
+    report_comparison, data_quality, provenance. year: the year of the province and spread
     charts (default: the latest year with data).
     """
-    comp, fnd, prov = _load(source)
-    text = render_html(comp, findings if findings is not None else fnd, year=year,
+    comp, dq, prov = _load(source)
+    text = render_html(comp, dq, year=year,
                        provenance=provenance if provenance is not None else prov)
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
