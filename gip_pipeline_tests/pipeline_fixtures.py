@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.result import CellValue, Finding, ParseResult
 
 SEED_META = {"organ": "某某市人民政府办公室", "year": 2023, "published": "2024-01-30",

@@ -15,7 +15,7 @@ import pytest
 
 from gip_pipeline.bench import accuracy, cli
 from gip_pipeline.bench.truth import find_truth, load_truth, score
-from gip_pipeline.schema import (ACTIVE_DISCLOSURE_COLUMNS, META_KEYS, REQUEST_APPLICANT_COLUMNS,
+from gip_pipeline.metadata.schema import (ACTIVE_DISCLOSURE_COLUMNS, META_KEYS, REQUEST_APPLICANT_COLUMNS,
                                  REQUESTS, REVIEW_LITIGATION)
 
 # ---------------------------------------------------------------- helpers

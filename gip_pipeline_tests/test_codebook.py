@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.exports import codebook
 from gip_pipeline.exports.codebook import codebook_markdown, measure_formula, write_codebook
 

@@ -18,7 +18,7 @@ import frictionless
 import polars as pl
 import pytest
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.exports.datapackage import (
     FIELD_DOCS,
     build_datapackage,

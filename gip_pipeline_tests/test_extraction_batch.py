@@ -111,7 +111,9 @@ def test_version_tracks_the_extraction_sources(tmp_path):
     assert B.EXTRACTOR_VERSION.startswith(B.gip_pipeline.__version__ + "+")
     pkg = tmp_path / "gip" / "extraction"
     shutil.copytree(Path(B.__file__).parent, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copyfile(Path(B.__file__).parents[1] / "schema.py", tmp_path / "gip" / "schema.py")
+    (tmp_path / "gip" / "metadata").mkdir()
+    shutil.copyfile(Path(B.__file__).parents[1] / "metadata" / "schema.py",
+                    tmp_path / "gip" / "metadata" / "schema.py")
     before = B._source_digest(pkg)
     assert B._source_digest(pkg) == before
     reader = pkg / "readers" / "text.py"

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.glued import decode_glued, detect_era
 from gip_pipeline.extraction.normalize import normalize_text
 from gip_pipeline_tests.conftest import real_file, real_truth

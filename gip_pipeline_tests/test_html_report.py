@@ -8,7 +8,7 @@ import lxml.html
 import polars as pl
 import pytest
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.exports.html_report import quantile, render_html, write_html_report
 
 MIN = schema.MIN_RANK_DENOMINATOR

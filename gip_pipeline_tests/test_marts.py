@@ -22,7 +22,7 @@ import frictionless
 import polars as pl
 import pytest
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.result import CellValue, Finding, ParseResult
 from gip_pipeline.exports.cli import main as export_main
 from gip_pipeline.raw import RawFile

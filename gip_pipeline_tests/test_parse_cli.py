@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from gip_pipeline import cli
-from gip_pipeline.schema import META_KEYS
+from gip_pipeline.metadata.schema import META_KEYS
 from gip_pipeline_tests.test_recognize import pipe_text
 
 

@@ -1,6 +1,6 @@
 """Status from findings: any error or warning makes `warning`; info findings never change it."""
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.parse import parse_bytes
 from gip_pipeline_tests.test_glued import glue, requests_text, review_text
 

@@ -2,7 +2,7 @@ import csv
 import io
 import json
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.warehouse import dbt_gen
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
 

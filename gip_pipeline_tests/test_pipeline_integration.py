@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 from dagster import materialize
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.assets import ALL_ASSETS, GipPaths, default_resources
 from gip_pipeline.definitions import defs
 from gip_pipeline.raw import HIDDEN_FILE

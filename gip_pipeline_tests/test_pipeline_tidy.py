@@ -1,6 +1,6 @@
 import polars as pl
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.result import CellValue, ParseResult
 from gip_pipeline.tidy import (INVALID_OUTPUT_REASON, NON_INTEGER_CHECK, build_tidy, report_id,
                                tidy_schema)

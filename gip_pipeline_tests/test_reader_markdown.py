@@ -279,7 +279,7 @@ def _damaged_report(req: dict[str, list[int]]) -> str:
     """A 2021 report as a converter leaves it: the requests table cut into fragments, some
     labels fallen out into plain lines between them (wrapped), a header fragment, a page
     footer and a heading inside the table, a footnote marker in a cell."""
-    from gip_pipeline.schema import REQUESTS
+    from gip_pipeline.metadata.schema import REQUESTS
 
     rows = REQUESTS.rows_for("2021")
     lost = {"partially_granted", "denied_internal_affairs", "unable_needs_creation", "other_unpaid_fee"}
@@ -310,7 +310,7 @@ def _damaged_report(req: dict[str, list[int]]) -> str:
 
 def test_damaged_conversion_end_to_end(tmp_path):
     parse = pytest.importorskip("gip_pipeline.extraction.parse")
-    from gip_pipeline.schema import REQUESTS
+    from gip_pipeline.metadata.schema import REQUESTS
 
     req = {r.key: [0] * 7 for r in REQUESTS.rows_for("2021")}
     # 6 new + 1 carried = 6 handled + 1 forward, spread over rows that lose their labels.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.document import Cell, Document, Paragraph, Table
 from gip_pipeline.extraction.recognize import detect_era, recognize
 

@@ -1,4 +1,4 @@
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 
 
 def test_expected_cells_match_the_national_formats():

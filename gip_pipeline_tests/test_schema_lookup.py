@@ -2,7 +2,7 @@
 
 import pytest
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 
 
 def test_indexed_lookups_agree_with_the_definitions_and_reject_unknown_keys():

@@ -10,7 +10,7 @@ from collections import defaultdict
 
 import pytest
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.synth import generate as gen
 from gip_pipeline.regions.reference import Region as FakeRegion
 from gip_pipeline.synth.organs import make_organs

@@ -1,6 +1,6 @@
 """Identities: passing, failing (with the numbers), not assessable, blanks-as-zero, non-negativity."""
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.result import CellValue
 from gip_pipeline.extraction.validate import validate
 from gip_pipeline_tests.test_recognize import REQ_COLS, default_requests

@@ -6,7 +6,7 @@ from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, Asset
                      AssetOut, MetadataValue, OpExecutionContext, Out,
                      Output, asset, graph_asset, multi_asset, op)
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.assets.preview import counts, markdown_table
 from gip_pipeline.assets.resources import PARQUET_IO, GipPaths
 from gip_pipeline.extraction.batch import EXTRACTOR_VERSION

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gip_pipeline.schema import META_KEYS
+from gip_pipeline.metadata.schema import META_KEYS
 
 BLANK_ZERO_CHECK = "blanks_as_zero"
 

@@ -1,4 +1,4 @@
-"""CODEBOOK.md, generated from gip_pipeline/schema.py alone.
+"""CODEBOOK.md, generated from gip_pipeline/metadata/schema.py alone.
 
 Every key, label, era, identity and measure is read from the schema, so the
 codebook cannot drift from the code that extracts and checks the data. The
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 
 # Explanations of the schema's closed vocabularies (keys checked against the schema).
 UNIT_DOCS: dict[str, tuple[str, str]] = {
@@ -102,7 +102,7 @@ def codebook_markdown() -> str:
     L: list[str] = []
     L += ["# Codebook: government information publicity annual reports (政府信息公开工作年度报告)",
           "",
-          "Generated from `gip_pipeline/schema.py` by `gip_pipeline.exports.codebook`; do not edit.",
+          "Generated from `gip_pipeline/metadata/schema.py` by `gip_pipeline.exports.codebook`; do not edit.",
           "Keys are the identifiers used in every file of the export; labels are the Chinese "
           "text the national format prints (simplified, after normalisation).",
           ""]

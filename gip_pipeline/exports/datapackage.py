@@ -4,7 +4,7 @@ Each Parquet and CSV file in the folder becomes a tabular resource with its
 fields (types from the file's own Arrow schema), primary key, row count, byte
 size and sha256. Field descriptions come from FIELD_DOCS, the one registry of
 what an exported column means, in English and Chinese; it derives everything
-it can from gip_pipeline.schema (metadata fields, tables, row and column
+it can from gip_pipeline.metadata.schema (metadata fields, tables, row and column
 labels, measures) so that the package, the codebook and the data agree.
 
 License: CC-BY-4.0 by default. The package is a database built from official
@@ -29,7 +29,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.atomic import atomic_write_text
 from gip_pipeline.exports.provenance import PROVENANCE_FILE, iso_utc, sha256_file
 

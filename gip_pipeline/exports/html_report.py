@@ -29,7 +29,7 @@ from typing import Mapping
 
 import polars as pl
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 
 REQUIRED = ("report_id", "year", "status", "total_handled", "granted", "partially_granted")
 NATIONAL = "national"

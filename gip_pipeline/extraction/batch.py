@@ -61,7 +61,7 @@ def _source_digest(pkg: Path | None = None) -> str:
     h = hashlib.sha256()
     for p in sorted(pkg.rglob("*.py")):
         h.update(p.relative_to(pkg).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    schema_py = pkg.parent / "schema.py"  # labels and keys live there
+    schema_py = pkg.parent / "metadata" / "schema.py"  # labels and keys live there
     h.update(schema_py.read_bytes())
     return h.hexdigest()[:12]
 

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.result import CellValue, Finding
 
 # More candidate splits than this for one row (or one table) is "ambiguous", not enumerated on.

@@ -1,6 +1,6 @@
 """Matching printed row and column labels to schema keys.
 
-Everything here derives from gip_pipeline.schema (labels, variants, group
+Everything here derives from gip_pipeline.metadata.schema (labels, variants, group
 labels, era marker labels). A printed label is reduced to a key: normalised
 text with numbering (`一、` `（三）` `1.` `1、`), punctuation, quotes and
 whitespace removed. Keys are matched exactly first, then by a unique prefix,
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.normalize import normalize_text
 
 _CN_NUM = "一二三四五六七八九十"

@@ -11,7 +11,7 @@ import datetime as _dt
 import re
 from functools import lru_cache
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.document import Document, Paragraph
 from gip_pipeline.extraction.normalize import normalize_text as _normalize
 from gip_pipeline.extraction.values import UNREADABLE

@@ -19,7 +19,7 @@ validation then reports them as the publisher's errors, as for a born-digital fi
 
 from __future__ import annotations
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.result import CellValue, Finding
 from gip_pipeline.extraction.validate import BROKEN, HOLDS, identity_instances
 from gip_pipeline.extraction.values import UNREADABLE, parse_value

@@ -14,7 +14,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.document import Document, Unreadable
 from gip_pipeline.extraction.metadata import extract_metadata, find_title, is_gip_title
 from gip_pipeline.extraction.normalize import normalize_text

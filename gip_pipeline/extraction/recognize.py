@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.document import Document, Paragraph, Table
 from gip_pipeline.extraction.labels import (
     HEADER_WORDS, era_markers, label_key, match_column, match_group, match_row,

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from gip_pipeline.schema import META_KEYS
+from gip_pipeline.metadata.schema import META_KEYS
 
 
 @dataclass

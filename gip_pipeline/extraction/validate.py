@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.normalize import normalize_text
 from gip_pipeline.extraction.result import CellValue, Finding
 from gip_pipeline.extraction.values import parse_value

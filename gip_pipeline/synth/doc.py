@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from gip_pipeline.schema import (ACTIVE_DISCLOSURE, ACTIVE_DISCLOSURE_COLUMNS, LEGAL_PERSON_GROUP_LABEL,
+from gip_pipeline.metadata.schema import (ACTIVE_DISCLOSURE, ACTIVE_DISCLOSURE_COLUMNS, LEGAL_PERSON_GROUP_LABEL,
                                  REQUESTS, REVIEW_LITIGATION, TABLES_BY_KEY)
 from gip_pipeline.synth.organs import Organ
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from gip_pipeline.schema import era_for_year
+from gip_pipeline.metadata.schema import era_for_year
 from gip_pipeline.synth import render_docx, render_html, render_md, render_pdf, render_pipe, render_text
 from gip_pipeline.synth.doc import SynthDoc, build_blocks, build_grids, choose_labels, print_cells
 from gip_pipeline.synth.organs import Organ, make_organs

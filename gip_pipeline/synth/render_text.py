@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import re
 
-from gip_pipeline.schema import TABLES_BY_KEY
+from gip_pipeline.metadata.schema import TABLES_BY_KEY
 from gip_pipeline.synth.doc import Grid, SynthDoc
 
 LAYOUTS = ("glued", "spaced", "lines")

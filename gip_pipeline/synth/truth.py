@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gip_pipeline.schema import ERA_CROSSWALK, OTHER_ROWS_2021, expected_cells, identities_for
+from gip_pipeline.metadata.schema import ERA_CROSSWALK, OTHER_ROWS_2021, expected_cells, identities_for
 
 
 def truth_cell_keys(era: str, single_other: bool, subtotal: bool = False) -> list[tuple[str, str, str]]:

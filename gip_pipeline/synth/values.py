@@ -13,7 +13,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from gip_pipeline.schema import (ACTIVE_DISCLOSURE_COLUMNS, OTHER_ROWS_2021, OUTCOME_ROWS,
+from gip_pipeline.metadata.schema import (ACTIVE_DISCLOSURE_COLUMNS, OTHER_ROWS_2021, OUTCOME_ROWS,
                                  REQUEST_APPLICANT_COLUMNS, REQUEST_ORG_COLUMNS, REVIEW_LITIGATION)
 
 Cells = dict[str, dict[str, dict[str, float | int]]]

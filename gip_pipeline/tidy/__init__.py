@@ -1,7 +1,7 @@
 """Tidy layer: ParseResults in, three long polars tables out (cells, reports, findings).
 
 Column names and dtypes are fixed by `tidy_schema`, which derives from
-gip_pipeline.schema; every frame this module returns is cast to it, so the
+gip_pipeline.metadata.schema; every frame this module returns is cast to it, so the
 warehouse and the exports always see the same types whatever the input.
 """
 
@@ -15,7 +15,7 @@ from typing import Iterable
 import polars as pl
 
 import gip_pipeline
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.result import CellValue, Finding, ParseResult
 
 TIDY_TABLES: tuple[str, ...] = ("cells", "reports", "findings")

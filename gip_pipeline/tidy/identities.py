@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from gip_pipeline import schema
+from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.validate import identity_instances
 
 RESULT_SCHEMA = pl.Schema({

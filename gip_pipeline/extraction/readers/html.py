@@ -31,7 +31,7 @@ import lxml.etree
 
 from gip_pipeline.extraction.document import Cell, Document, Paragraph, Table, Unreadable
 from gip_pipeline.extraction.readers.encoding import detect
-from gip_pipeline.schema import METADATA
+from gip_pipeline.metadata.schema import METADATA
 
 # ----------------------------------------------------------------- shared grid
 

@@ -22,7 +22,7 @@ from typing import Literal
 from gip_pipeline.extraction.document import Cell, Document, Paragraph, Table, Unreadable
 from gip_pipeline.extraction.readers.encoding import decode_bytes
 from gip_pipeline.extraction.values import looks_like_value
-from gip_pipeline.schema import METADATA, TABLES
+from gip_pipeline.metadata.schema import METADATA, TABLES
 
 StrayMode = Literal["rows", "paragraphs", "drop"]
 

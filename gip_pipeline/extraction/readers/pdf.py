@@ -33,7 +33,7 @@ from pdfplumber.table import (
 )
 
 from gip_pipeline.extraction.document import Cell, Document, Paragraph, Table, Unreadable
-from gip_pipeline.schema import TABLES
+from gip_pipeline.metadata.schema import TABLES
 
 FORMAT = "pdf"
 
