@@ -264,7 +264,8 @@ def codebook_markdown() -> str:
 def _columns_section() -> list[str]:
     """Every table and column a researcher meets, from the field registry (FIELD_DOCS)."""
     from gip_pipeline.exports import ALL_EXPORTS
-    from gip_pipeline.exports.datapackage import PRIMARY_KEYS, RESOURCE_DOCS, field_doc, table_columns
+    from gip_pipeline.exports.datapackage import field_doc, table_columns
+    from gip_pipeline.metadata.outputs import PRIMARY_KEYS, TABLE_DOCS
 
     L = ["## Tables and their columns", "",
          "The tidy tables (one row per cell, report, finding, input file), then the marts dbt "
@@ -273,7 +274,7 @@ def _columns_section() -> list[str]:
     for name, cols in table_columns().items():
         where = (f"`{name}.parquet` in the download" if name in ALL_EXPORTS
                  else "in the warehouse only (schema `core`), not in the download")
-        L += [f"### `{name}`", "", RESOURCE_DOCS[name], "",
+        L += [f"### `{name}`", "", TABLE_DOCS[name], "",
               f"Key: {_codes(PRIMARY_KEYS[name])}; {where}.", ""]
         rows = []
         for c in cols:

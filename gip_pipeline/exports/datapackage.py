@@ -30,6 +30,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gip_pipeline.metadata import schema
+from gip_pipeline.metadata.outputs import (MART_COLUMN_ZH, PRIMARY_KEYS, TABLE_DOCS,
+                                          TIDY_COLUMN_DOCS)
 from gip_pipeline.atomic import atomic_write_text
 from gip_pipeline.exports.provenance import PROVENANCE_FILE, iso_utc, sha256_file
 
@@ -165,7 +167,7 @@ def _build_field_docs() -> dict[str, FieldDoc]:
     # -- the other marts: English from the dbt docs (generated from the schema), Chinese here
     from gip_pipeline.warehouse import dbt_gen
 
-    for name, zh in _MART_ZH.items():
+    for name, zh in MART_COLUMN_ZH.items():
         d.setdefault(name, FieldDoc(zh, dbt_gen.column_description(name)))
     # the wide per-report cells not named above (request totals are): labels from the schema
     for t, r, c in dbt_gen.WIDE_CELLS:
@@ -180,80 +182,10 @@ def _build_field_docs() -> dict[str, FieldDoc]:
 
 
 def _tidy_doc(name: str) -> str:
-    from gip_pipeline.tidy import COLUMN_DOCS
-
-    return next(docs[name] for docs in COLUMN_DOCS.values() if name in docs)
-
-
-_MART_ZH: dict[str, str] = {
-    "organ_key": "机关标识", "n_error_findings": "错误数", "n_warning_findings": "警告数",
-    "n_identity_breaks": "勾稽不符数", "is_counted": "计入汇总", "counted_report_id": "计入的报告",
-    "uses_blank_zero_evidence": "依赖空白按零（勾稽证明）", "n_blank_zero_cells": "空白按零单元格数",
-    "publication_deadline": "法定发布期限", "published_on_time": "按期发布",
-    "other_handling_total": "（六）其他处理（跨版本）", "region_year_id": "地区-年度键",
-    "n_reports": "报告数", "n_reports_warning": "警告报告数", "n_reports_blank_zero": "空白按零报告数",
-    "unit_type": "单位类型", "unit_key": "单位键", "measure": "指标", "numerator": "分子",
-    "denominator": "分母", "rank_status": "排名状态", "rank": "名次", "n_ranked": "参与排名数",
-    "percentile": "百分位", "ranking_id": "排名键", "trend_id": "趋势键", "quantity": "统计项",
-    "comparability": "可比性", "prev_year": "上一年度", "prev_era": "上一年度格式版本",
-    "prev_value": "上一年度数值", "change": "变化", "relative_change": "相对变化",
-    "prev_n_reports": "上一年度报告数", "crosses_era": "跨格式版本", "uses_crosswalk": "使用口径对照",
-    "consistency_id": "一致性键", "prev_report_id": "上一年度报告", "difference": "差额",
-    "prev_carried_forward": "上年结转下年度", "quality_id": "质量键", "n_found": "发现文件数",
-    "n_counted": "计入报告数", "n_duplicates": "重复报告数", "n_ok": "正常", "n_warning": "警告",
-    "n_rejected": "拒收", "n_synthetic": "合成数据数", "n_blank_zero": "空白按零报告数",
-    "n_identity_assessed": "勾稽已核报告数", "n_identity_pass": "勾稽通过报告数",
-    "identity_pass_rate": "勾稽通过率", "n_dated": "有发布日期数", "n_on_time": "按期数",
-    "n_late": "逾期数", "on_time_rate": "按期率", "value": "数值", "col": "列",
-    "result": "核对结果", "region_key": "地区键",
-}
+    return next(docs[name] for docs in TIDY_COLUMN_DOCS.values() if name in docs)
 
 
 FIELD_DOCS: dict[str, FieldDoc] = _build_field_docs()
-
-RESOURCE_DOCS: dict[str, str] = {
-    "cells": "One row per extracted table cell (tidy long format). Null value = printed blank, "
-             "dash or word; raw keeps the printed text. 每行一个单元格。",
-    "reports": "One row per distinct report file: metadata, status, counts. 每行一份报告。",
-    "findings": "What the checks found, per report (identities, not-assessable, blanks-as-zero "
-                "evidence). 校验发现。",
-    "report_comparison": "One row per report: request totals (column total) and the comparison "
-                         "measures with numerator and denominator. 报告级比较指标。",
-}
-
-# Key of each table; the exports also write their rows in this order.
-PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
-    "cells": ("report_id", "table", "row", "col"),
-    "reports": ("report_id",),
-    "findings": ("report_id", "seq"),
-    "report_files": ("path",),
-    "rejected_files": ("path",),
-    "report_comparison": ("report_id",),
-    "region_year": ("region_year_id",),
-    "rankings": ("ranking_id",),
-    "trends": ("trend_id",),
-    "cross_year_consistency": ("consistency_id",),
-    "data_quality": ("quality_id",),
-}
-RESOURCE_DOCS.update({
-    "region_year": "Per region, year, admin level, organ kind and department type: sums of the "
-                   "counted reports and measures recomputed from pooled sums (a government's "
-                   "summary report is never added to its departments). 地区-年度汇总。",
-    "rankings": f"Rank and percentile on each measure within year, level, organ kind and "
-                f"department type; units with fewer than {schema.MIN_RANK_DENOMINATOR} handled "
-                f"requests (total_handled) listed as too_small. 排名。",
-    "trends": "Year-over-year change per organ and region across the 2019→2021 format change "
-              "(crosswalk for （六）其他处理). 年度变化。",
-    "cross_year_consistency": "carried_over(t) against carried_forward(t-1) per organ and "
-                              "column; status differs is a finding. 跨年结转一致性。",
-    "data_quality": "Per region and year: reports found, ok/warning/rejected, identity pass "
-                    "rate, publication against the legal deadline. 数据质量与及时性。",
-    "report_files": "One row per input file name and the report it holds (identical bytes "
-                    "under two names: two rows, one report). 输入文件清单。",
-    "rejected_files": "One row per rejected input file name, with the one-sentence reason. "
-                      "拒收文件及原因。",
-})
-
 
 def table_columns() -> dict[str, tuple[str, ...]]:
     """Every table of the warehouse a researcher meets, with its columns, as the code makes them:
@@ -380,7 +312,7 @@ def describe_resource(path: str | Path, name: str | None = None, *, base: str | 
     }
     if fmt == "csv":
         res["encoding"] = "utf-8"
-    desc = description or RESOURCE_DOCS.get(path.stem) or RESOURCE_DOCS.get(name)
+    desc = description or TABLE_DOCS.get(path.stem) or TABLE_DOCS.get(name)
     if desc:
         res["description"] = desc
     res["bytes"] = path.stat().st_size

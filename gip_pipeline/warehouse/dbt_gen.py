@@ -19,7 +19,8 @@ from pathlib import Path
 
 from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.validate import BLANKS_CONSISTENT_CHECK, BLANKS_PROVEN_CHECK
-from gip_pipeline.tidy import TIDY_TABLES, column_doc, tidy_schema
+from gip_pipeline.metadata.outputs import column_doc
+from gip_pipeline.tidy import TIDY_TABLES, tidy_schema
 from gip_pipeline.warehouse.load import RAW_SCHEMA
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
 

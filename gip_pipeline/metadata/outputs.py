@@ -1,0 +1,150 @@
+"""Every output table and column a researcher meets: what each table is (TABLE_DOCS), its key
+(PRIMARY_KEYS, also the exports' row order), what each tidy column means (TIDY_COLUMN_DOCS)
+and the Chinese names of the mart columns (MART_COLUMN_ZH). The tidy tables, the dbt YAML,
+the datapackage and the codebook render from here."""
+
+from __future__ import annotations
+
+from gip_pipeline.metadata import schema
+
+# What each tidy column means (the dbt YAML, the datapackage and the codebook read this;
+# the metadata columns of reports take their text from schema.METADATA).
+TIDY_COLUMN_DOCS: dict[str, dict[str, str]] = {
+    "cells": {
+        "report_id": "The report: first 16 hex digits of the sha256 of the source file's bytes.",
+        "table": "Table key (schema.TABLES): active_disclosure, requests or review_litigation.",
+        "row": "Row key within the table.",
+        "col": "Column key within the table.",
+        "value": "The printed number; null when the cell was printed empty, as a dash or as a "
+                 "word (never zero).",
+        "value_int": "The value as an integer, where the column counts things (dtype int) and "
+                     "the value is whole; else null.",
+        "dtype": "The column's dtype in the schema: int (a count) or decimal (an amount).",
+        "unit": "The column's unit: count, 10k_yuan (万元) or as_printed.",
+        "raw": "The cell's text exactly as extracted.",
+        "page": "1-based page of the cell for paged formats (PDF); null otherwise.",
+        "source_file": "The source file, relative to the input folder.",
+        "value_source": "How an OCR'd value was read: ocr (the recogniser's reading) or "
+                        "ocr_identities (an alternative reading that the table identities "
+                        "prove, raw keeping the first reading); null for a file with a text "
+                        "layer.",
+        "ocr_confidence": "For an OCR'd cell: the probability of its least likely character "
+                          "(0-1); a value below 0.95 that no identity confirms is left null "
+                          "with an ocr.uncertain finding. Null without OCR.",
+        "ocr_box": "For an OCR'd cell: its text's box in pixels of the page image, as "
+                   "'x0 y0 x1 y1' (top-left origin). Null without OCR.",
+    },
+    "reports": {
+        "report_id": "First 16 hex digits of the sha256 of the source file's bytes.",
+        "source_file": "The source file, relative to the input folder.",
+        "sha256": "sha256 of the source file's bytes.",
+        "format": "File format: " + ", ".join(schema.FORMATS) + ".",
+        "status": "ok: tables found and every assessable identity holds; warning: a finding of "
+                  "severity error or warning stands; rejected: not a readable GIP report.",
+        "reason": "Why the file was rejected (one sentence); null otherwise.",
+        "n_cells": "Number of cells extracted.",
+        "n_findings": "Number of findings.",
+        "is_synthetic": "True when the file says it was generated (test data), not published.",
+        "extractor_version": "Version of the extractor that read the file.",
+        "province_code": "GB/T 2260 code of the province of region_code (from the region "
+                         "reference for the report year); null when region_code is null or "
+                         "national.",
+        "prefecture_code": "GB/T 2260 code of the prefecture of region_code; null for province "
+                           "and national organs and where unknown.",
+        "department_type": "For organ_kind department: the kind of department (public_security, "
+                           "education, natural_resources, ...; gip_pipeline.regions); else null.",
+        "duplicate_of": "report_id of the report this file duplicates (the same report "
+                        "published again in another form); null for an original. The marts "
+                        "count a report once.",
+    },
+    "findings": {
+        "report_id": "The report the finding is about.",
+        "seq": "Order of the finding within its report.",
+        "check": "The check that fired, e.g. an identity key from the schema.",
+        "severity": "error, warning or info.",
+        "table": "Table key the finding is about, if any.",
+        "message": "What was found, with the numbers.",
+        "cells": "The cells the finding names, as row.col of its table, space-separated (for "
+                 "<table>.blanks_as_zero: the blank cells the identities prove are zero); "
+                 "null when it names none.",
+    },
+}
+
+
+def column_doc(table: str, column: str) -> str:
+    if table == "reports":
+        for m in schema.METADATA:
+            if m.key == column:
+                closed = f" One of: {', '.join(m.values)}." if m.values else ""
+                return f"{m.en} ({m.zh}).{closed}"
+    return TIDY_COLUMN_DOCS[table][column]
+
+
+# The Chinese name of each mart column the datapackage and the codebook show (their English
+# descriptions are in the dbt YAML, warehouse/dbt_gen.MART_COLUMN_DOCS).
+MART_COLUMN_ZH: dict[str, str] = {
+    "organ_key": "机关标识", "n_error_findings": "错误数", "n_warning_findings": "警告数",
+    "n_identity_breaks": "勾稽不符数", "is_counted": "计入汇总", "counted_report_id": "计入的报告",
+    "uses_blank_zero_evidence": "依赖空白按零（勾稽证明）", "n_blank_zero_cells": "空白按零单元格数",
+    "publication_deadline": "法定发布期限", "published_on_time": "按期发布",
+    "other_handling_total": "（六）其他处理（跨版本）", "region_year_id": "地区-年度键",
+    "n_reports": "报告数", "n_reports_warning": "警告报告数", "n_reports_blank_zero": "空白按零报告数",
+    "unit_type": "单位类型", "unit_key": "单位键", "measure": "指标", "numerator": "分子",
+    "denominator": "分母", "rank_status": "排名状态", "rank": "名次", "n_ranked": "参与排名数",
+    "percentile": "百分位", "ranking_id": "排名键", "trend_id": "趋势键", "quantity": "统计项",
+    "comparability": "可比性", "prev_year": "上一年度", "prev_era": "上一年度格式版本",
+    "prev_value": "上一年度数值", "change": "变化", "relative_change": "相对变化",
+    "prev_n_reports": "上一年度报告数", "crosses_era": "跨格式版本", "uses_crosswalk": "使用口径对照",
+    "consistency_id": "一致性键", "prev_report_id": "上一年度报告", "difference": "差额",
+    "prev_carried_forward": "上年结转下年度", "quality_id": "质量键", "n_found": "发现文件数",
+    "n_counted": "计入报告数", "n_duplicates": "重复报告数", "n_ok": "正常", "n_warning": "警告",
+    "n_rejected": "拒收", "n_synthetic": "合成数据数", "n_blank_zero": "空白按零报告数",
+    "n_identity_assessed": "勾稽已核报告数", "n_identity_pass": "勾稽通过报告数",
+    "identity_pass_rate": "勾稽通过率", "n_dated": "有发布日期数", "n_on_time": "按期数",
+    "n_late": "逾期数", "on_time_rate": "按期率", "value": "数值", "col": "列",
+    "result": "核对结果", "region_key": "地区键",
+}
+
+
+TABLE_DOCS: dict[str, str] = {
+    "cells": "One row per extracted table cell (tidy long format). Null value = printed blank, "
+             "dash or word; raw keeps the printed text. 每行一个单元格。",
+    "reports": "One row per distinct report file: metadata, status, counts. 每行一份报告。",
+    "findings": "What the checks found, per report (identities, not-assessable, blanks-as-zero "
+                "evidence). 校验发现。",
+    "report_comparison": "One row per report: request totals (column total) and the comparison "
+                         "measures with numerator and denominator. 报告级比较指标。",
+}
+
+# Key of each table; the exports also write their rows in this order.
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "cells": ("report_id", "table", "row", "col"),
+    "reports": ("report_id",),
+    "findings": ("report_id", "seq"),
+    "report_files": ("path",),
+    "rejected_files": ("path",),
+    "report_comparison": ("report_id",),
+    "region_year": ("region_year_id",),
+    "rankings": ("ranking_id",),
+    "trends": ("trend_id",),
+    "cross_year_consistency": ("consistency_id",),
+    "data_quality": ("quality_id",),
+}
+TABLE_DOCS.update({
+    "region_year": "Per region, year, admin level, organ kind and department type: sums of the "
+                   "counted reports and measures recomputed from pooled sums (a government's "
+                   "summary report is never added to its departments). 地区-年度汇总。",
+    "rankings": f"Rank and percentile on each measure within year, level, organ kind and "
+                f"department type; units with fewer than {schema.MIN_RANK_DENOMINATOR} handled "
+                f"requests (total_handled) listed as too_small. 排名。",
+    "trends": "Year-over-year change per organ and region across the 2019→2021 format change "
+              "(crosswalk for （六）其他处理). 年度变化。",
+    "cross_year_consistency": "carried_over(t) against carried_forward(t-1) per organ and "
+                              "column; status differs is a finding. 跨年结转一致性。",
+    "data_quality": "Per region and year: reports found, ok/warning/rejected, identity pass "
+                    "rate, publication against the legal deadline. 数据质量与及时性。",
+    "report_files": "One row per input file name and the report it holds (identical bytes "
+                    "under two names: two rows, one report). 输入文件清单。",
+    "rejected_files": "One row per rejected input file name, with the one-sentence reason. "
+                      "拒收文件及原因。",
+})
