@@ -133,7 +133,7 @@ def _section(text: str, table: str) -> str:
 def test_every_table_and_column_a_researcher_meets_is_described(text):
     from gip_pipeline.exports import EXPORTS
     from gip_pipeline.exports.datapackage import field_doc, table_columns
-    from gip_pipeline.warehouse.dbt_gen import MART_MODELS
+    from gip_pipeline.metadata.outputs import MART_MODELS
 
     tables = table_columns()
     # every exported file, the marts and the input-file accounting tables have a section

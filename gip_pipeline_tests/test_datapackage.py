@@ -26,6 +26,7 @@ from gip_pipeline.exports.datapackage import (
     table_schema_type,
     write_datapackage,
 )
+from gip_pipeline.metadata.outputs import MART_MODELS
 from gip_pipeline.exports.provenance import build_provenance, iso_utc, write_provenance
 
 RUN = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -261,7 +262,7 @@ def test_every_exported_column_has_a_field_doc():
     names = {n for t in TIDY_TABLES for n in tidy_schema(t).names()}
     marts = json.loads(dbt_gen.render_marts_yml().split("\n", 1)[1])["models"]
     names |= {c["name"] for m in marts for c in m["columns"]}
-    assert {m["name"] for m in marts} == set(dbt_gen.MART_MODELS)
+    assert {m["name"] for m in marts} == set(MART_MODELS)
     assert sorted(n for n in names if n not in FIELD_DOCS) == []
     for n in names:
         doc = FIELD_DOCS[n]

@@ -25,10 +25,9 @@ import duckdb
 import polars as pl
 
 from gip_pipeline.atomic import atomic_write, pid_alive
-from gip_pipeline.metadata.outputs import PRIMARY_KEYS
+from gip_pipeline.metadata.outputs import MART_MODELS, PRIMARY_KEYS
 from gip_pipeline.raw.accounting import ACCOUNTING_TABLES
 from gip_pipeline.tidy import TIDY_TABLES
-from gip_pipeline.warehouse.dbt_gen import MART_MODELS
 from gip_pipeline.warehouse.load import RAW_SCHEMA
 
 MART_SCHEMA = "marts"

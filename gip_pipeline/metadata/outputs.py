@@ -1,7 +1,7 @@
 """Every output table and column a researcher meets: what each table is (TABLE_DOCS), its key
-(PRIMARY_KEYS, also the exports' row order), what each tidy column means (TIDY_COLUMN_DOCS)
-and the Chinese names of the mart columns (MART_COLUMN_ZH). The tidy tables, the dbt YAML,
-the datapackage and the codebook render from here."""
+(PRIMARY_KEYS, also the exports' row order), what each tidy column means (TIDY_COLUMN_DOCS),
+the marts (MART_MODELS) and what their columns mean (MART_COLUMN_DOCS; Chinese names in
+MART_COLUMN_ZH). The dbt YAML, the datapackage and the codebook render from here."""
 
 from __future__ import annotations
 
@@ -148,3 +148,116 @@ TABLE_DOCS.update({
     "rejected_files": "One row per rejected input file name, with the one-sentence reason. "
                       "拒收文件及原因。",
 })
+
+
+# The marts dbt builds, in the order the download folder lists them.
+MART_MODELS = ("report_comparison", "region_year", "rankings", "trends",
+               "cross_year_consistency", "data_quality")
+# （六）其他处理 carried across the 2019/2021 formats (schema.ERA_CROSSWALK), a mart column.
+CROSSWALK_COLUMN = "other_handling_total"
+
+# What each mart column means where the schema does not say it (dbt_gen.column_description
+# derives the rest: cells, measures, request totals).
+MART_COLUMN_DOCS: dict[str, str] = {
+    "organ_key": "Stable organ identity across years: region_code (or 'unknown') + ':' + the "
+                 "organ name without spaces; null when the organ is unknown.",
+    "n_error_findings": "Findings of severity error.",
+    "n_warning_findings": "Findings of severity warning.",
+    "n_identity_breaks": "Findings of a schema identity (severity error or warning).",
+    "is_counted": "True for the one report of an organ and year the aggregate marts use: not "
+                  "rejected, not a duplicate (duplicate_of), and first of its (organ_key, year) "
+                  "by status ok, then most cells, then report_id.",
+    "counted_report_id": "The report counted for this one's organ and year (itself when "
+                         "is_counted); null for rejected reports.",
+    "uses_blank_zero_evidence": "True when a value of this row may rest on a blank cell read as "
+                                "0, which the marts do only where the report's identities PROVE "
+                                "it zero (the cell is listed in a <table>.blanks_as_zero "
+                                "finding). Aggregates: any report behind the row; rankings: the "
+                                "unit's report(s); trends: the unit in either year (section 二: "
+                                "the cell itself); cross-year rows: either of the two cells. "
+                                "Blanks merely consistent with zero "
+                                "(<table>.blanks_as_zero_consistent) and all other blanks stay "
+                                "null.",
+    "n_blank_zero_cells": "Blank cells read as 0 because the extraction proved them zero "
+                          "(<table>.blanks_as_zero).",
+    "publication_deadline": "Legal deadline of publication (schema.PUBLICATION_DEADLINE, the "
+                            "year after the reporting year) for the organ kind.",
+    "published_on_time": "published <= publication_deadline; null when either is unknown.",
+    "value_used": "The value the marts use: the printed value, or 0 for a blank cell the "
+                  "extraction proved zero (<table>.blanks_as_zero); every other blank is null.",
+    "filled_from_evidence": "True when value_used is a blank read as 0 on proof "
+                            "(<table>.blanks_as_zero).",
+    "blank_zero_evidence": "The blanks-as-zero evidence the extraction recorded for a blank "
+                           "cell: 'proven' (<table>.blanks_as_zero: read as 0) or 'consistent' "
+                           "(<table>.blanks_as_zero_consistent: weaker, NOT read as 0, "
+                           "value_used stays null); null otherwise.",
+    CROSSWALK_COLUMN: "（六）其他处理 in both eras (schema.ERA_CROSSWALK): 2019's other_handling, "
+                      "a 2021 report's single （六） row, else 2021's three （六） rows summed; null "
+                      "if a term is missing.",
+    "rankable": f"total_handled >= {schema.MIN_RANK_DENOMINATOR}: rates over fewer handled "
+                "requests are noise and are not ranked.",
+    "region_year_id": "Key: region_code|year|admin_level|organ_kind|department_type|"
+                      "is_synthetic ('-' = null).",
+    "n_reports": "Number of counted reports behind the row.",
+    "n_reports_warning": "Of those, reports with status warning.",
+    "n_reports_blank_zero": "Of those, reports with a blank read as 0 on proof "
+                            "(uses_blank_zero_evidence).",
+    "unit_type": "organ (one counted report of an organ) or region (a region_year row).",
+    "unit_key": "organ_key for organs, region_key for regions (both without the year).",
+    "measure": "Measure key (schema.MEASURES).",
+    "numerator": "The measure's numerator for the unit.",
+    "denominator": "The measure's denominator for the unit.",
+    "value": "numerator / denominator.",
+    "rank_status": f"ranked; too_small (the unit's total_handled < "
+                   f"{schema.MIN_RANK_DENOMINATOR}, schema.MIN_RANK_DENOMINATOR, whatever the "
+                   "measure); not_assessable (the value is null, or the unit's total_handled is "
+                   "unknown).",
+    "rank": "1 = highest value among the ranked peers (same unit type, year, admin level, "
+            "organ kind, department type); null unless ranked.",
+    "n_ranked": "Number of ranked peers.",
+    "percentile": "Share of the ranked peers with a lower value (0 lowest, 1 highest); null "
+                  "unless ranked with at least one peer.",
+    "ranking_id": "Key: unit_type|unit_key|year|measure.",
+    "trend_id": "Key: unit_type|unit_key|quantity|year.",
+    "quantity": "What changed: a requests row (total column), a requests group, "
+                f"{CROSSWALK_COLUMN}, a review_litigation row__col, a measure, or (organs) "
+                "active_disclosure.<row>.<col>.",
+    "comparability": "all_eras: the meaning is the same in the 2019 and 2021 formats; "
+                     "same_era: joined only between two years of one era.",
+    "prev_year": "year - 1.",
+    "prev_era": "Format era of the previous year.",
+    "prev_value": "The value in the previous year.",
+    "change": "value - prev_value.",
+    "relative_change": "change / prev_value; null when prev_value is 0.",
+    "prev_n_reports": "Reports behind the previous year's value.",
+    "crosses_era": "True when the two years are in different format eras.",
+    "uses_crosswalk": f"True when {CROSSWALK_COLUMN} is compared across the era change.",
+    "consistency_id": "Key: organ_key|year|col.",
+    "check": "The cross-year check (schema.CROSS_YEAR_IDENTITIES).",
+    "severity": "Severity of a difference.",
+    "prev_report_id": "The organ's counted report of the previous year.",
+    "col": "requests column.",
+    "carried_over": "carried_over of year t (requests).",
+    "prev_carried_forward": "carried_forward of year t-1, same organ and column.",
+    "difference": "carried_over(t) - carried_forward(t-1).",
+    "result": "holds; differs (a finding); not_assessable (a value missing or blank).",
+    "region_key": "The region row's key without the year: region_code|admin_level|organ_kind|"
+                  "department_type|is_synthetic ('-' = null); the unit of trends and rankings.",
+    "quality_id": "Key: region_code|year ('unknown' for null), '|synthetic' for synthetic "
+                  "reports.",
+    "n_found": "Report files found (all statuses, duplicates included).",
+    "n_counted": "Reports counted (is_counted).",
+    "n_duplicates": "Readable reports not counted: duplicates of a counted one.",
+    "n_ok": "Reports with status ok.",
+    "n_warning": "Reports with status warning.",
+    "n_rejected": "Reports with status rejected.",
+    "n_synthetic": "Synthetic (generated) reports.",
+    "n_blank_zero": "Counted reports with a blank read as 0 on proof (<table>.blanks_as_zero).",
+    "n_identity_assessed": "Counted reports whose identities were checked.",
+    "n_identity_pass": "Of those, reports without an identity finding.",
+    "identity_pass_rate": "n_identity_pass / n_identity_assessed.",
+    "n_dated": "Counted reports with a publication date.",
+    "n_on_time": "Of those, published by the legal deadline.",
+    "n_late": "Of those, published after the legal deadline.",
+    "on_time_rate": "n_on_time / n_dated.",
+}
