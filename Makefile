@@ -23,7 +23,9 @@ $(STAMP): pyproject.toml
 manifest: $(STAMP)
 	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
 
-# Rewrite the schema-generated dbt files (yml, seed, identity tests, mart) from schema.py.
+# Rewrite the schema-generated dbt files (the YAML, the key seed, the models that spell out
+# schema keys) from gip_pipeline/metadata/schema.py; files without the generated header are
+# hand-written and left alone.
 dbt-gen: $(STAMP)
 	$(BIN)/python -m gip_pipeline.warehouse.dbt_gen
 

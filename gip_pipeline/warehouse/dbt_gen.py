@@ -1,9 +1,11 @@
 """Generate the schema-derived parts of dbt_project/ from gip_pipeline/metadata/schema.py.
 
 Keys, labels, identities and measures live only in the schema; the dbt yml
-(sources, descriptions, accepted values), the key seed, the identity tests
-and the comparison mart are rendered from it here. A test checks that the
-files on disk match what this renders.
+(sources, descriptions, accepted values, the identity test instances), the key
+seed and the models that spell out schema keys are rendered from it here. The
+generic tests, macros and models that take nothing from the schema are
+hand-written files in dbt_project/. A test checks that the files on disk match
+what this renders.
 
     python -m gip_pipeline.warehouse.dbt_gen          # write the files
     python -m gip_pipeline.warehouse.dbt_gen --check  # exit 1 if any is stale
@@ -152,61 +154,6 @@ def _ref(name: str) -> str:
     return "{{ ref('" + name + "') }}"
 
 
-# One comparison, shared by both generic tests: every term present and the sides differ.
-SIDES_MACRO = f"""{{# {HEADER} #}}
-{{# The comparison both generic tests share: every term printed (not null) and the two sums
-   differ. A missing term leaves the row not assessable, which is not a failure and not a pass. #}}
-{{% macro gip_sides_differ(left, right, tolerance=1e-6) -%}}
-    ({{% for t in left + right %}}{{{{ adapter.quote(t) }}}} is not null{{% if not loop.last %}} and {{% endif %}}{{% endfor %}})
-    and abs(({{% for t in left %}}{{{{ adapter.quote(t) }}}}{{% if not loop.last %}} + {{% endif %}}{{% endfor %}})
-          - ({{% for t in right %}}{{{{ adapter.quote(t) }}}}{{% if not loop.last %}} + {{% endif %}}{{% endfor %}})) > {{{{ tolerance }}}}
-{{%- endmacro %}}
-"""
-
-# sum_to_total on a wide model: the parts (columns) add up to the total (a column or a list).
-SUM_TO_TOTAL_TEST = f"""{{# {HEADER} #}}
-{{# Generic test: on each row, total == sum(parts) where every term is not null.
-   total: a column name or a list of columns (summed), parts: a list of columns. #}}
-{{% test sum_to_total(model, total, parts, tolerance=1e-6) %}}
-{{% set left = [total] if total is string else total %}}
-select *
-from {{{{ model }}}}
-where {{{{ gip_sides_differ(left, parts, tolerance) }}}}
-{{% endtest %}}
-"""
-
-# identity_holds on the long cells: pivot the terms of one identity to columns, then compare
-# them exactly as sum_to_total does.
-IDENTITY_TEST = f"""{{# {HEADER} #}}
-{{# Generic test: a schema identity on the long cells table (stg_cells).
-   over='columns': per (report, column) the left rows sum to the right rows;
-   over='rows': per (report, row) the left columns sum to the right columns.
-   Returns each (report, key) where every term is printed and the sides differ. #}}
-{{% test identity_holds(model, table_key, over, left, right, eras) %}}
-{{% set term = 'row' if over == 'columns' else 'col' %}}
-{{% set key = 'col' if over == 'columns' else 'row' %}}
-with c as (
-    select c.report_id, c.{{{{ adapter.quote(term) }}}} as term, c.{{{{ adapter.quote(key) }}}} as k, c.value
-    from {{{{ model }}}} c
-    join {_ref('stg_reports')} r using (report_id)
-    where c."table" = '{{{{ table_key }}}}'
-      and r.era in ({{% for e in eras %}}'{{{{ e }}}}'{{% if not loop.last %}}, {{% endif %}}{{% endfor %}})
-),
-wide as (
-    select report_id, k,
-    {{%- for t in (left + right) | unique %}}
-        max(value) filter (where term = '{{{{ t }}}}') as {{{{ adapter.quote(t) }}}}{{% if not loop.last %}},{{% endif %}}
-    {{%- endfor %}}
-    from c
-    group by report_id, k
-)
-select *
-from wide
-where {{{{ gip_sides_differ(left, right) }}}}
-{{% endtest %}}
-"""
-
-
 def identity_test_entries() -> list[dict]:
     """The identity tests on stg_cells: one generic test, one named instance per identity/era."""
     out = []
@@ -240,17 +187,6 @@ def _sum_test(name: str, total, parts, severity: str = "error", description: str
     if severity != "error":
         cfg["sum_to_total"]["config"] = {"severity": severity}
     return cfg
-
-
-KEYS_TEST = f"""-- {HEADER}
--- Every cell's (table, row, col) is one the schema defines for that table.
-{{{{ config(meta={{'dagster': {{'ref': {{'name': 'stg_cells'}}}}}}) }}}}
-select c.cell_id, c."table", c."row", c.col
-from {{{{ ref('stg_cells') }}}} c
-left join {{{{ ref('cell_keys') }}}} k
-  on k."table" = c."table" and k."row" = c."row" and k.col = c.col
-where k."table" is null
-"""
 
 
 # ------------------------------------------------------------------ wide report values
@@ -723,45 +659,6 @@ order by cur.organ_key, cur.year, cur.col
 """
 
 
-def render_quality_sql() -> str:
-    return f"""-- {HEADER}
--- Per region and reporting year (null region or year: 'unknown'): the report files found and
--- how they fared. Identity pass rate: counted, readable reports without an identity finding
--- of severity error or warning, over counted readable reports. Timeliness: counted reports
--- with a publication date against schema.PUBLICATION_DEADLINE (departments and general
--- offices 31 January, government summary reports 31 March of the next year).
-{{{{ config(materialized='table') }}}}
-with r as (select * from {_ref('int_reports')}),
-g as (
-    select region_code, year, is_synthetic,
-        any_value(province_code) as province_code,
-        count(*) as n_found,
-        count(*) filter (where is_counted) as n_counted,
-        count(*) filter (where not is_counted and status <> 'rejected') as n_duplicates,
-        count(*) filter (where status = 'ok') as n_ok,
-        count(*) filter (where status = 'warning') as n_warning,
-        count(*) filter (where status = 'rejected') as n_rejected,
-        count(*) filter (where is_synthetic) as n_synthetic,
-        count(*) filter (where is_counted and uses_blank_zero_evidence) as n_blank_zero,
-        count(*) filter (where is_counted) as n_identity_assessed,
-        count(*) filter (where is_counted and n_identity_breaks = 0) as n_identity_pass,
-        count(*) filter (where is_counted and published_on_time is not null) as n_dated,
-        count(*) filter (where is_counted and published_on_time) as n_on_time,
-        count(*) filter (where is_counted and not published_on_time) as n_late
-    from r
-    group by region_code, year, is_synthetic
-)
-select
-    coalesce(region_code, 'unknown') || '|' || coalesce(cast(year as varchar), 'unknown')
-        || case when is_synthetic then '|synthetic' else '' end as quality_id,
-    g.*,
-    n_identity_pass / nullif(n_identity_assessed, 0) as identity_pass_rate,
-    n_on_time / nullif(n_dated, 0) as on_time_rate
-from g
-order by region_code nulls last, year nulls last, is_synthetic
-"""
-
-
 INT_MODELS = ("int_cells", "int_reports", "int_report_values")
 
 # ------------------------------------------------------------------ model docs
@@ -977,12 +874,7 @@ def render_files() -> dict[str, str]:
         "models/marts/rankings.sql": render_rankings_sql(),
         "models/marts/trends.sql": render_trends_sql(),
         "models/marts/cross_year_consistency.sql": render_consistency_sql(),
-        "models/marts/data_quality.sql": render_quality_sql(),
-        "macros/gip_sides_differ.sql": SIDES_MACRO,
-        "tests/generic/sum_to_total.sql": SUM_TO_TOTAL_TEST,
-        "tests/generic/identity_holds.sql": IDENTITY_TEST,
         "seeds/cell_keys.csv": render_cell_keys_csv(),
-        "tests/cell_keys_known.sql": KEYS_TEST,
     }
 
 
