@@ -104,30 +104,22 @@ def step_times(dagster_home: Path) -> dict:
     """The latest run's status and per-step seconds (start to success/failure)."""
     from dagster import DagsterEventType, DagsterInstance
 
-    prev = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(dagster_home)
-    try:
-        with DagsterInstance.get() as inst:
-            runs = inst.get_runs(limit=1)
-            if not runs:
-                return {"status": None, "steps": {}}
-            run = runs[0]
-            start, end = {}, {}
-            for rec in inst.all_logs(run.run_id):
-                ev = rec.dagster_event
-                if ev is None or not rec.step_key:
-                    continue
-                if ev.event_type == DagsterEventType.STEP_START:
-                    start[rec.step_key] = rec.timestamp
-                elif ev.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
-                    end[rec.step_key] = rec.timestamp
-            steps = {k: round(end[k] - start[k], 2) for k in sorted(start) if k in end}
-            return {"status": run.status.value, "run_id": run.run_id, "steps": steps}
-    finally:
-        if prev is None:
-            os.environ.pop("DAGSTER_HOME", None)
-        else:
-            os.environ["DAGSTER_HOME"] = prev
+    with DagsterInstance.from_config(str(dagster_home)) as inst:
+        runs = inst.get_runs(limit=1)
+        if not runs:
+            return {"status": None, "steps": {}}
+        run = runs[0]
+        start, end = {}, {}
+        for rec in inst.all_logs(run.run_id):
+            ev = rec.dagster_event
+            if ev is None or not rec.step_key:
+                continue
+            if ev.event_type == DagsterEventType.STEP_START:
+                start[rec.step_key] = rec.timestamp
+            elif ev.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+                end[rec.step_key] = rec.timestamp
+        steps = {k: round(end[k] - start[k], 2) for k in sorted(start) if k in end}
+        return {"status": run.status.value, "run_id": run.run_id, "steps": steps}
 
 
 def stage_totals(steps: dict[str, float]) -> dict[str, float]:

@@ -178,20 +178,12 @@ def step_processes(dagster_home: Path) -> dict[str, int]:
     """step key -> pid of the process that ran it, from the Dagster instance's event log."""
     from dagster import DagsterEventType, DagsterInstance
 
-    prev = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(dagster_home)
-    try:
-        with DagsterInstance.get() as inst:
-            runs = inst.get_runs(limit=1)
-            if not runs:
-                return {}
-            recs = inst.all_logs(runs[0].run_id, of_type=DagsterEventType.STEP_START)
-            return {r.step_key: r.dagster_event.pid for r in recs if r.dagster_event}
-    finally:
-        if prev is None:
-            os.environ.pop("DAGSTER_HOME", None)
-        else:
-            os.environ["DAGSTER_HOME"] = prev
+    with DagsterInstance.from_config(str(dagster_home)) as inst:
+        runs = inst.get_runs(limit=1)
+        if not runs:
+            return {}
+        recs = inst.all_logs(runs[0].run_id, of_type=DagsterEventType.STEP_START)
+        return {r.step_key: r.dagster_event.pid for r in recs if r.dagster_event}
 
 
 def snapshot_code(dest: Path) -> dict:
