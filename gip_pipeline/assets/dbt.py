@@ -1,5 +1,6 @@
 """warehouse → marts: the dbt project, every model, seed and test an asset (or check)."""
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -54,8 +55,8 @@ def dbt_resource() -> DbtCliResource:
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
             dagster_dbt_translator=GipDbtTranslator())
 def gip_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, paths: GipPaths):
-    # profiles.yml reads the warehouse path from the environment the dbt subprocess inherits.
-    import os
+    # profiles.yml reads the warehouse path from the environment the dbt subprocess inherits
+    # (dagster-dbt passes the process's environment; it takes no env of its own).
     os.environ["GIP_DUCKDB_PATH"] = str(paths.warehouse())
     # One writer at a time on the working copy, also against writers outside Dagster; the
     # marts are marked built from the core tables this build read (publish_snapshot checks).

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import time
 from pathlib import Path
 
 import polars as pl
@@ -101,7 +103,7 @@ class ParquetFrames(ConfigurableIOManager):
     def handle_output(self, context: OutputContext, obj) -> None:
         root, name = self._root(), self._name(context)
         own = write_parquet_atomic(obj, root / "runs" / context.run_id / name)
-        atomic_write(root / name, lambda tmp: (os.unlink(tmp), os.link(own, tmp)))
+        atomic_write(root / name, lambda tmp: _link_or_copy(own, tmp))
         _sweep_runs(root / "runs", context)
 
     def load_input(self, context: InputContext):
@@ -114,6 +116,14 @@ class ParquetFrames(ConfigurableIOManager):
         return pl.read_parquet(path)
 
 
+def _link_or_copy(src: Path, dest: str) -> None:
+    os.unlink(dest)
+    try:
+        os.link(src, dest)
+    except OSError:  # a file system without hard links
+        shutil.copyfile(src, dest)
+
+
 def _run_id(context: InputContext) -> str:
     try:
         return context.step_context.run_id
@@ -124,8 +134,6 @@ def _run_id(context: InputContext) -> str:
 def _sweep_runs(runs: Path, context: OutputContext) -> None:
     """Drop the hand-over files of other runs that have finished (or, unknown to this
     instance, are older than RUN_FILES_KEPT_S); a run in progress keeps its own."""
-    import shutil
-    import time
 
     try:
         instance = context.step_context.instance
