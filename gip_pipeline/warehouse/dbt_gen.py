@@ -64,13 +64,24 @@ def cell_keys() -> list[dict[str, str]]:
     return out
 
 
-def render_cell_keys_csv() -> str:
-    rows = cell_keys()
+def cross_year_identities() -> list[dict[str, str]]:
+    """schema.CROSS_YEAR_IDENTITIES as seed rows: the hand-written cross_year_consistency
+    model joins on them, so no check, table or row key is spelled out in SQL."""
+    return [{"check": cy.check, "table": cy.table, "row_t": cy.row_t, "row_prev": cy.row_prev,
+             "severity": cy.severity, "description": cy.description}
+            for cy in schema.CROSS_YEAR_IDENTITIES]
+
+
+def _csv(rows: list[dict[str, str]]) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
     w.writeheader()
     w.writerows(rows)
     return buf.getvalue()
+
+
+def render_cell_keys_csv() -> str:
+    return _csv(cell_keys())
 
 
 # ------------------------------------------------------------------ staging yml
@@ -144,7 +155,12 @@ def render_staging_yml() -> str:
     ]
     seeds = [{"name": "cell_keys",
               "description": "Every (table, row, col) the national formats print, with labels.",
-              "config": {"column_types": {k: "varchar" for k in cell_keys()[0]}}}]
+              "config": {"column_types": {k: "varchar" for k in cell_keys()[0]}}},
+             {"name": "cross_year_identities",
+              "description": "The identities between two years of one organ "
+                             "(schema.CROSS_YEAR_IDENTITIES): row_t of year t equals row_prev "
+                             "of year t-1, per column of the table.",
+              "config": {"column_types": {k: "varchar" for k in cross_year_identities()[0]}}}]
     return _yaml({"version": 2, "sources": [sources], "models": models, "seeds": seeds})
 
 
@@ -624,41 +640,6 @@ order by cur.unit_type, cur.unit_key, cur.quantity, cur.year
 """
 
 
-def render_consistency_sql() -> str:
-    cy = schema.CROSS_YEAR_IDENTITIES[0]
-    return f"""-- {HEADER}
--- {cy.check}: {cy.description}. One row per organ (organ_key), year t and requests column
--- where both years' counted reports exist; result holds, differs (a finding, severity
--- {cy.severity}) or not_assessable (a value is missing or blank). uses_blank_zero_evidence: one
--- of the two values is a blank the extraction proved zero.
-{{{{ config(materialized='table') }}}}
-with v as (
-    select r.organ_key, r.organ, r.region_code, r.is_synthetic, r.year, r.report_id, c."row", c.col,
-        c.value_used, c.filled_from_evidence
-    from {_ref('int_cells')} c
-    join {_ref('int_reports')} r using (report_id)
-    where r.is_counted and r.organ_key is not null and r.year is not null
-      and c."table" = '{cy.table}' and c."row" in ('{cy.row_t}', '{cy.row_prev}')
-)
-select
-    cur.organ_key || '|' || cast(cur.year as varchar) || '|' || cur.col as consistency_id,
-    '{cy.check}' as "check", '{cy.severity}' as severity,
-    cur.organ_key, cur.organ, cur.region_code, cur.is_synthetic, cur.year, prev.year as prev_year,
-    cur.report_id, prev.report_id as prev_report_id, cur.col,
-    cur.value_used as {cy.row_t}, prev.value_used as prev_{cy.row_prev},
-    cur.value_used - prev.value_used as difference,
-    (cur.filled_from_evidence or prev.filled_from_evidence) as uses_blank_zero_evidence,
-    case when cur.value_used is null or prev.value_used is null then 'not_assessable'
-         when abs(cur.value_used - prev.value_used) > 1e-6 then 'differs'
-         else 'holds' end as result
-from v cur
-join v prev
-  on prev.organ_key = cur.organ_key and prev.year = cur.year - 1 and prev.col = cur.col
- and cur."row" = '{cy.row_t}' and prev."row" = '{cy.row_prev}'
-order by cur.organ_key, cur.year, cur.col
-"""
-
-
 INT_MODELS = ("int_cells", "int_reports", "int_report_values")
 
 # ------------------------------------------------------------------ model docs
@@ -873,8 +854,8 @@ def render_files() -> dict[str, str]:
         "models/marts/region_year.sql": render_region_year_sql(),
         "models/marts/rankings.sql": render_rankings_sql(),
         "models/marts/trends.sql": render_trends_sql(),
-        "models/marts/cross_year_consistency.sql": render_consistency_sql(),
         "seeds/cell_keys.csv": render_cell_keys_csv(),
+        "seeds/cross_year_identities.csv": _csv(cross_year_identities()),
     }
 
 
