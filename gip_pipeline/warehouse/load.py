@@ -219,18 +219,25 @@ SUPERSEDED = ("not published: another run loaded new core tables after this run'
               "that run publishes them with its marts (the snapshot stays one run's whole warehouse)")
 
 
+# How long a first snapshot waits, outside the lock, for the dbt build of a newer load: the gap
+# between one run's load step and its dbt step (a build in progress holds the lock, and
+# waiting for the lock is not counted against this).
+FIRST_SNAPSHOT_WAIT_S = 120.0
+
+
 def publish_snapshot(work_db: str | Path, published_db: str | Path, *, with_marts: bool = True,
-                     timeout: float = LOCK_TIMEOUT_S) -> Path | None:
+                     timeout: float = FIRST_SNAPSHOT_WAIT_S) -> Path | None:
     """Copy the working warehouse over the published one by rename (readers see old or new).
 
     Taken under the writer lock, after a CHECKPOINT, so the copy is a closed, complete file.
     The snapshot is made read-only: it is replaced, never written, by the pipeline.
     with_marts: publish only when the marts were built from the loaded core tables; when
     another run's load came between (see read_state) return None and leave the published
-    snapshot as it is, or, where none exists yet, wait for that run's dbt build.
+    snapshot as it is, or, where none exists yet, wait for that run's dbt build (and fail,
+    saying what to do, when none comes: the dbt assets were not materialised after a load).
     """
     work_db, published_db = Path(work_db), Path(published_db)
-    deadline = time.monotonic() + timeout
+    waited = 0.0
     while True:
         with writer_lock(work_db):
             if not with_marts or marts_current(work_db):
@@ -244,7 +251,9 @@ def publish_snapshot(work_db: str | Path, published_db: str | Path, *, with_mart
                 return published_db
             if published_db.exists():
                 return None
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{work_db} holds core tables no dbt build has finished for in "
-                               f"{timeout:g} s: run the pipeline again (make run)")
+        if waited > timeout:
+            raise TimeoutError(f"{work_db} holds core tables no dbt build has read, and none "
+                               f"started in {timeout:g} s: materialise the dbt assets too, or "
+                               "run the whole pipeline (make run)")
         time.sleep(0.5)
+        waited += 0.5
