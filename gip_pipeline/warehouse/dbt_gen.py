@@ -72,6 +72,13 @@ def cross_year_identities() -> list[dict[str, str]]:
             for cy in schema.CROSS_YEAR_IDENTITIES]
 
 
+def blank_zero_checks() -> list[dict[str, str]]:
+    """The two findings that carry blanks-as-zero evidence (extraction.validate), as seed rows:
+    the hand-written int_cells model joins on them."""
+    return [{"check_suffix": BLANKS_PROVEN_CHECK, "evidence": "proven"},
+            {"check_suffix": BLANKS_CONSISTENT_CHECK, "evidence": "consistent"}]
+
+
 def _csv(rows: list[dict[str, str]]) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
@@ -160,7 +167,12 @@ def render_staging_yml() -> str:
               "description": "The identities between two years of one organ "
                              "(schema.CROSS_YEAR_IDENTITIES): row_t of year t equals row_prev "
                              "of year t-1, per column of the table.",
-              "config": {"column_types": {k: "varchar" for k in cross_year_identities()[0]}}}]
+              "config": {"column_types": {k: "varchar" for k in cross_year_identities()[0]}}},
+             {"name": "blank_zero_checks",
+              "description": "The findings that carry blanks-as-zero evidence: <table>.<check_suffix> "
+                             "lists blank cells; proven (read as 0 by the marts) or consistent "
+                             "(recorded, never read as 0).",
+              "config": {"column_types": {k: "varchar" for k in blank_zero_checks()[0]}}}]
     return _yaml({"version": 2, "sources": [sources], "models": models, "seeds": seeds})
 
 
@@ -263,37 +275,6 @@ def measure_exprs(m: schema.Measure) -> tuple[str, str]:
     if m.denominator_minus:
         den = f"({den} - {_terms_expr(m.denominator_minus)})"
     return num, den
-
-
-def render_int_cells_sql() -> str:
-    PROVEN, CONSISTENT = BLANKS_PROVEN_CHECK, BLANKS_CONSISTENT_CHECK  # the two evidence checks
-    return f"""-- {HEADER}
--- The cells with the one reading of a blank the marts allow: value_used is the printed value,
--- or 0 for a blank cell the extraction PROVED zero (listed in a <table>.{PROVEN} finding: the
--- report's identities force it to 0). The weaker class (<table>.{CONSISTENT}: no identity
--- forces it, every identity containing it merely holds with it read as 0) is recorded in
--- blank_zero_evidence but never used: such a blank stays null, like every other blank.
-with evidence as (
-    select report_id, "table", cell,
-        case when bool_or("check" = "table" || '.{PROVEN}') then 'proven'
-             else 'consistent' end as evidence
-    from (
-        select report_id, "table", "check", unnest(string_split(cells, ' ')) as cell
-        from {_ref('stg_findings')}
-        where "check" in ("table" || '.{PROVEN}', "table" || '.{CONSISTENT}')
-          and cells is not null
-    )
-    group by report_id, "table", cell
-)
-select
-    c.*,
-    coalesce(c.value, case when e.evidence = 'proven' then 0.0 end) as value_used,
-    (c.value is null and e.evidence is not distinct from 'proven') as filled_from_evidence,
-    case when c.value is null then e.evidence end as blank_zero_evidence
-from {_ref('stg_cells')} c
-left join evidence e
-  on e.report_id = c.report_id and e."table" = c."table" and e.cell = c."row" || '.' || c.col
-"""
 
 
 def render_int_reports_sql() -> str:
@@ -846,7 +827,6 @@ def render_files() -> dict[str, str]:
     return {
         "models/staging/_schema.yml": render_staging_yml(),
         "models/intermediate/_intermediate.yml": render_intermediate_yml(),
-        "models/intermediate/int_cells.sql": render_int_cells_sql(),
         "models/intermediate/int_reports.sql": render_int_reports_sql(),
         "models/intermediate/int_report_values.sql": render_int_values_sql(),
         "models/marts/_marts.yml": render_marts_yml(),
@@ -856,6 +836,7 @@ def render_files() -> dict[str, str]:
         "models/marts/trends.sql": render_trends_sql(),
         "seeds/cell_keys.csv": render_cell_keys_csv(),
         "seeds/cross_year_identities.csv": _csv(cross_year_identities()),
+        "seeds/blank_zero_checks.csv": _csv(blank_zero_checks()),
     }
 
 
