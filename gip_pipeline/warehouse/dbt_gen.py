@@ -79,6 +79,20 @@ def blank_zero_checks() -> list[dict[str, str]]:
             {"check_suffix": BLANKS_CONSISTENT_CHECK, "evidence": "consistent"}]
 
 
+def identity_checks() -> list[dict[str, str]]:
+    """The table identities' check names (schema.IDENTITIES), one row each: int_reports counts a
+    finding of one of them, of severity error or warning, as an identity break."""
+    return [{"check": c, "table": next(i.table for i in schema.IDENTITIES if i.check == c)}
+            for c in _unique(i.check for i in schema.IDENTITIES)]
+
+
+def publication_deadlines() -> list[dict[str, object]]:
+    """schema.PUBLICATION_DEADLINE: by organ kind, the month and day of the year after the
+    reporting year by which the report must be published."""
+    return [{"organ_kind": kind, "month": m, "day": d}
+            for kind, (m, d) in schema.PUBLICATION_DEADLINE.items()]
+
+
 def _csv(rows: list[dict[str, str]]) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
@@ -172,7 +186,17 @@ def render_staging_yml() -> str:
               "description": "The findings that carry blanks-as-zero evidence: <table>.<check_suffix> "
                              "lists blank cells; proven (read as 0 by the marts) or consistent "
                              "(recorded, never read as 0).",
-              "config": {"column_types": {k: "varchar" for k in blank_zero_checks()[0]}}}]
+              "config": {"column_types": {k: "varchar" for k in blank_zero_checks()[0]}}},
+             {"name": "identity_checks",
+              "description": "The check name of each table identity (schema.IDENTITIES) and its "
+                             "table: a finding of one of them is an identity break.",
+              "config": {"column_types": {"check": "varchar", "table": "varchar"}}},
+             {"name": "publication_deadlines",
+              "description": "The legal publication deadline by organ kind "
+                             "(schema.PUBLICATION_DEADLINE): month and day of the year after the "
+                             "reporting year.",
+              "config": {"column_types": {"organ_kind": "varchar", "month": "integer",
+                                          "day": "integer"}}}]
     return _yaml({"version": 2, "sources": [sources], "models": models, "seeds": seeds})
 
 
@@ -275,81 +299,6 @@ def measure_exprs(m: schema.Measure) -> tuple[str, str]:
     if m.denominator_minus:
         den = f"({den} - {_terms_expr(m.denominator_minus)})"
     return num, den
-
-
-def render_int_reports_sql() -> str:
-    identity_checks = _unique(i.check for i in schema.IDENTITIES)
-    deadline = "\n".join(
-        f"        when '{kind}' then make_date(r.year + 1, {m}, {d})"
-        for kind, (m, d) in schema.PUBLICATION_DEADLINE.items())
-    return f"""-- {HEADER}
--- One row per report file, with what the marts need to count it once and judge it:
---   organ_key: a stable organ identity across years, region_code + the organ name without
---     spaces ('unknown' region when it is null); null when the organ is unknown. Synthetic
---     reports get the prefix 'synthetic:', so that no mart mixes them with published reports
---     (every aggregate is keyed by is_synthetic too) and exports can leave them out whole.
---   is_counted: the one report of an organ and year the marts use. Not counted: rejected
---     reports, reports with duplicate_of set (the same report in another form), and the other
---     reports of the same (organ_key, year) — status ok first, then the most cells, then the
---     smallest report_id. counted_report_id names the report counted in a report's place.
---   publication_deadline: schema.PUBLICATION_DEADLINE after the reporting year, by organ kind.
-with f as (
-    select report_id,
-        count(*) as n_findings,
-        count(*) filter (where severity = 'error') as n_error_findings,
-        count(*) filter (where severity = 'warning') as n_warning_findings,
-        count(*) filter (where severity in ('error', 'warning')
-                         and "check" in ({_sql_list(identity_checks)})) as n_identity_breaks
-    from {_ref('stg_findings')}
-    group by report_id
-),
-z as (
-    select report_id, count(*) filter (where filled_from_evidence) as n_blank_zero_cells
-    from {_ref('int_cells')}
-    group by report_id
-),
-r as (
-    select r.*,
-        case when nullif(regexp_replace(coalesce(r.organ, ''), '\\s', '', 'g'), '') is not null
-             then case when r.is_synthetic then 'synthetic:' else '' end
-                  || coalesce(r.region_code, 'unknown') || ':'
-                  || regexp_replace(r.organ, '\\s', '', 'g') end as organ_key,
-        (r.status <> 'rejected' and r.duplicate_of is null) as is_candidate
-    from {_ref('stg_reports')} r
-),
-ranked as (
-    select r.*,
-        row_number() over w as candidate_rank,
-        first_value(r.report_id) over w as first_report_id
-    from r
-    window w as (
-        partition by coalesce(r.organ_key || '|' || cast(r.year as varchar), r.report_id)
-        order by r.is_candidate desc, (r.status = 'ok') desc, r.n_cells desc, r.report_id)
-)
-select
-    r.* exclude (is_candidate, candidate_rank, first_report_id),
-    coalesce(f.n_error_findings, 0) as n_error_findings,
-    coalesce(f.n_warning_findings, 0) as n_warning_findings,
-    coalesce(f.n_identity_breaks, 0) as n_identity_breaks,
-    coalesce(z.n_blank_zero_cells, 0) as n_blank_zero_cells,
-    -- some value_used of the report is a blank the identities proved zero
-    coalesce(z.n_blank_zero_cells, 0) > 0 as uses_blank_zero_evidence,
-    (r.is_candidate and r.candidate_rank = 1) as is_counted,
-    case when r.status = 'rejected' then null
-         when r.duplicate_of is not null then r.duplicate_of
-         when r.is_candidate and r.candidate_rank = 1 then r.report_id
-         else r.first_report_id end as counted_report_id,
-    case r.organ_kind
-{deadline}
-    end as publication_deadline,
-    r.published <= (case r.organ_kind
-{deadline}
-    end) as published_on_time
-from ranked r
-left join f using (report_id)
-left join z using (report_id)
-order by r.report_id
-"""
 
 
 def render_int_values_sql() -> str:
@@ -827,7 +776,6 @@ def render_files() -> dict[str, str]:
     return {
         "models/staging/_schema.yml": render_staging_yml(),
         "models/intermediate/_intermediate.yml": render_intermediate_yml(),
-        "models/intermediate/int_reports.sql": render_int_reports_sql(),
         "models/intermediate/int_report_values.sql": render_int_values_sql(),
         "models/marts/_marts.yml": render_marts_yml(),
         "models/marts/report_comparison.sql": render_mart_sql(),
@@ -837,6 +785,8 @@ def render_files() -> dict[str, str]:
         "seeds/cell_keys.csv": render_cell_keys_csv(),
         "seeds/cross_year_identities.csv": _csv(cross_year_identities()),
         "seeds/blank_zero_checks.csv": _csv(blank_zero_checks()),
+        "seeds/identity_checks.csv": _csv(identity_checks()),
+        "seeds/publication_deadlines.csv": _csv(publication_deadlines()),
     }
 
 
