@@ -203,9 +203,31 @@ def test_each_run_reads_its_own_hand_over_files(tmp_path):
     assert seen["listing"].equals(mine)
     latest = tmp_path / "tidy" / "assets" / "listing.parquet"
     assert pl.read_parquet(latest).equals(theirs)  # the latest materialisation, linked
-    # the other run has finished: its files go when a later run writes
+
+
+def test_hand_over_files_of_runs_gone_long_ago_are_swept(tmp_path):
+    """Files of a run this instance does not know are kept RUN_FILES_KEPT_S (it may be a run
+    of another instance in progress), then removed by the next run that writes."""
+    import os
+    import time
+
+    from gip_pipeline.assets.resources import RUN_FILES_KEPT_S
+
     runs = tmp_path / "tidy" / "assets" / "runs"
-    assert len(list(runs.iterdir())) <= 2
+    old, recent = runs / "old-run", runs / "recent-run"
+    for d in (old, recent):
+        d.mkdir(parents=True)
+        (d / "x.parquet").write_bytes(b"")
+    past = time.time() - RUN_FILES_KEPT_S - 60
+    os.utime(old, (past, past))
+
+    @asset(io_manager_key="pq")
+    def listing() -> pl.DataFrame:
+        return pl.DataFrame({"path": ["a.txt"]})
+
+    assert materialize([listing], resources={"pq": ParquetFrames(data_dir=str(tmp_path))}).success
+    left = sorted(p.name for p in runs.iterdir())
+    assert "old-run" not in left and "recent-run" in left and len(left) == 2
 
 
 def test_accounted_frames_from_shards_link_duplicates(tmp_path):

@@ -137,6 +137,12 @@ def _rejected(name: str, sha: str, reason: str, check: str | None = None) -> Par
                        findings=findings)
 
 
+def _unreadable(name: str, e: OSError) -> ParseResult:
+    """A file that could not be read back after the listing: rejected for this run only."""
+    how = f"{type(e).__name__}: {e.strerror or e}"
+    return _rejected(name, "", UNREADABLE_REASON.format(how=how), TRANSIENT_CHECK)
+
+
 def _fmt_guess(name: str) -> str:
     from gip_pipeline.extraction.parse import _EXT
 
@@ -235,8 +241,7 @@ def _worker_main(conn, memory_limit: int | None, timeout: float, parser: str) ->
                         with open(local_path, "rb") as f:
                             data = f.read()
                     except OSError as e:  # deleted or made unreadable since the listing
-                        conn.send(("done", idx, _rejected(name, "", UNREADABLE_REASON.format(
-                            how=f"{type(e).__name__}: {e.strerror or e}"), TRANSIENT_CHECK).to_dict()))
+                        conn.send(("done", idx, _unreadable(name, e).to_dict()))
                         continue
                 limit = file_timeout(data, name, timeout)
                 if limit != timeout:  # pages to OCR: the parent's deadline moves with ours
@@ -315,8 +320,7 @@ def extract_files(jobs: Sequence[Job], *, cache_dir: str | Path, workers: int | 
             try:
                 data = job.read() if job.read else Path(job.local_path).read_bytes()
             except OSError as e:
-                finish(i, _rejected(job.name, "", UNREADABLE_REASON.format(
-                    how=f"{type(e).__name__}: {e.strerror or e}"), TRANSIENT_CHECK))
+                finish(i, _unreadable(job.name, e))
                 continue
             finish(i, extract_one(job.name, data, file_timeout(data, job.name, timeout), parser,
                                   job.local_path))
