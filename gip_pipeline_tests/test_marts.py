@@ -23,6 +23,7 @@ import polars as pl
 import pytest
 
 from gip_pipeline.metadata import schema
+from gip_pipeline.metadata.outputs import MART_COLUMNS, QUANTITIES
 from gip_pipeline.extraction.result import CellValue, Finding, ParseResult
 from gip_pipeline.exports.cli import main as export_main
 from gip_pipeline.raw import RawFile
@@ -273,6 +274,27 @@ def test_dbt_tests_pass_and_the_planted_error_warns(built):
         assert statuses[name] == "pass", name
     assert statuses["report_comparison_balance"] == "warn"  # the copy is in report_comparison
     assert not [k for k, s in statuses.items() if s in ("error", "fail")]
+
+
+def test_marts_have_the_columns_the_metadata_describes(built):
+    """metadata.outputs.MART_COLUMNS (the datapackage, the codebook and the dbt YAML read it)
+    is what the hand-written models build, in order."""
+    db = built[0]
+    for mart, columns in MART_COLUMNS.items():
+        assert tuple(q(db, f"select * from marts.{mart} limit 0").columns) == columns, mart
+
+
+def test_measures_are_long_until_the_marts_pivot_them(built):
+    """int_report_quantities holds every quantity of every report once, long; the wide mart
+    is its pivot."""
+    db, tidy, _, _ = built
+    long = q(db, "select * from intermediate.int_report_quantities")
+    assert long.height == tidy.reports.height * len(QUANTITIES)
+    assert long.select("report_id", "quantity").is_duplicated().sum() == 0
+    rc = q(db, "select * from marts.report_comparison")
+    wide = long.filter(pl.col("kind") == "measure").select("report_id", "quantity", "value")
+    for rid, m, value in wide.iter_rows():
+        assert rc.filter(pl.col("report_id") == rid)[m].item() == value
 
 
 def test_report_comparison_measures(built):

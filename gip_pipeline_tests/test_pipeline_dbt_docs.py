@@ -2,7 +2,7 @@ import csv
 import io
 import json
 
-from gip_pipeline.metadata import schema
+from gip_pipeline.metadata import outputs, schema
 from gip_pipeline.warehouse import dbt_gen
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
 
@@ -15,9 +15,30 @@ def test_generated_dbt_files_are_up_to_date():
 def test_stale_check_notices_an_edit(tmp_path):
     dbt_gen.write_files(tmp_path)
     assert dbt_gen.stale_files(tmp_path) == []
-    p = tmp_path / "models" / "staging" / "_schema.yml"
-    p.write_text(p.read_text(encoding="utf-8").replace("rules", "rulez"), encoding="utf-8")
-    assert dbt_gen.stale_files(tmp_path) == ["models/staging/_schema.yml"]
+    p = tmp_path / "models" / "staging" / "stg_reports.yml"
+    p.write_text(p.read_text(encoding="utf-8").replace("distinct", "distinkt"), encoding="utf-8")
+    (tmp_path / "models" / "marts" / "_marts.yml").write_text("{}", encoding="utf-8")
+    assert dbt_gen.stale_files(tmp_path) == ["models/staging/stg_reports.yml",
+                                             "models/marts/_marts.yml"]
+
+
+def test_the_generator_writes_yaml_and_seeds_only_and_nothing_imports_it():
+    """dbt owns its SQL: every .sql file under dbt_project/ is hand-written, and the runtime
+    package never imports the generator (a development tool)."""
+    assert all(rel.endswith((".yml", ".csv")) for rel in dbt_gen.render_files())
+    for sql in DBT_PROJECT_DIR.glob("**/*.sql"):
+        if "target" not in sql.parts:
+            assert dbt_gen.HEADER not in sql.read_text(encoding="utf-8"), sql
+    package = DBT_PROJECT_DIR.parent / "gip_pipeline"
+    importers = [p for p in package.rglob("*.py") if p.name != "dbt_gen.py"
+                 and "dbt_gen" in p.read_text(encoding="utf-8")]
+    assert importers == []
+
+
+def _yml_model(layer, name):
+    (model,) = _yml(f"models/{layer}/{name}.yml")["models"]
+    assert model["name"] == name
+    return model
 
 
 def _yml(rel):
@@ -34,7 +55,7 @@ def _accepted(model, column):
 
 
 def test_accepted_values_cover_the_schema_keys():
-    models = {m["name"]: m for m in _yml("models/staging/_schema.yml")["models"]}
+    models = {n: _yml_model("staging", n) for n in ("stg_cells", "stg_reports")}
     cells = models["stg_cells"]
     assert set(_accepted(cells, "table")) == set(schema.TABLES_BY_KEY)
     assert set(_accepted(cells, "row")) == {r for t in schema.TABLES for r in schema.all_row_keys(t.key)}
@@ -44,11 +65,11 @@ def test_accepted_values_cover_the_schema_keys():
 
 
 def test_descriptions_come_from_the_schema():
-    models = {m["name"]: m for m in _yml("models/staging/_schema.yml")["models"]}
-    cols = {c["name"]: c["description"] for c in models["stg_reports"]["columns"]}
+    cols = {c["name"]: c["description"] for c in _yml_model("staging", "stg_reports")["columns"]}
     for m in schema.METADATA:
         assert m.en in cols[m.key] and m.zh in cols[m.key]
-    mart = {c["name"]: c["description"] for c in _yml("models/marts/_marts.yml")["models"][0]["columns"]}
+    mart = {c["name"]: c["description"]
+            for c in _yml_model("marts", "report_comparison")["columns"]}
     for m in schema.MEASURES:
         assert m.zh in mart[m.key] and f"{m.key}_denominator" in mart
 
@@ -67,8 +88,7 @@ def test_cell_key_seed_lists_every_printed_cell():
 
 def test_every_identity_has_a_dbt_test():
     """One generic test (tests/generic/identity_holds.sql), one named instance per identity."""
-    models = {m["name"]: m for m in _yml("models/staging/_schema.yml")["models"]}
-    entries = [t["identity_holds"] for t in models["stg_cells"]["data_tests"]
+    entries = [t["identity_holds"] for t in _yml_model("staging", "stg_cells")["data_tests"]
                if "identity_holds" in t]
     for ident in schema.IDENTITIES:
         matching = [e for e in entries if e["arguments"]["left"] == list(ident.left)
@@ -84,21 +104,41 @@ def test_every_identity_has_a_dbt_test():
 
 
 def test_marts_use_the_generic_sum_to_total_test():
-    marts = {m["name"]: m for m in _yml("models/marts/_marts.yml")["models"]}
     for name in ("report_comparison", "region_year"):
-        tests = [t["sum_to_total"] for t in marts[name]["data_tests"] if "sum_to_total" in t]
+        tests = [t["sum_to_total"] for t in _yml_model("marts", name)["data_tests"]
+                 if "sum_to_total" in t]
         by_total = {json.dumps(t["arguments"]["total"]): t["arguments"]["parts"] for t in tests}
-        assert by_total['"total_handled"'] == list(dbt_gen.OUTCOME_PARTS)
+        assert by_total['"total_handled"'] == list(outputs.OUTCOME_PARTS)
         assert by_total['["new_received", "carried_over"]'] == ["total_handled", "carried_forward"]
         assert by_total['"denied"'] == list(schema.DENIED_ROWS)
 
 
-def test_mart_sql_has_every_measure_and_total():
-    sql = dbt_gen.render_mart_sql()
-    for name in dbt_gen.COMPARISON_TOTALS:
-        assert f") as {name}," in sql
-    for row in schema.all_row_keys("requests"):
-        assert f"v.{row}," in sql
+def test_quantity_seeds_spell_every_measure_and_total():
+    """The seeds int_report_quantities sums: each measure's numerator and denominator (minus
+    terms signed -1), each request group, and the crosswalk's two alternatives in order."""
+    def rows(name):
+        text = (DBT_PROJECT_DIR / "seeds" / f"{name}.csv").read_text(encoding="utf-8")
+        return list(csv.DictReader(io.StringIO(text)))
+
+    quantities = [r["quantity"] for r in rows("quantities")]
+    assert quantities == [q.name for q in outputs.QUANTITIES]
+    terms: dict[tuple, list] = {}
+    for r in rows("quantity_terms"):
+        terms.setdefault((r["quantity"], r["part"], int(r["alternative"])), []).append(
+            (int(r["sign"]), r["table"], r["row"], r["col"]))
     for m in schema.MEASURES:
-        for suffix in ("", "_numerator", "_denominator"):
-            assert f" as {m.key}{suffix}" in sql
+        assert m.key in quantities
+        num = [(1, t.table, r, c) for t in m.numerator for r in t.rows for c in t.cols]
+        num += [(-1, t.table, r, c) for t in m.numerator_minus for r in t.rows for c in t.cols]
+        assert terms[(m.key, "numerator", 1)] == num
+        den = [(1, t.table, r, c) for t in m.denominator for r in t.rows for c in t.cols]
+        den += [(-1, t.table, r, c) for t in m.denominator_minus for r in t.rows for c in t.cols]
+        assert terms[(m.key, "denominator", 1)] == den
+    assert terms[("denied", "value", 1)] == [(1, "requests", r, "total")
+                                             for r in schema.DENIED_ROWS]
+    row, parts = next(iter(schema.ERA_CROSSWALK.items()))
+    assert terms[(outputs.CROSSWALK_COLUMN, "value", 1)] == [(1, "requests", row, "total")]
+    assert terms[(outputs.CROSSWALK_COLUMN, "value", 2)] == [(1, "requests", r, "total")
+                                                             for r in parts]
+    (rule,) = rows("ranking_rule")
+    assert int(rule["min_total_handled"]) == schema.MIN_RANK_DENOMINATOR

@@ -30,8 +30,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gip_pipeline.metadata import schema
-from gip_pipeline.metadata.outputs import (MART_COLUMN_ZH, PRIMARY_KEYS, TABLE_DOCS,
-                                          TIDY_COLUMN_DOCS)
+from gip_pipeline.metadata.outputs import (MART_COLUMN_ZH, MART_COLUMNS, PRIMARY_KEYS,
+                                          TABLE_DOCS, TIDY_COLUMN_DOCS, WIDE_CELLS,
+                                          column_description, wide_name)
 from gip_pipeline.atomic import atomic_write_text
 from gip_pipeline.exports.provenance import PROVENANCE_FILE, iso_utc, sha256_file
 
@@ -164,17 +165,15 @@ def _build_field_docs() -> dict[str, FieldDoc]:
                      ("ocr_box", "识别位置")):
         d[name] = FieldDoc(zh, _tidy_doc(name))
     d["value_source"] = FieldDoc("取值来源", _tidy_doc("value_source"), enum=("ocr", "ocr_identities"))
-    # -- the other marts: English from the dbt docs (generated from the schema), Chinese here
-    from gip_pipeline.warehouse import dbt_gen
-
+    # -- the other marts: English from metadata.outputs (as the dbt docs), Chinese here
     for name, zh in MART_COLUMN_ZH.items():
-        d.setdefault(name, FieldDoc(zh, dbt_gen.column_description(name)))
+        d.setdefault(name, FieldDoc(zh, column_description(name)))
     # the wide per-report cells not named above (request totals are): labels from the schema
-    for t, r, c in dbt_gen.WIDE_CELLS:
+    for t, r, c in WIDE_CELLS:
         td = schema.TABLES_BY_KEY[t]
-        row, col, name = td.row(r), td.column(c), dbt_gen.wide_name(t, r, c)
+        row, col, name = td.row(r), td.column(c), wide_name(t, r, c)
         d.setdefault(name, FieldDoc(f"{row.group or ''}{row.label} {col.label}".strip(),
-                                    dbt_gen.column_description(name), unit=col.unit))
+                                    column_description(name), unit=col.unit))
     for m in schema.MEASURES:
         d[f"{m.key}_n_reports"] = FieldDoc(f"{m.zh}报告数", f"{m.en}: reports pooled (all terms "
                                            "present).", unit="count")
@@ -189,18 +188,15 @@ FIELD_DOCS: dict[str, FieldDoc] = _build_field_docs()
 
 def table_columns() -> dict[str, tuple[str, ...]]:
     """Every table of the warehouse a researcher meets, with its columns, as the code makes them:
-    the tidy tables (tidy_schema), the input-file accounting (raw.accounting) and the marts (the
-    dbt yml generated from the schema)."""
+    the tidy tables (tidy_schema), the input-file accounting (raw.accounting) and the marts
+    (metadata.outputs.MART_COLUMNS, which a test holds equal to what dbt builds)."""
     from gip_pipeline.raw.accounting import REJECTED_FILES_SCHEMA, REPORT_FILES_SCHEMA
     from gip_pipeline.tidy import TIDY_TABLES, tidy_schema
-    from gip_pipeline.warehouse import dbt_gen
 
     out = {t: tuple(tidy_schema(t).names()) for t in TIDY_TABLES}
     out["report_files"] = tuple(REPORT_FILES_SCHEMA.names())
     out["rejected_files"] = tuple(REJECTED_FILES_SCHEMA.names())
-    # The generated yml is JSON after its one header comment line (dbt_gen._yaml).
-    models = json.loads(dbt_gen.render_marts_yml().split("\n", 1)[1])["models"]
-    out.update({m["name"]: tuple(c["name"] for c in m["columns"]) for m in models})
+    out.update(MART_COLUMNS)
     return out
 
 
@@ -242,9 +238,7 @@ def table_schema_type(t: pa.DataType) -> str:
 
 
 def _mart_field_doc(name: str) -> FieldDoc | None:
-    """Columns of the marts not in FIELD_DOCS: the dbt docs (generated from the schema)."""
-    from gip_pipeline.warehouse.dbt_gen import column_description
-
+    """Columns of the marts not in FIELD_DOCS: metadata.outputs (as the dbt docs)."""
     try:
         return FieldDoc(name, column_description(name))
     except KeyError:

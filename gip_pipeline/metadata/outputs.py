@@ -5,6 +5,8 @@ MART_COLUMN_ZH). The dbt YAML, the datapackage and the codebook render from here
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from gip_pipeline.metadata import schema
 
 # What each tidy column means (the dbt YAML, the datapackage and the codebook read this;
@@ -81,7 +83,7 @@ def column_doc(table: str, column: str) -> str:
 
 
 # The Chinese name of each mart column the datapackage and the codebook show (their English
-# descriptions are in the dbt YAML, warehouse/dbt_gen.MART_COLUMN_DOCS).
+# descriptions: column_description, which the dbt YAML renders too).
 MART_COLUMN_ZH: dict[str, str] = {
     "organ_key": "机关标识", "n_error_findings": "错误数", "n_warning_findings": "警告数",
     "n_identity_breaks": "勾稽不符数", "is_counted": "计入汇总", "counted_report_id": "计入的报告",
@@ -156,7 +158,7 @@ MART_MODELS = ("report_comparison", "region_year", "rankings", "trends",
 # （六）其他处理 carried across the 2019/2021 formats (schema.ERA_CROSSWALK), a mart column.
 CROSSWALK_COLUMN = "other_handling_total"
 
-# What each mart column means where the schema does not say it (dbt_gen.column_description
+# What each mart column means where the schema does not say it (column_description
 # derives the rest: cells, measures, request totals).
 MART_COLUMN_DOCS: dict[str, str] = {
     "organ_key": "Stable organ identity across years: region_code (or 'unknown') + ':' + the "
@@ -261,3 +263,176 @@ MART_COLUMN_DOCS: dict[str, str] = {
     "n_late": "Of those, published after the legal deadline.",
     "on_time_rate": "n_on_time / n_dated.",
 }
+
+
+# ---------------------------------------------------------------- quantities of the marts
+# Every number the marts compare, per report and per region-year row, as one long list: a cell,
+# a sum of request rows, the （六） crosswalk or a measure. dbt reads them as seeds (quantities,
+# quantity_terms) and computes them long (int_report_quantities); the wide marts pivot last.
+
+def wide_name(table: str, row: str, col: str) -> str:
+    """Column name of one cell in the wide marts: requests' total column is named by its row
+    (granted); other cells row__col (reconsideration__corrected, new_received__natural_person)."""
+    if table == "requests" and col == "total":
+        return row
+    return f"{row}__{col}"
+
+
+REQUEST_ROWS: tuple[str, ...] = schema.all_row_keys("requests")
+REVIEW_CELLS: tuple[tuple[str, str], ...] = tuple(
+    (r, c) for r in schema.all_row_keys("review_litigation")
+    for c in schema.all_col_keys("review_litigation"))
+# Groups of request rows (column total), summed; null if any term is missing or blank.
+COMPARISON_TOTALS: dict[str, tuple[str, ...]] = {
+    "denied": schema.DENIED_ROWS,
+    "unable": schema.UNABLE_ROWS,
+    "not_processed": schema.NOT_PROCESSED_ROWS,
+}
+# （六）其他处理 in both eras: 2019's row (or a 2021 report's single （六） row), else 2021's rows.
+CROSSWALK_ROW = next(iter(schema.ERA_CROSSWALK))
+# The outcome parts of total_handled, valid in both eras once （六） is crosswalked.
+OUTCOME_PARTS: tuple[str, ...] = ("granted", "partially_granted") + tuple(COMPARISON_TOTALS) + (
+    CROSSWALK_COLUMN,)
+
+
+def _cells_of(terms: tuple[schema.Term, ...]) -> list[tuple[str, str, str]]:
+    return [(t.table, r, c) for t in terms for r in t.rows for c in t.cols]
+
+
+def _wide_cells() -> tuple[tuple[str, str, str], ...]:
+    cells = [("requests", r, "total") for r in REQUEST_ROWS]
+    cells += [("review_litigation", r, c) for r, c in REVIEW_CELLS]
+    for m in schema.MEASURES:
+        cells += _cells_of(m.numerator + m.denominator + m.denominator_minus + m.numerator_minus)
+    return tuple(dict.fromkeys(cells))
+
+
+# The cells the marts show, one column each.
+WIDE_CELLS: tuple[tuple[str, str, str], ...] = _wide_cells()
+WIDE_COLUMNS: tuple[str, ...] = tuple(wide_name(*k) for k in WIDE_CELLS)
+
+# (sign, table, row, col): one signed term of a sum.
+SignedCell = tuple[int, str, str, str]
+
+
+@dataclass(frozen=True)
+class Quantity:
+    name: str
+    kind: str  # cell, total (a sum of rows), crosswalk or measure
+    # part (value; numerator and denominator for a measure) -> its alternatives, first known wins;
+    # an alternative is a sum of signed cells, unknown when any of them is missing or blank
+    parts: dict[str, tuple[tuple[SignedCell, ...], ...]]
+    # trends: all_eras (same meaning in 2019 and 2021), same_era, or None (not trended)
+    comparability: str | None
+
+
+def _plus(cells) -> tuple[SignedCell, ...]:
+    return tuple((1, *k) for k in cells)
+
+
+def _minus(cells) -> tuple[SignedCell, ...]:
+    return tuple((-1, *k) for k in cells)
+
+
+def _quantities() -> tuple[Quantity, ...]:
+    era_specific = {r.key for r in schema.REQUESTS.rows if set(r.eras) != set(schema.TABLE_ERAS)}
+    trended = {("requests", r, "total") for r in REQUEST_ROWS}
+    trended |= {("review_litigation", r, c) for r, c in REVIEW_CELLS}
+    out = [Quantity(wide_name(*k), "cell", {"value": (_plus([k]),)},
+                    None if k not in trended else "same_era" if k[1] in era_specific
+                    else "all_eras")
+           for k in WIDE_CELLS]
+    out += [Quantity(name, "total", {"value": (_plus(("requests", r, "total") for r in rows),)},
+                     "all_eras") for name, rows in COMPARISON_TOTALS.items()]
+    out.append(Quantity(CROSSWALK_COLUMN, "crosswalk", {"value": (
+        _plus([("requests", CROSSWALK_ROW, "total")]),
+        _plus(("requests", r, "total") for r in schema.ERA_CROSSWALK[CROSSWALK_ROW]))},
+        "all_eras"))
+    out += [Quantity(m.key, "measure", {
+        "numerator": (_plus(_cells_of(m.numerator)) + _minus(_cells_of(m.numerator_minus)),),
+        "denominator": (_plus(_cells_of(m.denominator))
+                        + _minus(_cells_of(m.denominator_minus)),)}, "all_eras")
+        for m in schema.MEASURES]
+    return tuple(out)
+
+
+QUANTITIES: tuple[Quantity, ...] = _quantities()
+MEASURE_KEYS: tuple[str, ...] = tuple(m.key for m in schema.MEASURES)
+# A wide mart shows a measure as three columns: numerator, denominator, value.
+MEASURE_COLUMNS: tuple[str, ...] = tuple(f"{m}{s}" for m in MEASURE_KEYS
+                                         for s in ("_numerator", "_denominator", ""))
+# The non-measure quantities: one column each, in the wide marts' order.
+VALUE_COLUMNS: tuple[str, ...] = tuple(q.name for q in QUANTITIES if q.kind != "measure")
+
+# ---------------------------------------------------------------- the marts' columns
+
+REPORT_META_COLUMNS = ("report_id",) + schema.META_KEYS + (
+    "province_code", "prefecture_code", "department_type", "organ_key", "status", "n_findings",
+    "n_error_findings", "n_warning_findings", "n_identity_breaks", "is_counted",
+    "counted_report_id", "duplicate_of", "uses_blank_zero_evidence", "n_blank_zero_cells",
+    "is_synthetic", "source_file")
+REGION_YEAR_KEYS = ("region_code", "year", "admin_level", "organ_kind", "department_type",
+                    "is_synthetic")
+# The columns of each mart as dbt builds them (its models' SQL); a test holds the two equal.
+MART_COLUMNS: dict[str, tuple[str, ...]] = {
+    "report_comparison": REPORT_META_COLUMNS + VALUE_COLUMNS + MEASURE_COLUMNS + ("rankable",),
+    "region_year": ("region_year_id", "region_key") + REGION_YEAR_KEYS + (
+        "province_code", "prefecture_code", "era", "n_reports", "n_reports_warning",
+        "n_reports_blank_zero", "uses_blank_zero_evidence") + VALUE_COLUMNS + tuple(
+        f"{m}{s}" for m in MEASURE_KEYS for s in ("_numerator", "_denominator", "_n_reports"))
+        + MEASURE_KEYS + ("rankable",),
+    "rankings": ("ranking_id", "unit_type", "unit_key", "report_id", "region_code", "year",
+                 "admin_level", "organ_kind", "department_type", "is_synthetic", "measure",
+                 "numerator", "denominator", "value", "total_handled",
+                 "uses_blank_zero_evidence", "rank_status", "rank", "n_ranked", "percentile"),
+    "trends": ("trend_id", "unit_type", "unit_key", "is_synthetic", "quantity", "comparability",
+               "year", "prev_year", "era", "prev_era", "value", "prev_value", "change",
+               "relative_change", "n_reports", "prev_n_reports", "uses_blank_zero_evidence",
+               "crosses_era", "uses_crosswalk"),
+    "cross_year_consistency": (
+        "consistency_id", "check", "severity", "organ_key", "organ", "region_code",
+        "is_synthetic", "year", "prev_year", "report_id", "prev_report_id", "col",
+        schema.CROSS_YEAR_IDENTITIES[0].row_t, f"prev_{schema.CROSS_YEAR_IDENTITIES[0].row_prev}",
+        "difference", "uses_blank_zero_evidence", "result"),
+    "data_quality": ("quality_id", "region_code", "year", "is_synthetic", "province_code",
+                     "n_found", "n_counted", "n_duplicates", "n_ok", "n_warning", "n_rejected",
+                     "n_synthetic", "n_blank_zero", "n_identity_assessed", "n_identity_pass",
+                     "n_dated", "n_on_time", "n_late", "identity_pass_rate", "on_time_rate"),
+}
+assert tuple(MART_COLUMNS) == MART_MODELS
+
+
+def _row_doc(table: str, row: str, col: str) -> str:
+    td = schema.TABLES_BY_KEY[table]
+    r, c = td.row(row), td.column(col)
+    label = f"{r.group} {r.label}" if r.group else r.label
+    return f"{td.key}.{row}.{col}: {r.en}, {c.en} ({label} · {c.label})"
+
+
+def column_description(name: str) -> str:
+    """The English description of a mart or intermediate column, from the schema where it can
+    be; KeyError when nothing describes it."""
+    if name in MART_COLUMN_DOCS:
+        return MART_COLUMN_DOCS[name]
+    for t in ("reports", "cells", "findings"):
+        if name in TIDY_COLUMN_DOCS[t] or (t == "reports" and name in schema.META_KEYS):
+            return column_doc(t, name)
+    for t, r, c in WIDE_CELLS:
+        if wide_name(t, r, c) == name:
+            return _row_doc(t, r, c) + "; null if missing or blank."
+    if name in REQUEST_ROWS:
+        return _row_doc("requests", name, "total") + "; null if missing or blank."
+    if name in COMPARISON_TOTALS:
+        return ("requests, column total: " + " + ".join(COMPARISON_TOTALS[name])
+                + "; null if any term is missing or blank.")
+    for m in schema.MEASURES:
+        if name == m.key:
+            return (f"{m.en} ({m.zh}) = numerator / denominator; null when not assessable or "
+                    "the denominator is 0.")
+        if name == f"{m.key}_numerator":
+            return f"{m.en}: numerator."
+        if name == f"{m.key}_denominator":
+            return f"{m.en}: denominator."
+        if name == f"{m.key}_n_reports":
+            return f"{m.en}: reports pooled (all terms present)."
+    raise KeyError(f"no description for column {name!r}: add it to MART_COLUMN_DOCS")

@@ -1,0 +1,40 @@
+-- One row per report and quantity of the quantities seed (metadata.outputs.QUANTITIES): a
+-- cell, a sum of request rows, the （六） crosswalk or a measure, long. A part (value; a
+-- measure's numerator and denominator) is a signed sum of cells (quantity_terms); it is null
+-- when any of its cells is missing or blank (a blank counts as 0 only where the extraction
+-- proved it zero: int_cells.value_used), never a smaller number. A part with alternatives (the
+-- crosswalk) takes the first that is known. A measure's value is numerator / denominator, null
+-- when either is unknown or the denominator is 0.
+with terms as (select * from {{ ref('quantity_terms') }}),
+n_terms as (
+    select quantity, part, alternative, count(*) as n_terms
+    from terms group by all
+),
+sums as (
+    select c.report_id, t.quantity, t.part, t.alternative,
+        sum(t.sign * c.value_used) as amount, count(c.value_used) as n_known
+    from {{ ref('int_cells') }} c
+    join terms t on t."table" = c."table" and t."row" = c."row" and t.col = c.col
+    group by all
+),
+parts as (
+    select s.report_id, s.quantity, s.part, arg_min(s.amount, s.alternative) as amount
+    from sums s
+    join n_terms n using (quantity, part, alternative)
+    where s.n_known = n.n_terms
+    group by all
+),
+known as (
+    select report_id, quantity,
+        max(amount) filter (where part = 'value') as amount,
+        max(amount) filter (where part = 'numerator') as numerator,
+        max(amount) filter (where part = 'denominator') as denominator
+    from parts group by all
+)
+select r.report_id, q.quantity, q.kind,
+    case when q.kind = 'measure' then k.numerator / nullif(k.denominator, 0) else k.amount end
+        as value,
+    k.numerator, k.denominator
+from {{ ref('int_reports') }} r
+cross join {{ ref('quantities') }} q
+left join known k on k.report_id = r.report_id and k.quantity = q.quantity
