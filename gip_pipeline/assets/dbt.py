@@ -1,6 +1,5 @@
 """warehouse → marts: the dbt project, every model, seed and test an asset (or check)."""
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,7 +8,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from gip_pipeline.assets.resources import GipPaths
 from gip_pipeline.warehouse.load import building_marts
-from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR, executable
+from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR, dbt_profiles_dir, executable
 
 # The Dagster asset key of each loaded table (the load step makes them all): dbt's sources map
 # onto them, so the models hang under the load in the asset graph.
@@ -55,10 +54,8 @@ def dbt_resource() -> DbtCliResource:
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
             dagster_dbt_translator=GipDbtTranslator())
 def gip_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, paths: GipPaths):
-    # profiles.yml reads the warehouse path from the environment the dbt subprocess inherits
-    # (dagster-dbt passes the process's environment; it takes no env of its own).
-    os.environ["GIP_DUCKDB_PATH"] = str(paths.warehouse())
+    profiles = dbt_profiles_dir(paths.warehouse())
     # One writer at a time on the working copy, also against writers outside Dagster; the
     # marts are marked built from the core tables this build read (publish_snapshot checks).
     with building_marts(paths.warehouse()):
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from dbt.cli(["build", "--profiles-dir", str(profiles)], context=context).stream()

@@ -290,9 +290,6 @@ COMPARISON_TOTALS: dict[str, tuple[str, ...]] = {
 }
 # （六）其他处理 in both eras: 2019's row (or a 2021 report's single （六） row), else 2021's rows.
 CROSSWALK_ROW = next(iter(schema.ERA_CROSSWALK))
-# The outcome parts of total_handled, valid in both eras once （六） is crosswalked.
-OUTCOME_PARTS: tuple[str, ...] = ("granted", "partially_granted") + tuple(COMPARISON_TOTALS) + (
-    CROSSWALK_COLUMN,)
 
 
 def _cells_of(terms: tuple[schema.Term, ...]) -> list[tuple[str, str, str]]:

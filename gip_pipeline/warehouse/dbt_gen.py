@@ -22,8 +22,7 @@ from pathlib import Path
 from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.validate import BLANKS_CONSISTENT_CHECK, BLANKS_PROVEN_CHECK
 from gip_pipeline.metadata.outputs import (COMPARISON_TOTALS, MART_COLUMNS, MEASURE_KEYS,
-                                          OUTCOME_PARTS, QUANTITIES, column_description,
-                                          column_doc, wide_name)
+                                          QUANTITIES, column_description, column_doc)
 from gip_pipeline.tidy import TIDY_TABLES, tidy_schema
 from gip_pipeline.warehouse.load import RAW_SCHEMA
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
@@ -163,7 +162,6 @@ def staging_models() -> list[dict]:
     return [
         {"name": "stg_cells",
          "description": "One row per extracted cell. Null value = printed blank, dash or word.",
-         "data_tests": identity_test_entries(),
          "columns": [{"name": "cell_id", "description": "report_id.table.row.col",
                       "data_tests": ["unique", "not_null"]}] + _columns("cells", {
              "report_id": ["not_null", {"relationships": {"arguments": {
@@ -239,23 +237,8 @@ def seed_docs() -> list[dict]:
 
 # ------------------------------------------------------------------ generic tests
 
-def identity_test_entries() -> list[dict]:
-    """The identity tests on stg_cells: one generic test, one named instance per identity/era."""
-    out = []
-    for name, ident in _identity_groups():
-        out.append({"identity_holds": {
-            "name": name,
-            "description": f"{ident.check} ({', '.join(ident.eras)}): {ident.description}",
-            "arguments": {"table_key": ident.table, "over": ident.over,
-                          "left": list(ident.left), "right": list(ident.right),
-                          "eras": list(ident.eras)},
-            # A publisher's arithmetic error is data to report, not a failed build.
-            "config": {"severity": "warn"}}})
-    return out
-
-
 def _identity_groups():
-    """(test name, identity) — an identity that differs by era gets one test per era."""
+    """(test name, identity) of the identity tests earlier versions wrote, one file each."""
     by_check: dict[str, list[schema.Identity]] = {}
     for ident in schema.IDENTITIES:
         by_check.setdefault(ident.check, []).append(ident)
@@ -295,22 +278,12 @@ _EVIDENCE_ACCEPTED = {"uses_blank_zero_evidence": ["not_null"]}
 
 
 def _outcome_tests(prefix: str) -> list[dict]:
-    """Sum-to-total tests shared by the report and region-year marts."""
+    """The report and region-year marts' construction: each request group is the sum of its
+    rows. The schema's identities are checked once, on the loaded cells (the core_cells asset
+    checks, with the extractor's evaluator), not again here."""
     out = [_sum_test(f"{prefix}_{name}_sums_its_rows", name, rows,
                      description=f"{name} = the sum of its rows (mart construction)")
            for name, rows in COMPARISON_TOTALS.items()]
-    out.append(_sum_test(
-        f"{prefix}_outcomes_sum_to_total_handled", "total_handled", OUTCOME_PARTS, "warn",
-        "requests.outcomes in both eras, （六） crosswalked: a break is a publisher's error"))
-    out.append(_sum_test(
-        f"{prefix}_balance", ["new_received", "carried_over"],
-        ["total_handled", "carried_forward"], "warn",
-        "requests.balance on the total column: a break is a publisher's error"))
-    for r in schema.all_row_keys("review_litigation"):
-        parts = [wide_name("review_litigation", r, c) for c in ("upheld", "corrected", "other",
-                                                                "pending")]
-        out.append(_sum_test(f"{prefix}_{r}_row_total", wide_name("review_litigation", r, "total"),
-                             parts, "warn", "review_litigation.row_total"))
     return out
 
 
@@ -448,7 +421,8 @@ def mart_models() -> list[dict]:
 # identity tests; the models became hand-written and the YAML one file per model.
 OBSOLETE_FILES = tuple(f"tests/{name}.sql" for name, _ in _identity_groups()) + (
     "models/staging/_schema.yml", "models/intermediate/_intermediate.yml",
-    "models/marts/_marts.yml", "models/intermediate/int_report_values.sql")
+    "models/marts/_marts.yml", "models/intermediate/int_report_values.sql",
+    "tests/generic/identity_holds.sql")
 SEEDS = {"cell_keys": cell_keys, "cross_year_identities": cross_year_identities,
          "blank_zero_checks": blank_zero_checks, "identity_checks": identity_checks,
          "publication_deadlines": publication_deadlines, "quantities": quantities,

@@ -63,3 +63,22 @@ def prepare_manifest(project_dir: Path | None = None) -> None:
 
     subprocess.run([executable("dbt"), "parse", "--profiles-dir", ".", "--quiet"],
                    cwd=project_dir or DBT_PROJECT_DIR, check=True)
+
+
+def dbt_profiles_dir(warehouse: Path) -> Path:
+    """A dbt profiles dir beside `warehouse` whose one target writes that file: the dbt step
+    passes it with --profiles-dir, so no step changes the environment. Written only when its
+    text changes (dbt re-parses in full whenever the target's path differs from the manifest's)."""
+    import json
+
+    from gip_pipeline.atomic import atomic_write_text
+
+    folder = warehouse.parent / "dbt_profile"
+    text = ("# written by gip_pipeline.warehouse.paths.dbt_profiles_dir for this warehouse\n"
+            "gip:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+            f"      path: {json.dumps(str(warehouse.resolve()))}\n      threads: 1\n")
+    p = folder / "profiles.yml"
+    if not p.is_file() or p.read_text(encoding="utf-8") != text:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(p, text)
+    return folder
