@@ -23,11 +23,11 @@ $(STAMP): pyproject.toml
 manifest: $(STAMP)
 	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
 
-# Rewrite the schema-generated dbt files (the YAML, the key seed, the models that spell out
-# schema keys) from gip_pipeline/metadata/schema.py; files without the generated header are
-# hand-written and left alone.
+# Rewrite what renders from gip_pipeline/metadata/: dbt's YAML (one file per model) and seeds,
+# and the README's table of tables. The SQL under dbt_project/ is hand-written and left alone.
 dbt-gen: $(STAMP)
 	$(BIN)/python -m gip_pipeline.warehouse.dbt_gen
+	$(BIN)/python -m gip_pipeline.metadata.readme
 
 run: manifest dagster-home
 	$(BIN)/dagster asset materialize --select '*' -m gip_pipeline.definitions

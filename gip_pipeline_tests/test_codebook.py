@@ -132,7 +132,7 @@ def _section(text: str, table: str) -> str:
 
 def test_every_table_and_column_a_researcher_meets_is_described(text):
     from gip_pipeline.exports import EXPORTS
-    from gip_pipeline.exports.datapackage import field_doc, table_columns
+    from gip_pipeline.metadata.fields import field_doc, table_columns
     from gip_pipeline.metadata.outputs import MART_MODELS
 
     tables = table_columns()
@@ -155,10 +155,10 @@ def test_every_table_and_column_a_researcher_meets_is_described(text):
 
 
 def test_a_column_without_description_stops_the_codebook(monkeypatch):
-    from gip_pipeline.exports import datapackage
+    from gip_pipeline.metadata import fields
 
-    real = datapackage.table_columns
-    monkeypatch.setattr(datapackage, "table_columns",
+    real = fields.table_columns
+    monkeypatch.setattr(fields, "table_columns",
                         lambda: {**real(), "trends": real()["trends"] + ("no_such_column",)})
     with pytest.raises(KeyError, match="no_such_column"):
         codebook_markdown()

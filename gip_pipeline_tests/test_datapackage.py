@@ -19,8 +19,8 @@ import polars as pl
 import pytest
 
 from gip_pipeline.metadata import schema
+from gip_pipeline.metadata.fields import FIELD_DOCS
 from gip_pipeline.exports.datapackage import (
-    FIELD_DOCS,
     build_datapackage,
     describe_resource,
     table_schema_type,

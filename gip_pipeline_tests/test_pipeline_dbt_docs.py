@@ -12,6 +12,17 @@ def test_generated_dbt_files_are_up_to_date():
     assert stale == [], f"run `make dbt-gen` (python -m gip_pipeline.warehouse.dbt_gen): {stale}"
 
 
+def test_readme_table_of_tables_is_rendered_from_the_metadata():
+    from gip_pipeline.metadata import readme
+
+    text = readme.README.read_text(encoding="utf-8")
+    assert readme.updated(text) == text, "run `make dbt-gen`"
+    for t in outputs.PRIMARY_KEYS:
+        assert f".{t}` |" in readme.render()
+    n = len(outputs.MART_COLUMNS["report_comparison"])
+    assert f"| `marts.report_comparison` | `report_id` | {n} |" in readme.render()
+
+
 def test_stale_check_notices_an_edit(tmp_path):
     dbt_gen.write_files(tmp_path)
     assert dbt_gen.stale_files(tmp_path) == []

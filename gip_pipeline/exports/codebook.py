@@ -264,7 +264,7 @@ def codebook_markdown() -> str:
 def _columns_section() -> list[str]:
     """Every table and column a researcher meets, from the field registry (FIELD_DOCS)."""
     from gip_pipeline.exports import ALL_EXPORTS
-    from gip_pipeline.exports.datapackage import field_doc, table_columns
+    from gip_pipeline.metadata.fields import field_doc, table_columns
     from gip_pipeline.metadata.outputs import PRIMARY_KEYS, TABLE_DOCS
 
     L = ["## Tables and their columns", "",

@@ -2,10 +2,8 @@
 
 Each Parquet and CSV file in the folder becomes a tabular resource with its
 fields (types from the file's own Arrow schema), primary key, row count, byte
-size and sha256. Field descriptions come from FIELD_DOCS, the one registry of
-what an exported column means, in English and Chinese; it derives everything
-it can from gip_pipeline.metadata.schema (metadata fields, tables, row and column
-labels, measures) so that the package, the codebook and the data agree.
+size and sha256. Field descriptions come from gip_pipeline.metadata.fields.FIELD_DOCS, the
+one registry of what an exported column means, in English and Chinese.
 
 License: CC-BY-4.0 by default. The package is a database built from official
 documents; CC BY 4.0 (unlike 3.0) licenses sui generis database rights as well
@@ -22,17 +20,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gip_pipeline.metadata import schema
-from gip_pipeline.metadata.outputs import (MART_COLUMN_ZH, MART_COLUMNS, PRIMARY_KEYS,
-                                          TABLE_DOCS, TIDY_COLUMN_DOCS, WIDE_CELLS,
-                                          column_description, wide_name)
+from gip_pipeline.metadata.fields import find_field_doc
+from gip_pipeline.metadata.outputs import PRIMARY_KEYS, TABLE_DOCS
 from gip_pipeline.atomic import atomic_write_text
 from gip_pipeline.exports.provenance import PROVENANCE_FILE, iso_utc, sha256_file
 
@@ -43,169 +38,6 @@ DEFAULT_LICENSES: tuple[dict, ...] = (
     {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
      "title": "Creative Commons Attribution 4.0 International"},
 )
-
-# ------------------------------------------------------------ field registry
-
-
-@dataclass(frozen=True)
-class FieldDoc:
-    zh: str  # short Chinese title
-    en: str  # English description
-    zh_note: str = ""  # Chinese description beyond the title
-    unit: str | None = None  # schema units (count, 10k_yuan, as_printed) or ratio
-    enum: tuple[str, ...] = ()  # closed set of values, where the schema fixes one
-
-    def description(self) -> str:
-        zh = f"{self.zh}：{self.zh_note}" if self.zh_note else self.zh
-        return f"{self.en} / {zh}"
-
-
-def _uniq(seq: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(seq))
-
-
-def _units() -> tuple[str, ...]:
-    return _uniq(c.unit for t in schema.TABLES for c in t.columns)
-
-
-def _dtypes() -> tuple[str, ...]:
-    return _uniq(c.dtype for t in schema.TABLES for c in t.columns)
-
-
-def _group_label(rows: tuple[str, ...]) -> str:
-    return schema.REQUESTS.row(rows[0]).group or ""
-
-
-def _build_field_docs() -> dict[str, FieldDoc]:
-    d: dict[str, FieldDoc] = {}
-    # -- report metadata: straight from schema.METADATA
-    for m in schema.METADATA:
-        d[m.key] = FieldDoc(m.zh, f"{m.en}. Null when unknown (never guessed).", enum=m.values)
-    d["report_id"] = FieldDoc("报告编号", "Report id: first 16 hex digits of the sha256 of the "
-                              "source file's bytes. In report_files and rejected_files null for "
-                              "a file never read (hidden, or a link out of the input folder).",
-                              "源文件字节 sha256 的前 16 位；未读取的文件（隐藏文件等）为空")
-    # -- cell keys: closed sets from the schema's tables
-    d["table"] = FieldDoc(
-        "表", "Table key: " + "; ".join(f"{t.key} = {t.en}" for t in schema.TABLES) + ".",
-        "；".join(f"{t.key}＝第{t.section}部分 {t.title}" for t in schema.TABLES),
-        enum=tuple(t.key for t in schema.TABLES))
-    d["row"] = FieldDoc("行", "Row key within the table (labels in CODEBOOK.md).",
-                        "表内行键（中文标签见 CODEBOOK.md）",
-                        enum=_uniq(r.key for t in schema.TABLES for r in t.rows))
-    d["col"] = FieldDoc("列", "Column key within the table (labels in CODEBOOK.md).",
-                        "表内列键（中文标签见 CODEBOOK.md）",
-                        enum=_uniq(c.key for t in schema.TABLES for c in t.columns))
-    d["value"] = FieldDoc(
-        "数值", "The printed number; null when the cell was printed empty, as a dash or as "
-        "a word: missing, never zero. Its unit is in the `unit` field.",
-        "空白、横线或文字记为缺失（null），不记为 0；单位见 unit 字段")
-    d["value_int"] = FieldDoc("整数值", "The value as an integer where the column counts things "
-                              "and the value is whole; else null.", "计数列的整数值", unit="count")
-    d["raw"] = FieldDoc("原文", "The cell's text exactly as extracted.", "单元格提取原文")
-    d["page"] = FieldDoc("页码", "1-based page of the cell for paged formats (PDF); else null.",
-                         "分页格式（PDF）中的页码，从 1 起")
-    d["dtype"] = FieldDoc("数据类型", "The schema column's dtype: int (a count) or decimal "
-                          "(an amount).", enum=_dtypes())
-    d["unit"] = FieldDoc("单位", "The schema column's unit: count, 10k_yuan (万元) or "
-                         "as_printed (the unit the report prints).", enum=_units())
-    d["source_file"] = FieldDoc("源文件", "The source file, relative to the input folder.")
-    d["sha256"] = FieldDoc("文件哈希", "sha256 of the source file's bytes.")
-    d["format"] = FieldDoc("文件格式", "Source file format.", enum=schema.FORMATS)
-    d["status"] = FieldDoc(
-        "处理状态", "ok: tables found and every assessable identity holds; warning: a finding "
-        "of severity error or warning stands; rejected: not a readable GIP report.",
-        enum=schema.STATUSES)
-    d["reason"] = FieldDoc("拒收原因", "Why the file was rejected (one sentence); else null.")
-    d["n_cells"] = FieldDoc("单元格数", "Number of cells extracted.", unit="count")
-    d["n_findings"] = FieldDoc("发现数", "Number of findings.", unit="count")
-    d["is_synthetic"] = FieldDoc("合成数据", "True when the file says it was generated (test "
-                                 "data), not published.")
-    d["extractor_version"] = FieldDoc("提取器版本", "Version of the extractor that read the file.")
-    d["seq"] = FieldDoc("序号", "Order of the finding within its report.")
-    d["check"] = FieldDoc("检查项", "The check that fired, e.g. an identity key of the schema "
-                          "(see CODEBOOK.md).")
-    d["severity"] = FieldDoc("严重程度", "Severity of the finding.", enum=schema.SEVERITIES)
-    d["message"] = FieldDoc("说明", "What was found, with the numbers.")
-    # -- input-file accounting (report_files, rejected_files)
-    d["path"] = FieldDoc("文件路径", "An input file name, relative to the input folder; one row "
-                         "per name (identical bytes under two names: two rows, one report).",
-                         "输入文件相对路径")
-    d["size"] = FieldDoc("文件大小", "Size of the file in bytes.", "字节数")
-    d["is_primary"] = FieldDoc("主文件名", "True for the name reports.source_file carries "
-                               "(identical bytes under several names are one report).")
-    d["name_hex"] = FieldDoc("原始文件名字节", "For a file name that is not UTF-8 (a GBK name "
-                             "from a Windows zip): its bytes, hex; `path` is their GB18030 "
-                             "decoding. Null for UTF-8 names.")
-    # -- report-level mart: request totals (column total) and measures
-    for r in schema.REQUESTS.rows:
-        label = f"{r.group} {r.label}" if r.group else r.label
-        d[r.key] = FieldDoc(label, f"{r.en}: requests table, column total; null if any term is "
-                            "missing or blank.", "申请情况表“总计”列", unit="count")
-    for key, rows in (("denied", schema.DENIED_ROWS), ("unable", schema.UNABLE_ROWS),
-                      ("not_processed", schema.NOT_PROCESSED_ROWS)):
-        d[key] = FieldDoc(_group_label(rows), f"Sum of the {len(rows)} rows {', '.join(rows)} "
-                          "(column total); null if any term is missing or blank.",
-                          "各项之和（总计列）", unit="count")
-    for m in schema.MEASURES:
-        d[m.key] = FieldDoc(m.zh, f"{m.en}: numerator / denominator (see CODEBOOK.md); null "
-                            "when a term is missing or the denominator is zero.",
-                            unit="ratio")
-        d[f"{m.key}_numerator"] = FieldDoc(f"{m.zh}分子", f"{m.en}: numerator.", unit="count")
-        d[f"{m.key}_denominator"] = FieldDoc(f"{m.zh}分母", f"{m.en}: denominator.",
-                                             unit="count")
-    d["rankable"] = FieldDoc(
-        "可排名", f"True when total_handled >= {schema.MIN_RANK_DENOMINATOR}: rates over smaller "
-        "denominators are noise and are not ranked.",
-        f"办理总数不少于 {schema.MIN_RANK_DENOMINATOR} 件方可排名")
-    # -- tidy columns added for regions, duplicates and blank-zero evidence
-    for name, zh in (("province_code", "省级行政区划代码"), ("prefecture_code", "地级行政区划代码"),
-                     ("department_type", "部门类型"), ("duplicate_of", "重复报告"),
-                     ("cells", "涉及单元格"), ("ocr_confidence", "识别置信度"),
-                     ("ocr_box", "识别位置")):
-        d[name] = FieldDoc(zh, _tidy_doc(name))
-    d["value_source"] = FieldDoc("取值来源", _tidy_doc("value_source"), enum=("ocr", "ocr_identities"))
-    # -- the other marts: English from metadata.outputs (as the dbt docs), Chinese here
-    for name, zh in MART_COLUMN_ZH.items():
-        d.setdefault(name, FieldDoc(zh, column_description(name)))
-    # the wide per-report cells not named above (request totals are): labels from the schema
-    for t, r, c in WIDE_CELLS:
-        td = schema.TABLES_BY_KEY[t]
-        row, col, name = td.row(r), td.column(c), wide_name(t, r, c)
-        d.setdefault(name, FieldDoc(f"{row.group or ''}{row.label} {col.label}".strip(),
-                                    column_description(name), unit=col.unit))
-    for m in schema.MEASURES:
-        d[f"{m.key}_n_reports"] = FieldDoc(f"{m.zh}报告数", f"{m.en}: reports pooled (all terms "
-                                           "present).", unit="count")
-    return d
-
-
-def _tidy_doc(name: str) -> str:
-    return next(docs[name] for docs in TIDY_COLUMN_DOCS.values() if name in docs)
-
-
-FIELD_DOCS: dict[str, FieldDoc] = _build_field_docs()
-
-def table_columns() -> dict[str, tuple[str, ...]]:
-    """Every table of the warehouse a researcher meets, with its columns, as the code makes them:
-    the tidy tables (tidy_schema), the input-file accounting (raw.accounting) and the marts
-    (metadata.outputs.MART_COLUMNS, which a test holds equal to what dbt builds)."""
-    from gip_pipeline.raw.accounting import REJECTED_FILES_SCHEMA, REPORT_FILES_SCHEMA
-    from gip_pipeline.tidy import TIDY_TABLES, tidy_schema
-
-    out = {t: tuple(tidy_schema(t).names()) for t in TIDY_TABLES}
-    out["report_files"] = tuple(REPORT_FILES_SCHEMA.names())
-    out["rejected_files"] = tuple(REJECTED_FILES_SCHEMA.names())
-    out.update(MART_COLUMNS)
-    return out
-
-
-def field_doc(name: str) -> FieldDoc:
-    """The description of a column: FIELD_DOCS, else the dbt docs; KeyError when neither has it."""
-    doc = FIELD_DOCS.get(name) or _mart_field_doc(name)
-    if doc is None:
-        raise KeyError(f"no description for column {name!r}: add it to FIELD_DOCS")
-    return doc
 
 # ------------------------------------------------------------ resources
 
@@ -237,17 +69,9 @@ def table_schema_type(t: pa.DataType) -> str:
     return "any"
 
 
-def _mart_field_doc(name: str) -> FieldDoc | None:
-    """Columns of the marts not in FIELD_DOCS: metadata.outputs (as the dbt docs)."""
-    try:
-        return FieldDoc(name, column_description(name))
-    except KeyError:
-        return None
-
-
 def field_descriptor(name: str, arrow_type: pa.DataType) -> dict:
     f: dict = {"name": name, "type": table_schema_type(arrow_type)}
-    doc = FIELD_DOCS.get(name) or _mart_field_doc(name)
+    doc = find_field_doc(name)
     if doc is not None:
         f["title"] = doc.zh
         f["description"] = doc.description()

@@ -1,86 +1,15 @@
-"""Every output table and column a researcher meets: what each table is (TABLE_DOCS), its key
-(PRIMARY_KEYS, also the exports' row order), what each tidy column means (TIDY_COLUMN_DOCS),
-the marts (MART_MODELS) and what their columns mean (MART_COLUMN_DOCS; Chinese names in
-MART_COLUMN_ZH). The dbt YAML, the datapackage and the codebook render from here."""
+"""Every output table a researcher meets: what each table is (TABLE_DOCS), its key
+(PRIMARY_KEYS, also the exports' row order), the marts (MART_MODELS), their columns
+(MART_COLUMNS) and what those mean (MART_COLUMN_DOCS, column_description; Chinese names in
+MART_COLUMN_ZH), and the quantities the marts compare (QUANTITIES: dbt's quantity seeds).
+The field registry (metadata.fields), the dbt YAML, the datapackage and the codebook render
+from here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from gip_pipeline.metadata import schema
-
-# What each tidy column means (the dbt YAML, the datapackage and the codebook read this;
-# the metadata columns of reports take their text from schema.METADATA).
-TIDY_COLUMN_DOCS: dict[str, dict[str, str]] = {
-    "cells": {
-        "report_id": "The report: first 16 hex digits of the sha256 of the source file's bytes.",
-        "table": "Table key (schema.TABLES): active_disclosure, requests or review_litigation.",
-        "row": "Row key within the table.",
-        "col": "Column key within the table.",
-        "value": "The printed number; null when the cell was printed empty, as a dash or as a "
-                 "word (never zero).",
-        "value_int": "The value as an integer, where the column counts things (dtype int) and "
-                     "the value is whole; else null.",
-        "dtype": "The column's dtype in the schema: int (a count) or decimal (an amount).",
-        "unit": "The column's unit: count, 10k_yuan (万元) or as_printed.",
-        "raw": "The cell's text exactly as extracted.",
-        "page": "1-based page of the cell for paged formats (PDF); null otherwise.",
-        "source_file": "The source file, relative to the input folder.",
-        "value_source": "How an OCR'd value was read: ocr (the recogniser's reading) or "
-                        "ocr_identities (an alternative reading that the table identities "
-                        "prove, raw keeping the first reading); null for a file with a text "
-                        "layer.",
-        "ocr_confidence": "For an OCR'd cell: the probability of its least likely character "
-                          "(0-1); a value below 0.95 that no identity confirms is left null "
-                          "with an ocr.uncertain finding. Null without OCR.",
-        "ocr_box": "For an OCR'd cell: its text's box in pixels of the page image, as "
-                   "'x0 y0 x1 y1' (top-left origin). Null without OCR.",
-    },
-    "reports": {
-        "report_id": "First 16 hex digits of the sha256 of the source file's bytes.",
-        "source_file": "The source file, relative to the input folder.",
-        "sha256": "sha256 of the source file's bytes.",
-        "format": "File format: " + ", ".join(schema.FORMATS) + ".",
-        "status": "ok: tables found and every assessable identity holds; warning: a finding of "
-                  "severity error or warning stands; rejected: not a readable GIP report.",
-        "reason": "Why the file was rejected (one sentence); null otherwise.",
-        "n_cells": "Number of cells extracted.",
-        "n_findings": "Number of findings.",
-        "is_synthetic": "True when the file says it was generated (test data), not published.",
-        "extractor_version": "Version of the extractor that read the file.",
-        "province_code": "GB/T 2260 code of the province of region_code (from the region "
-                         "reference for the report year); null when region_code is null or "
-                         "national.",
-        "prefecture_code": "GB/T 2260 code of the prefecture of region_code; null for province "
-                           "and national organs and where unknown.",
-        "department_type": "For organ_kind department: the kind of department (public_security, "
-                           "education, natural_resources, ...; gip_pipeline.regions); else null.",
-        "duplicate_of": "report_id of the report this file duplicates (the same report "
-                        "published again in another form); null for an original. The marts "
-                        "count a report once.",
-    },
-    "findings": {
-        "report_id": "The report the finding is about.",
-        "seq": "Order of the finding within its report.",
-        "check": "The check that fired, e.g. an identity key from the schema.",
-        "severity": "error, warning or info.",
-        "table": "Table key the finding is about, if any.",
-        "message": "What was found, with the numbers.",
-        "cells": "The cells the finding names, as row.col of its table, space-separated (for "
-                 "<table>.blanks_as_zero: the blank cells the identities prove are zero); "
-                 "null when it names none.",
-    },
-}
-
-
-def column_doc(table: str, column: str) -> str:
-    if table == "reports":
-        for m in schema.METADATA:
-            if m.key == column:
-                closed = f" One of: {', '.join(m.values)}." if m.values else ""
-                return f"{m.en} ({m.zh}).{closed}"
-    return TIDY_COLUMN_DOCS[table][column]
-
 
 # The Chinese name of each mart column the datapackage and the codebook show (their English
 # descriptions: column_description, which the dbt YAML renders too).
@@ -411,9 +340,6 @@ def column_description(name: str) -> str:
     be; KeyError when nothing describes it."""
     if name in MART_COLUMN_DOCS:
         return MART_COLUMN_DOCS[name]
-    for t in ("reports", "cells", "findings"):
-        if name in TIDY_COLUMN_DOCS[t] or (t == "reports" and name in schema.META_KEYS):
-            return column_doc(t, name)
     for t, r, c in WIDE_CELLS:
         if wide_name(t, r, c) == name:
             return _row_doc(t, r, c) + "; null if missing or blank."
@@ -432,4 +358,9 @@ def column_description(name: str) -> str:
             return f"{m.en}: denominator."
         if name == f"{m.key}_n_reports":
             return f"{m.en}: reports pooled (all terms present)."
+    # a tidy column carried into a model: the field registry (which reads this module first)
+    from gip_pipeline.metadata.fields import FIELD_DOCS
+
+    if name in FIELD_DOCS:
+        return FIELD_DOCS[name].en
     raise KeyError(f"no description for column {name!r}: add it to MART_COLUMN_DOCS")

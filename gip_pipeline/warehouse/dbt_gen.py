@@ -21,8 +21,9 @@ from pathlib import Path
 
 from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.validate import BLANKS_CONSISTENT_CHECK, BLANKS_PROVEN_CHECK
+from gip_pipeline.metadata.fields import FIELD_DOCS
 from gip_pipeline.metadata.outputs import (COMPARISON_TOTALS, MART_COLUMNS, MEASURE_KEYS,
-                                          QUANTITIES, column_description, column_doc)
+                                          QUANTITIES, column_description)
 from gip_pipeline.tidy import TIDY_TABLES, tidy_schema
 from gip_pipeline.warehouse.load import RAW_SCHEMA
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
@@ -137,7 +138,7 @@ def _col(name: str, description: str) -> dict:
 def _columns(table: str, tests: dict[str, list]) -> list[dict]:
     out = []
     for name in tidy_schema(table).names():
-        col = _col(name, column_doc(table, name))
+        col = _col(name, FIELD_DOCS[name].description())
         if tests.get(name):
             col["data_tests"] = tests[name]
         out.append(col)
@@ -150,7 +151,7 @@ def staging_sources() -> dict:
         "description": "The tidy tables the pipeline loads (gip_pipeline.tidy), one writer step.",
         "tables": [{
             "name": t, "description": f"Tidy table {t}, as loaded.",
-            "columns": [_col(n, column_doc(t, n)) for n in tidy_schema(t).names()],
+            "columns": [_col(n, FIELD_DOCS[n].description()) for n in tidy_schema(t).names()],
         } for t in TIDY_TABLES],
     }
 
