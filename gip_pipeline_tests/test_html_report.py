@@ -15,9 +15,14 @@ MIN = schema.MIN_RANK_DENOMINATOR
 
 
 def _rep(rid, year, region, level, status, handled, granted, partial, denied=0, unable=0):
+    """A report_comparison row: each charted measure's numerator and denominator as the mart
+    makes them (null when a term is missing)."""
+    grant = None if granted is None or partial is None else granted + partial
     return dict(report_id=rid, organ=f"机关{rid}", year=year, region_code=region,
-                admin_level=level, status=status, total_handled=handled, granted=granted,
-                partially_granted=partial, denied=denied, unable=unable)
+                admin_level=level, status=status,
+                grant_rate_numerator=grant, grant_rate_denominator=handled,
+                denial_rate_numerator=denied, denial_rate_denominator=handled,
+                unable_rate_numerator=unable, unable_rate_denominator=handled)
 
 
 # Beijing (110000), 2023: b1 18/20 and b2 60/100 pool to 78/120 = 65.0% (the mean of
@@ -171,8 +176,8 @@ def test_year_choice_and_missing_columns(frame):
     doc = lxml.html.fromstring(render_html(frame, year=2022))
     prov = _rows(doc, "province")
     assert (int(prov["110000"].get("data-num")), int(prov["110000"].get("data-den"))) == (60, 200)
-    with pytest.raises(ValueError, match="total_handled"):
-        render_html(frame.drop("total_handled"))
+    with pytest.raises(ValueError, match="grant_rate_denominator"):
+        render_html(frame.drop("grant_rate_denominator"))
 
 
 def test_from_export_dir_deterministic(tmp_path, frame):

@@ -3,19 +3,19 @@
 Opening it needs no network: no scripts, no fonts or styles fetched, charts are
 SVG drawn here. Every chart sits above a table of the very numbers it draws.
 
-Input contract (a polars DataFrame, one row per report; the report_comparison mart fits):
+Input contract: the report_comparison mart (a polars DataFrame, one row per report):
 
   required  report_id (str), year (int), status (ok | warning | rejected),
-            total_handled, granted, partially_granted (integers; null = missing)
-  optional  organ, admin_level, region_code (GB/T 2260, 6 digits),
-            province_code / province_name (else derived from region_code),
-            denied, unable (sums of the denied_* / unable_* rows; null = missing),
-            is_synthetic (bool)
+            grant_rate_numerator, grant_rate_denominator (null = not assessable)
+  optional  the same two columns of denial_rate and unable_rate, organ, admin_level,
+            region_code (GB/T 2260, 6 digits), province_code / province_name (else derived
+            from region_code), organ_kind, is_counted, is_synthetic (bool)
 
 and optionally the data_quality mart, whose counts the quality section shows as they are.
-Aggregates are pooled: sum the numerators and the denominators over
-the reports where every term is present, then divide; a rate is never averaged.
-Only units with denominator >= schema.MIN_RANK_DENOMINATOR are ranked.
+A measure's numerator and denominator are the mart's (the page never re-derives a measure
+from cells); a chart's group (a province across levels, a level, a year) adds them up over
+its reports where both are known, then divides: a rate is never averaged. Only units with
+denominator >= schema.MIN_RANK_DENOMINATOR are ranked.
 """
 
 from __future__ import annotations
@@ -31,17 +31,15 @@ import polars as pl
 
 from gip_pipeline.metadata import schema
 
-REQUIRED = ("report_id", "year", "status", "total_handled", "granted", "partially_granted")
+REQUIRED = ("report_id", "year", "status", "grant_rate_numerator", "grant_rate_denominator")
 NATIONAL = "national"
 UNKNOWN = "unknown"
 
 _MEASURE = {m.key: m for m in schema.MEASURES}
-# measure key -> (numerator columns, denominator column) on the report-level frame
-RATE_TERMS: dict[str, tuple[tuple[str, ...], str]] = {
-    "grant_rate": (("granted", "partially_granted"), "total_handled"),
-    "denial_rate": (("denied",), "total_handled"),
-    "unable_rate": (("unable",), "total_handled"),
-}
+# The measures the page charts (schema.MEASURES keys), each from the mart's
+# <measure>_numerator and <measure>_denominator columns.
+RATE_TERMS: tuple[str, ...] = ("grant_rate", "denial_rate", "unable_rate")
+assert set(RATE_TERMS) <= set(_MEASURE)
 _LEVEL_VALUES = next(m.values for m in schema.METADATA if m.key == "admin_level")
 _LEVEL_ZH = {"national": "中央", "province": "省级", "prefecture": "地级", "county": "县级",
              "township": "乡级", UNKNOWN: "未知"}
@@ -121,11 +119,10 @@ class Pooled:
 
 def terms(r: Mapping, measure: str) -> tuple[int, int] | None:
     """(numerator, denominator) of one report, or None when a term is missing."""
-    num_cols, den_col = RATE_TERMS[measure]
-    vals = [r.get(c) for c in num_cols + (den_col,)]
-    if any(v is None for v in vals):
+    num, den = r.get(f"{measure}_numerator"), r.get(f"{measure}_denominator")
+    if num is None or den is None:
         return None
-    return int(sum(vals[:-1])), int(vals[-1])
+    return int(num), int(den)
 
 
 def pool(rows: list[Mapping], measure: str) -> Pooled:
@@ -238,8 +235,8 @@ def spread_by_level(rows: list[dict], year: int | None, measure: str = "grant_ra
 def trend_by_year(rows: list[dict]) -> dict[int, dict[str, Pooled]]:
     """Pooled measures per year (all usable reports of the year)."""
     years = sorted({r["year"] for r in _comparable(rows) if r.get("year") is not None})
-    have = {m for m, (num, den) in RATE_TERMS.items()
-            if all(any(c in r for r in rows) for c in num + (den,))}
+    have = {m for m in RATE_TERMS
+            if any(f"{m}_numerator" in r and f"{m}_denominator" in r for r in rows)}
     out = {}
     for y in years:
         ys = [r for r in _comparable(rows) if r.get("year") == y]
