@@ -26,7 +26,7 @@ manifest: $(STAMP)
 # Rewrite what renders from gip_pipeline/metadata/: dbt's YAML (one file per model) and seeds,
 # and the README's table of tables. The SQL under dbt_project/ is hand-written and left alone.
 dbt-gen: $(STAMP)
-	$(BIN)/python -m gip_pipeline.warehouse.dbt_gen
+	$(BIN)/python -m gip_pipeline.metadata.dbt_yaml
 	$(BIN)/python -m gip_pipeline.metadata.readme
 
 run: manifest dagster-home

@@ -3,13 +3,13 @@ import io
 import json
 
 from gip_pipeline.metadata import outputs, schema
-from gip_pipeline.warehouse import dbt_gen
+from gip_pipeline.metadata import dbt_yaml
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
 
 
 def test_generated_dbt_files_are_up_to_date():
-    stale = dbt_gen.stale_files()
-    assert stale == [], f"run `make dbt-gen` (python -m gip_pipeline.warehouse.dbt_gen): {stale}"
+    stale = dbt_yaml.stale_files()
+    assert stale == [], f"run `make dbt-gen` (python -m gip_pipeline.metadata.dbt_yaml): {stale}"
 
 
 def test_readme_table_of_tables_is_rendered_from_the_metadata():
@@ -24,24 +24,24 @@ def test_readme_table_of_tables_is_rendered_from_the_metadata():
 
 
 def test_stale_check_notices_an_edit(tmp_path):
-    dbt_gen.write_files(tmp_path)
-    assert dbt_gen.stale_files(tmp_path) == []
+    dbt_yaml.write_files(tmp_path)
+    assert dbt_yaml.stale_files(tmp_path) == []
     p = tmp_path / "models" / "staging" / "stg_reports.yml"
     p.write_text(p.read_text(encoding="utf-8").replace("distinct", "distinkt"), encoding="utf-8")
     (tmp_path / "models" / "marts" / "_marts.yml").write_text("{}", encoding="utf-8")
-    assert dbt_gen.stale_files(tmp_path) == ["models/staging/stg_reports.yml",
+    assert dbt_yaml.stale_files(tmp_path) == ["models/staging/stg_reports.yml",
                                              "models/marts/_marts.yml"]
 
 
 def test_the_generator_writes_yaml_and_seeds_only_and_nothing_imports_it():
     """dbt owns its SQL: every .sql file under dbt_project/ is hand-written, and the runtime
     package never imports the generator (a development tool)."""
-    assert all(rel.endswith((".yml", ".csv")) for rel in dbt_gen.render_files())
+    assert all(rel.endswith((".yml", ".csv")) for rel in dbt_yaml.render_files())
     for sql in DBT_PROJECT_DIR.glob("**/*.sql"):
         if "target" not in sql.parts:
-            assert dbt_gen.HEADER not in sql.read_text(encoding="utf-8"), sql
+            assert dbt_yaml.HEADER not in sql.read_text(encoding="utf-8"), sql
     package = DBT_PROJECT_DIR.parent / "gip_pipeline"
-    importers = [p for p in package.rglob("*.py") if p.name != "dbt_gen.py"
+    importers = [p for p in package.rglob("*.py") if p.name != "dbt_yaml.py"
                  and "dbt_gen" in p.read_text(encoding="utf-8")]
     assert importers == []
 
