@@ -23,6 +23,7 @@ from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.validate import BLANKS_CONSISTENT_CHECK, BLANKS_PROVEN_CHECK
 from gip_pipeline.metadata.fields import FIELD_DOCS
 from gip_pipeline.metadata.outputs import (COMPARISON_TOTALS, MART_COLUMNS, MEASURE_KEYS,
+                                          TABLE_DOCS,
                                           QUANTITIES, column_description)
 from gip_pipeline.tidy import TIDY_TABLES, tidy_schema
 from gip_pipeline.warehouse.load import RAW_SCHEMA
@@ -358,9 +359,7 @@ def intermediate_models() -> list[dict]:
 def mart_models() -> list[dict]:
     cols = MART_COLUMNS
     rc = {"name": "report_comparison",
-          "description": "One row per report file: request totals, review/litigation cells, "
-          "every comparison measure with numerator and denominator, status, findings count; "
-          "is_counted marks the one report per organ and year the other marts use.",
+          "description": TABLE_DOCS["report_comparison"],
           "data_tests": _outcome_tests("report_comparison"),
           "columns": _cols(cols["report_comparison"], {
               "report_id": ["unique", "not_null", _rel("stg_reports", "report_id")],
@@ -368,19 +367,14 @@ def mart_models() -> list[dict]:
               "is_counted": ["not_null"],
               **_EVIDENCE_ACCEPTED, **_META_ACCEPTED})}
     ry = {"name": "region_year",
-          "description": "Per region, year, admin level, organ kind and department type: sums "
-          "of the counted reports' cells and the measures recomputed from pooled sums; a "
-          "government's summary report is never added to its departments' reports.",
+          "description": TABLE_DOCS["region_year"],
           "data_tests": _outcome_tests("region_year"),
           "columns": _cols(cols["region_year"], {
               "region_year_id": ["unique", "not_null"], "region_code": ["not_null"],
               "year": ["not_null"], "n_reports": ["not_null"], **_EVIDENCE_ACCEPTED,
               **{k: v for k, v in _META_ACCEPTED.items() if k in cols["region_year"]}})}
     rk = {"name": "rankings",
-          "description": f"Rank and percentile of organs and region-year rows on each measure "
-          f"within year, admin level, organ kind and department type; only units with at least "
-          f"{schema.MIN_RANK_DENOMINATOR} handled requests (their total_handled) are ranked, the "
-          f"rest listed as too_small.",
+          "description": TABLE_DOCS["rankings"],
           "columns": _cols(cols["rankings"], {
               "ranking_id": ["unique", "not_null"],
               "unit_type": ["not_null", _accepted(["organ", "region"])],
@@ -389,16 +383,14 @@ def mart_models() -> list[dict]:
               **_EVIDENCE_ACCEPTED,
               "report_id": [_rel("report_comparison", "report_id")]})}
     tr = {"name": "trends",
-          "description": "Year-over-year change per organ and per region-year row across the "
-          "2019→2021 era change (crosswalk for （六）; section 二 within an era only).",
+          "description": TABLE_DOCS["trends"],
           "columns": _cols(cols["trends"], {
               "trend_id": ["unique", "not_null"],
               "unit_type": ["not_null", _accepted(["organ", "region"])],
               "comparability": ["not_null", _accepted(["all_eras", "same_era"])],
               **_EVIDENCE_ACCEPTED})}
-    cy = schema.CROSS_YEAR_IDENTITIES[0]
     cyy = {"name": "cross_year_consistency",
-           "description": f"{cy.check}: {cy.description}; result differs is a finding.",
+           "description": TABLE_DOCS["cross_year_consistency"],
            "columns": _cols(cols["cross_year_consistency"], {
                "consistency_id": ["unique", "not_null"],
                "result": ["not_null", _accepted(["holds", "differs", "not_assessable"])],
@@ -406,8 +398,7 @@ def mart_models() -> list[dict]:
                "report_id": ["not_null", _rel("report_comparison", "report_id")],
                "prev_report_id": ["not_null", _rel("report_comparison", "report_id")]})}
     dq = {"name": "data_quality",
-          "description": "Per region and year: reports found, ok/warning/rejected, duplicates, "
-          "identity pass rate and publication against the legal deadline.",
+          "description": TABLE_DOCS["data_quality"],
           "data_tests": [_sum_test("data_quality_statuses_sum_to_found", "n_found",
                                    ["n_ok", "n_warning", "n_rejected"]),
                          _sum_test("data_quality_dated_split", "n_dated",
