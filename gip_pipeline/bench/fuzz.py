@@ -136,7 +136,7 @@ def real_seed_files() -> list[Path]:
     real = shared / "real"
     files = sorted(p for p in real.iterdir() if p.is_file() and reader_for(p)
                    and p.name != "README.md") if real.is_dir() else []
-    seed = sorted((shared / "seed").glob("*.txt")) or sorted((REPO / "data" / "raw").glob("*.txt"))
+    seed = sorted((shared / "seed").glob("*.txt")) or sorted((REPO / "data" / "raw").glob("000_*.txt"))
     return files + seed[:1]
 
 
