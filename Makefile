@@ -3,7 +3,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export DAGSTER_HOME := $(CURDIR)/.dagster_home
+# Each data folder has its own Dagster instance (<data>/.dagster), so the sample, the demo and
+# any GIP_DATA_DIR never mix their runs and check histories in the UI.
+DATA_DIR := $(or $(GIP_DATA_DIR),$(CURDIR)/data)
 
 .PHONY: run test test-fast ui manifest dbt-gen clean dagster-home demo
 
@@ -11,7 +13,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 # monitoring on; runs whose process is gone (a killed run) are marked failed first, so they
 # never hold the queue. DuckDB writers are serialised by a file lock, not a Dagster pool.
 dagster-home: $(STAMP)
-	$(BIN)/python -m gip_pipeline.assets.instance $(DAGSTER_HOME)
+	$(BIN)/python -m gip_pipeline.assets.instance $(DATA_DIR)/.dagster
 
 # (Re)install when the venv is missing or pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -29,8 +31,9 @@ dbt-gen: $(STAMP)
 	$(BIN)/python -m gip_pipeline.metadata.dbt_yaml
 	$(BIN)/python -m gip_pipeline.metadata.readme
 
-run: manifest dagster-home
-	$(BIN)/dagster asset materialize --select '*' -m gip_pipeline.definitions
+# Quiet: stages, a progress bar and a summary; Dagster's full event log goes to data/logs/.
+run: manifest
+	$(BIN)/gip run --data-dir $(DATA_DIR)
 
 # The whole suite, dbt's tests included (the integration tests run `dbt build`); a run that
 # collects no tests fails (pytest exit 5), since nothing was checked.
@@ -43,7 +46,9 @@ test-fast: manifest
 
 # dagster dev re-parses the dbt project on load, with the dbt on PATH: the venv's.
 ui: manifest dagster-home
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -w workspace.yaml
+	@echo "Dagster UI for the data folder $(DATA_DIR) (its instance: $(DATA_DIR)/.dagster)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" DAGSTER_HOME=$(DATA_DIR)/.dagster GIP_DATA_DIR=$(DATA_DIR) \
+	  $(BIN)/dagster dev -w workspace.yaml
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs data/warehouse data/exports
@@ -53,13 +58,12 @@ clean:
 # covers every province) in data/demo (git-ignored), its own warehouse and exports.
 DEMO_DIR := data/demo
 DEMO_N ?= 300
-demo: manifest dagster-home
+demo: manifest
 	rm -rf $(DEMO_DIR)/synth $(DEMO_DIR)/raw
 	$(BIN)/gip synth --out $(DEMO_DIR)/synth --n $(DEMO_N) --seed 4 --years 2021-2023
 	mkdir -p $(DEMO_DIR)/raw
 	find $(DEMO_DIR)/synth -maxdepth 1 -type f ! -name '*.json' -exec cp {} $(DEMO_DIR)/raw/ \;
-	GIP_DATA_DIR=$(CURDIR)/$(DEMO_DIR) $(BIN)/dagster asset materialize --select '*' -m gip_pipeline.definitions \
-	  --config-json '{"ops": {"exports": {"config": {"include_synthetic": true}}}}'
+	$(BIN)/gip run --data-dir $(CURDIR)/$(DEMO_DIR) --include-synthetic
 	@echo ""
 	@echo "Demo (synthetic data, not published reports) is ready:"
 	@echo "  reports + truth:  $(DEMO_DIR)/synth   (input copy: $(DEMO_DIR)/raw)"

@@ -7,6 +7,8 @@ import sys
 
 # verb -> "module:function"; the function takes argv (list[str]) and returns an exit code.
 VERBS = {
+    "run": "gip_pipeline.runner:main",
+    "sql": "gip_pipeline.warehouse.shell:main",
     "parse": "gip_pipeline.extraction.parse_cli:main",
     "bench": "gip_pipeline.bench.cli:main",
     "synth": "gip_pipeline.synth.cli:main",

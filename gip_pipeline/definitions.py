@@ -15,7 +15,8 @@ refresh_job = define_asset_job("refresh_all", selection=AssetSelection.all(),
 
 @sensor(job=refresh_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING,
         description="Watches the input folder; when a file is added, changed or removed (the "
-        "digest of names, sizes and modification times changes), launches refresh_all.")
+        "digest of names, sizes and modification times changes), launches refresh_all. Its "
+        "first tick only takes note of the folder: starting the UI never starts a run.")
 def input_folder_sensor(context: SensorEvaluationContext, paths: GipPaths):
     # Runs killed outside the daemon's watch (a `dagster asset materialize` killed) would
     # hold the one-at-a-time run queue: fail them first.
@@ -26,6 +27,11 @@ def input_folder_sensor(context: SensorEvaluationContext, paths: GipPaths):
         digest = listing_digest(paths.raw())
     except FileNotFoundError as e:
         return SkipReason(str(e))
+    if context.cursor is None:
+        # The UI's first start is not a request to run: the user may only be looking.
+        context.update_cursor(digest)
+        return SkipReason("watching the input folder from now on (a change launches "
+                          "refresh_all; materialise the assets to build from what is there)")
     if digest == context.cursor:
         return SkipReason("the input folder has not changed")
     context.update_cursor(digest)

@@ -1,6 +1,8 @@
 """raw → extraction → tidy as Dagster assets: thin wrappers of gip_pipeline.tidy.build that
 attach metadata and the identity checks."""
 
+import time
+
 import polars as pl
 from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext,
                      AssetOut, MetadataValue, OpExecutionContext, Out,
@@ -73,8 +75,17 @@ def _shard_op(k: int):
         "worker processes, each file bounded in time and memory) and tidied.")
     def _extract(context: OpExecutionContext, paths: GipPaths,
                  raw_report_files: pl.DataFrame) -> dict:
-        files = raw_files_from(raw_report_files)
-        b = build_shard_tables(shard_files(files, k), paths, f"shard{k}")
+        files = shard_files(raw_files_from(raw_report_files), k)
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            # what `gip run` draws its bar from; at most one line a second
+            now = time.monotonic()
+            if done == total or now - last[0] >= 1.0:
+                last[0] = now
+                context.log.info(f"progress: shard {k}: {done}/{total}")
+
+        b = build_shard_tables(files, paths, f"shard{k}", progress)
         context.log.info(f"shard {k}: {b.n_files} files, {b.n_reports} reports, "
                          f"{'unchanged' if b.unchanged else f'{b.n_reused} reused'}, "
                          f"{b.n_tidied} extracted and tidied {b.extraction}")

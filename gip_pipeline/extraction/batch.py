@@ -278,10 +278,12 @@ def extract_files(jobs: Sequence[Job], *, cache_dir: str | Path, workers: int | 
                   timeout: float = FILE_TIMEOUT_S, max_bytes: int = MAX_FILE_BYTES,
                   memory_limit: int | None = WORKER_MEMORY_BYTES, chunk_size: int = CHUNK_SIZE,
                   version: str = EXTRACTOR_VERSION, hard_grace: float = HARD_GRACE_S,
-                  parser: str = PARSER) -> Batch:
+                  parser: str = PARSER,
+                  progress: Callable[[int, int], None] | None = None) -> Batch:
     """ParseResults for `jobs`, in the same order; never raises because of a file's content.
 
     workers=0 parses in this process (no crash isolation; for debugging); default: all cores.
+    progress(done, total) is called as files finish (cached ones count as done at once).
     """
     cache = Path(cache_dir)
     results: list[ParseResult | None] = [None] * len(jobs)
@@ -299,8 +301,12 @@ def extract_files(jobs: Sequence[Job], *, cache_dir: str | Path, workers: int | 
             batch.n_cached += 1
         else:
             todo.append(i)
+    n_done = len(jobs) - len(todo)
+    if progress is not None:
+        progress(n_done, len(jobs))
 
     def finish(i: int, res: ParseResult) -> None:
+        nonlocal n_done
         job = jobs[i]
         if res.sha256 and res.sha256 != job.sha256:
             res = _rejected(job.name, job.sha256, CHANGED_REASON, TRANSIENT_CHECK)
@@ -313,6 +319,9 @@ def extract_files(jobs: Sequence[Job], *, cache_dir: str | Path, workers: int | 
         batch.n_crashes += CRASH_CHECK in checks
         if TRANSIENT_CHECK not in checks:
             _cache_put(_cache_file(cache, job, version), res)
+        n_done += 1
+        if progress is not None:
+            progress(n_done, len(jobs))
 
     if todo and workers == 0:
         for i in todo:

@@ -33,15 +33,16 @@ def not_a_report(raw: RawFile) -> ParseResult:
                               f"{', '.join(sorted(EXTENSION_FORMATS))}")
 
 
-def extract_raw_files(files: list[RawFile], paths: GipPaths) -> Batch:
+def extract_raw_files(files: list[RawFile], paths: GipPaths, progress=None) -> Batch:
     """Every readable file's ParseResult, in the order given: cached ones read back, the rest
     parsed in worker processes; a crash, hang or oversized file is a rejected result, never an
-    error. Files not to be read (RawFile.skip_reason) get none: accounting lists them."""
+    error. Files not to be read (RawFile.skip_reason) get none: accounting lists them.
+    progress(done, total) as extraction.batch.extract_files calls it."""
     files = readable(files)
     todo = [f for f in files if f.format is not None]
     done = extract_files(jobs_for(todo, paths.raw()), cache_dir=paths.cache(),
                          workers=paths.workers(), timeout=paths.file_timeout_s,
-                         max_bytes=int(paths.max_file_mb * 2 ** 20))
+                         max_bytes=int(paths.max_file_mb * 2 ** 20), progress=progress)
     by_name = {r.file: r for r in done.results}
     done.results = [by_name[f.path] if f.format is not None else not_a_report(f) for f in files]
     done.rejected = [(r.file, r.reason or "") for r in done.results if r.status == "rejected"]
@@ -58,11 +59,13 @@ def shard_files(files: list[RawFile], k: int, n: int | None = None) -> list[RawF
     return [f for f in readable(files) if shard_of(f, n) == k]
 
 
-def build_shard_tables(files: list[RawFile], paths: GipPaths, name: str) -> ShardBuild:
+def build_shard_tables(files: list[RawFile], paths: GipPaths, name: str,
+                       progress=None) -> ShardBuild:
     """Extract and tidy one shard's files into Parquet (tidy.shards): only reports the previous
-    generation does not hold are extracted (cached by content + extractor version) and tidied."""
+    generation does not hold are extracted (cached by content + extractor version) and tidied.
+    progress(done, total) counts the files extracted (reused reports are not extracted)."""
     def results_for(todo: list[RawFile]):
-        done = extract_raw_files(todo, paths)
+        done = extract_raw_files(todo, paths, progress)
         return done.results, {"n_cached": done.n_cached, "n_parsed": done.n_extracted,
                               "n_timeouts": done.n_timeouts, "n_crashes": done.n_crashes,
                               "n_workers_started": done.n_workers_started}
