@@ -101,7 +101,8 @@ def test_every_data_file_is_a_resource_with_true_bytes_hash_rows(export_dir, pro
     assert len({r["name"] for r in pkg["resources"]}) == 4
     for rel, r in by_path.items():
         data = (export_dir / rel).read_bytes()
-        assert r["bytes"] == len(data)
+        # bytes only for CSV: frictionless cannot count what it reads of Parquet (via pandas)
+        assert r.get("bytes") == (len(data) if rel.endswith(".csv") else None)
         assert r["hash"] == "sha256:" + _sha(data)
         frame = pl.read_parquet(export_dir / rel) if rel.endswith(".parquet") else \
             pl.read_csv(export_dir / rel)

@@ -656,6 +656,9 @@ def test_reexport_is_byte_identical(exported):
 
 def test_export_validates_against_its_datapackage(exported, tmp_path):
     out = exported["csv"]
+    # what `frictionless validate datapackage.json` does, Parquet and CSV resources alike
+    whole = frictionless.validate(str(out / "datapackage.json"))
+    assert whole.valid, whole.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
     pkg = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
     report = frictionless.Package.validate_descriptor(copy.deepcopy(pkg))
     assert report.valid, report.flatten(["type", "note"])

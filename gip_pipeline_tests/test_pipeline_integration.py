@@ -273,7 +273,7 @@ def _dagster_home(path: Path) -> Path:
 
 def _launch_cli_run(data: Path, home: Path, log: Path, prepare_first: bool = False,
                     cwd: Path | None = None) -> subprocess.Popen:
-    """`dagster asset materialize` as `make run` starts it (prepare_first: after `make`'s
+    """`dagster asset materialize` as `gip run` (make run) starts it (prepare_first: after its
     instance step), in its own process group; from the repository unless `cwd`."""
     env = dict(os.environ, GIP_DATA_DIR=str(data), DAGSTER_HOME=str(home),
                GIP_EXTRACT_WORKERS="1")

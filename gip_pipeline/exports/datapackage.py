@@ -116,6 +116,9 @@ def describe_resource(path: str | Path, name: str | None = None, *, base: str | 
     tschema: dict = {"fields": fields}
     if fmt == "csv":
         tschema["missingValues"] = [""]  # a blank CSV cell is null, never zero
+    else:
+        # frictionless reads Parquet through pandas, which shows a null number as NaN
+        tschema["missingValues"] = ["", "nan"]
     pk = tuple(primary_key) if primary_key is not None else PRIMARY_KEYS.get(
         path.stem, PRIMARY_KEYS.get(name, ()))
     names = {f["name"] for f in fields}
@@ -133,7 +136,10 @@ def describe_resource(path: str | Path, name: str | None = None, *, base: str | 
     desc = description or TABLE_DOCS.get(path.stem) or TABLE_DOCS.get(name)
     if desc:
         res["description"] = desc
-    res["bytes"] = path.stat().st_size
+    if fmt == "csv":
+        # not for Parquet: frictionless cannot count the bytes it reads through pandas, and
+        # would call the file invalid; its sha256 (hash) identifies it
+        res["bytes"] = path.stat().st_size
     res["hash"] = f"sha256:{sha256_file(path)}"
     res["rows"] = rows  # not in the spec; readers use it to check a download is complete
     res["schema"] = tschema
