@@ -23,7 +23,7 @@ import polars as pl
 import pytest
 
 from gip_pipeline.metadata import schema
-from gip_pipeline.metadata.outputs import MART_COLUMNS, QUANTITIES
+from gip_pipeline.metadata.outputs import CROSSWALK_COLUMN, MART_COLUMNS, QUANTITIES
 from gip_pipeline.extraction.result import CellValue, Finding, ParseResult
 from gip_pipeline.exports.cli import main as export_main
 from gip_pipeline.raw import RawFile
@@ -284,6 +284,23 @@ def test_marts_have_the_columns_the_metadata_describes(built):
     db = built[0]
     for mart, columns in MART_COLUMNS.items():
         assert tuple(q(db, f"select * from marts.{mart} limit 0").columns) == columns, mart
+
+
+def test_counts_are_integers_and_rates_doubles(built):
+    """A count is BIGINT wherever the marts show it (never DOUBLE like 13.0, never a sum widened
+    to INT128); a rate is DOUBLE."""
+    db = built[0]
+    types = dict(q(db, "select table_name || '.' || column_name, data_type "
+                   "from information_schema.columns where table_schema = 'marts'").rows())
+    assert not [c for c, t in types.items() if t in ("HUGEINT", "INT128")]
+    for mart in ("report_comparison", "region_year"):
+        for name in ("total_handled", "granted", "denied", CROSSWALK_COLUMN,
+                     "reconsideration__total", "grant_rate_numerator", "grant_rate_denominator"):
+            assert types[f"{mart}.{name}"] == "BIGINT", (mart, name)
+        for m in schema.MEASURES:
+            assert types[f"{mart}.{m.key}"] == "DOUBLE", (mart, m.key)
+    assert types["rankings.numerator"] == types["rankings.total_handled"] == "BIGINT"
+    assert types["cross_year_consistency.difference"] == "BIGINT"
 
 
 def test_measures_are_long_until_the_marts_pivot_them(built):

@@ -302,7 +302,7 @@ def _with_tests(columns: list[dict], tests: dict[str, list]) -> list[dict]:
 
 def intermediate_models() -> list[dict]:
     cells_cols = ["cell_id"] + list(tidy_schema("cells").names()) + [
-        "value_used", "filled_from_evidence", "blank_zero_evidence"]
+        "value_used", "value_used_int", "filled_from_evidence", "blank_zero_evidence"]
     cells_cols_doc = [{"name": "cell_id", "description": "report_id.table.row.col",
                        "data_tests": ["unique", "not_null"]}] + _cols(
         cells_cols[1:], {"blank_zero_evidence": [_accepted(["proven", "consistent"])]})
@@ -331,8 +331,11 @@ def intermediate_models() -> list[dict]:
              _col("report_id", "The report."),
              _col("quantity", "The quantity (the quantities seed)."),
              _col("kind", "cell, total, crosswalk or measure."),
-             _col("value", "The quantity; a measure's numerator / denominator. Null when a "
-                  "term is missing or blank, or (a measure) the denominator is 0."),
+             _col("value", "The quantity as a number (a double); a measure's numerator / "
+                  "denominator. Null when a term is missing or blank, or (a measure) the "
+                  "denominator is 0."),
+             _col("amount", "A count quantity (cell, total, crosswalk) as an integer; null for "
+                  "a measure."),
              _col("numerator", "A measure's numerator; null for other kinds."),
              _col("denominator", "A measure's denominator; null for other kinds."),
          ], {"report_id": ["not_null", _rel("int_reports", "report_id")],
@@ -346,7 +349,9 @@ def intermediate_models() -> list[dict]:
              _col("region_year_id", column_description("region_year_id")),
              _col("quantity", "The quantity (the quantities seed)."),
              _col("kind", "cell, total, crosswalk or measure."),
-             _col("value", "The pooled sum; a measure's pooled numerator / denominator."),
+             _col("value", "The pooled sum (a double); a measure's pooled numerator / "
+                  "denominator."),
+             _col("amount", "A count quantity's pooled sum as an integer; null for a measure."),
              _col("numerator", "A measure's numerator summed over the reports where both it "
                   "and the denominator are known; null for other kinds."),
              _col("denominator", "The denominator summed over the same reports."),

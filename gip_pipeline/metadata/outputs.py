@@ -116,6 +116,8 @@ MART_COLUMN_DOCS: dict[str, str] = {
     "published_on_time": "published <= publication_deadline; null when either is unknown.",
     "value_used": "The value the marts use: the printed value, or 0 for a blank cell the "
                   "extraction proved zero (<table>.blanks_as_zero); every other blank is null.",
+    "value_used_int": "value_used as an integer where the column counts things (dtype int); "
+                      "null in an amount column. The marts' counts are these.",
     "filled_from_evidence": "True when value_used is a blank read as 0 on proof "
                             "(<table>.blanks_as_zero).",
     "blank_zero_evidence": "The blanks-as-zero evidence the extraction recorded for a blank "

@@ -4,6 +4,8 @@
 -- no identity forces it, every identity containing it merely holds with it read as 0) is
 -- recorded in blank_zero_evidence but never used: such a blank stays null, like every other
 -- blank. The two checks come from the blank_zero_checks seed (extraction.validate's names).
+-- value_used_int: value_used as an integer in a column that counts things (schema dtype int;
+-- the extraction never reads a fraction there), null in an amount column.
 with kinds as (select * from {{ ref('blank_zero_checks') }}),
 evidence as (
     select f.report_id, f."table", f.cell,
@@ -19,6 +21,9 @@ evidence as (
 select
     c.*,
     coalesce(c.value, case when e.evidence = 'proven' then 0.0 end) as value_used,
+    case when c.dtype = 'int' then
+        cast(coalesce(c.value, case when e.evidence = 'proven' then 0.0 end) as bigint)
+    end as value_used_int,
     (c.value is null and e.evidence is not distinct from 'proven') as filled_from_evidence,
     case when c.value is null then e.evidence end as blank_zero_evidence
 from {{ ref('stg_cells') }} c

@@ -7,11 +7,12 @@
 -- or year are left out (see data_quality).
 with pooled as (
     select {{ gip_region_year_id() }} as region_year_id, q.quantity, any_value(q.kind) as kind,
-        case when count(q.value) = count(*) then sum(q.value) end as amount,
-        sum(q.numerator) filter (where q.numerator is not null and q.denominator is not null)
-            as numerator,
-        sum(q.denominator) filter (where q.numerator is not null and q.denominator is not null)
-            as denominator,
+        -- sums of integers stay BIGINT (DuckDB would widen them to INT128)
+        case when count(q.amount) = count(*) then cast(sum(q.amount) as bigint) end as amount,
+        cast(sum(q.numerator) filter (where q.numerator is not null
+                                      and q.denominator is not null) as bigint) as numerator,
+        cast(sum(q.denominator) filter (where q.numerator is not null
+                                        and q.denominator is not null) as bigint) as denominator,
         count(*) filter (where q.numerator is not null and q.denominator is not null)
             as n_pooled
     from {{ ref('int_reports') }} r
@@ -20,7 +21,9 @@ with pooled as (
     group by all
 )
 select region_year_id, quantity, kind,
-    case when kind = 'measure' then numerator / nullif(denominator, 0) else amount end as value,
+    case when kind = 'measure' then numerator / nullif(denominator, 0)
+         else cast(amount as double) end as value,
+    case when kind <> 'measure' then amount end as amount,
     case when kind = 'measure' then numerator end as numerator,
     case when kind = 'measure' then denominator end as denominator,
     case when kind = 'measure' then n_pooled end as n_pooled

@@ -1,10 +1,11 @@
 -- One row per report and quantity of the quantities seed (metadata.outputs.QUANTITIES): a
 -- cell, a sum of request rows, the （六） crosswalk or a measure, long. A part (value; a
--- measure's numerator and denominator) is a signed sum of cells (quantity_terms); it is null
--- when any of its cells is missing or blank (a blank counts as 0 only where the extraction
--- proved it zero: int_cells.value_used), never a smaller number. A part with alternatives (the
--- crosswalk) takes the first that is known. A measure's value is numerator / denominator, null
--- when either is unknown or the denominator is 0.
+-- measure's numerator and denominator) is a signed sum of count cells (quantity_terms), an
+-- integer; it is null when any of its cells is missing or blank (a blank counts as 0 only where
+-- the extraction proved it zero: int_cells.value_used_int), never a smaller number. A part with
+-- alternatives (the crosswalk) takes the first that is known. amount is a count quantity's
+-- integer; a measure's value is numerator / denominator (a double), null when either is unknown
+-- or the denominator is 0; value is every quantity as a number (trends compare them all).
 with terms as (select * from {{ ref('quantity_terms') }}),
 n_terms as (
     select quantity, part, alternative, count(*) as n_terms
@@ -12,7 +13,8 @@ n_terms as (
 ),
 sums as (
     select c.report_id, t.quantity, t.part, t.alternative,
-        sum(t.sign * c.value_used) as amount, count(c.value_used) as n_known
+        cast(sum(t.sign * c.value_used_int) as bigint) as amount,
+        count(c.value_used_int) as n_known
     from {{ ref('int_cells') }} c
     join terms t on t."table" = c."table" and t."row" = c."row" and t.col = c.col
     group by all
@@ -32,8 +34,9 @@ known as (
     from parts group by all
 )
 select r.report_id, q.quantity, q.kind,
-    case when q.kind = 'measure' then k.numerator / nullif(k.denominator, 0) else k.amount end
-        as value,
+    case when q.kind = 'measure' then k.numerator / nullif(k.denominator, 0)
+         else cast(k.amount as double) end as value,
+    case when q.kind <> 'measure' then k.amount end as amount,
     k.numerator, k.denominator
 from {{ ref('int_reports') }} r
 cross join {{ ref('quantities') }} q

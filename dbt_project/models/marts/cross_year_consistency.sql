@@ -11,7 +11,7 @@ with identities as (select * from {{ ref('cross_year_identities') }}),
 v as (
     select i."check", i.severity, c."row" = i.row_t as is_year_t,
         r.organ_key, r.organ, r.region_code, r.is_synthetic, r.year, r.report_id, c.col,
-        c.value_used, c.filled_from_evidence
+        c.value_used_int as value_used, c.filled_from_evidence
     from {{ ref('int_cells') }} c
     join {{ ref('int_reports') }} r using (report_id)
     join identities i on c."table" = i."table" and c."row" in (i.row_t, i.row_prev)
@@ -26,7 +26,7 @@ select
     cur.value_used - prev.value_used as difference,
     (cur.filled_from_evidence or prev.filled_from_evidence) as uses_blank_zero_evidence,
     case when cur.value_used is null or prev.value_used is null then 'not_assessable'
-         when abs(cur.value_used - prev.value_used) > 1e-6 then 'differs'
+         when cur.value_used <> prev.value_used then 'differs'
          else 'holds' end as result
 from v cur
 join v prev

@@ -25,7 +25,7 @@ with g as (
 v as (
     select region_year_id,
     {%- for q in quantities if q.kind != 'measure' %}
-        {{ gip_pivot('value', q.name, q.name) }},
+        {{ gip_pivot('amount', q.name, q.name) }},
     {%- endfor %}
     {%- for q in quantities if q.kind == 'measure' %}
         {{ gip_pivot('numerator', q.name, q.name ~ '_numerator') }},

@@ -14,7 +14,7 @@ with v as (
         {{ gip_pivot('numerator', q.name, q.name ~ '_numerator') }},
         {{ gip_pivot('denominator', q.name, q.name ~ '_denominator') }},
         {%- endif %}
-        {{ gip_pivot('value', q.name, q.name) }}{{ ',' if not loop.last }}
+        {{ gip_pivot('value' if q.kind == 'measure' else 'amount', q.name, q.name) }}{{ ',' if not loop.last }}
     {%- endfor %}
     from {{ ref('int_report_quantities') }}
     group by report_id
