@@ -621,7 +621,7 @@ def test_export_writes_everything(exported):
     assert set(ALL_EXPORTS) == set(EXPORTS) | {"report_files", "rejected_files"}
     names = {p.name for p in exported["default"].iterdir()}
     assert names == {f"{n}.parquet" for n in ALL_EXPORTS} | {
-        "datapackage.json", "provenance.json", "CODEBOOK.md", "report.html"}
+        "datapackage.json", "provenance.json", "CODEBOOK.md", "report.html", "marts.xlsx"}
     assert {p.name for p in exported["csv"].iterdir()} >= {f"{n}.csv" for n in ALL_EXPORTS}
     pkg = json.loads((exported["default"] / "datapackage.json").read_text(encoding="utf-8"))
     res = {r["name"]: r for r in pkg["resources"]}
@@ -645,6 +645,35 @@ def test_export_writes_everything(exported):
     assert set(full["path"]) - set(files["path"]) == set(synthetic)
     prov = json.loads((exported["default"] / "provenance.json").read_text(encoding="utf-8"))
     assert prov["run_time"] == "2025-01-01T00:00:00Z"
+
+
+def test_spreadsheet_outputs_open_right(exported):
+    """marts.xlsx: a sheet per mart with the Parquet's rows (counts integers, nulls empty) and
+    a codebook sheet; CSV: UTF-8 with a byte-order mark, counts without '.0'."""
+    import openpyxl
+
+    from gip_pipeline.metadata.outputs import MART_MODELS
+
+    out = exported["default"]
+    wb = openpyxl.load_workbook(out / "marts.xlsx", read_only=True)
+    assert wb.sheetnames == ["about", *MART_MODELS, "codebook"]
+    for mart in MART_MODELS:
+        frame = pl.read_parquet(out / f"{mart}.parquet")
+        rows = list(wb[mart].iter_rows(values_only=True))
+        assert list(rows[0]) == frame.columns and len(rows) - 1 == frame.height, mart
+    rc = pl.read_parquet(out / "report_comparison.parquet")
+    sheet = list(wb["report_comparison"].iter_rows(values_only=True))
+    col = sheet[0].index("total_handled")
+    want = rc["total_handled"].to_list()
+    assert [r[col] for r in sheet[1:]] == want and any(v is None for v in want)
+    assert all(isinstance(v, int) for v in want if v is not None)
+    book = list(wb["codebook"].iter_rows(values_only=True))
+    assert ("report_comparison", "grant_rate") in {(r[0], r[1]) for r in book}
+    raw = (exported["csv"] / "report_comparison.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = pl.read_csv(raw[3:], infer_schema=False)  # every field as the text written
+    counts = [v for v in text["total_handled"].to_list() if v is not None]
+    assert counts and all(v.isdigit() for v in counts)
 
 
 def test_synthetic_rows_absent_by_default(exported):

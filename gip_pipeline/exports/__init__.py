@@ -95,10 +95,11 @@ def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_csv_atomic(frame: pl.DataFrame, path: str | Path) -> Path:
-    """CSV: a null is an empty field (never 0); lists are not used by any export; text
-    that a spreadsheet would run as a formula is quoted (csv_safe)."""
+    """CSV: UTF-8 with a byte-order mark (Excel on Chinese Windows reads it as GBK otherwise);
+    a null is an empty field (never 0); lists are not used by any export; text that a
+    spreadsheet would run as a formula is quoted (csv_safe)."""
     safe = csv_safe(frame)
-    return atomic_write(path, lambda tmp: safe.write_csv(tmp, null_value=""))
+    return atomic_write(path, lambda tmp: safe.write_csv(tmp, null_value="", include_bom=True))
 
 
 def export_one(con: duckdb.DuckDBPyConnection, name: str, out_dir: str | Path, *,
@@ -163,6 +164,7 @@ def export_all(db_path: str | Path, out_dir: str | Path, *, csv: bool = False,
     from gip_pipeline.exports.datapackage import describe_resource, write_datapackage
     from gip_pipeline.exports.html_report import write_html_report
     from gip_pipeline.exports.provenance import build_provenance, write_provenance
+    from gip_pipeline.exports.workbook import WORKBOOK_FILE, write_workbook
 
     db_path, out = Path(db_path), Path(out_dir)
     written = export_warehouse(db_path, out, tuple(ALL_EXPORTS), csv=csv,
@@ -179,7 +181,8 @@ def export_all(db_path: str | Path, out_dir: str | Path, *, csv: bool = False,
     run_time = run_time_for([raw / s for s, _ in sources] if raw else [], db_path)
     prov = build_provenance(sources, gip_pipeline.__version__, run_time)
     files = [write_provenance(out, prov), write_codebook(out / CODEBOOK_FILE),
-             write_html_report(out, out / HTML_FILE, provenance=prov)]
+             write_html_report(out, out / HTML_FILE, provenance=prov),
+             write_workbook(out, out / WORKBOOK_FILE, prov["run_time"])]
     resources = []
     for name in ALL_EXPORTS:
         for ext in ("parquet", "csv") if csv else ("parquet",):
