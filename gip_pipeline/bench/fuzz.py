@@ -203,11 +203,13 @@ def run(per_reader: int, seed: int, out_dir: Path | None, timeout: float = TIMEO
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m gip_pipeline.bench.fuzz", description=__doc__)
-    ap.add_argument("--per-reader", type=int, default=10_000)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--timeout", type=float, default=TIMEOUT_S)
-    ap.add_argument("--workers", type=int, default=2)
+    ap = argparse.ArgumentParser(prog="gip bench fuzz", description=__doc__)
+    ap.add_argument("--per-reader", type=int, default=10_000,
+                    help="damaged files to try per reader (default %(default)s)")
+    ap.add_argument("--seed", type=int, default=0, help="random seed (default %(default)s)")
+    ap.add_argument("--timeout", type=float, default=TIMEOUT_S,
+                    help="seconds a file may take before it counts as a hang")
+    ap.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     ap.add_argument("--out", type=Path, default=Path("data/fuzz"),
                     help="where reproducers and fuzz.json go (git-ignored data/)")
     ap.add_argument("extra", nargs="*", type=Path, help="more seed files")

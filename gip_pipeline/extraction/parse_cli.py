@@ -44,14 +44,25 @@ def _summary(res) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gip parse", add_help=False, usage=USAGE[7:].strip())
-    p.add_argument("file")
-    p.add_argument("--json", action="store_true")
+    p = argparse.ArgumentParser(
+        prog="gip parse", add_help=False, usage=USAGE[7:].strip(),
+        description="Extract one report file as the pipeline does and print what was found: "
+        "metadata, cells per table, findings. Exit status 0 ok/warning, 3 rejected, 2 usage "
+        "error or missing file.")
+    p.add_argument("file", help="the report file (HTML, PDF, Word, Excel, OFD, text, image)")
+    p.add_argument("--json", action="store_true",
+                   help="print exactly one JSON object instead: file, sha256, format, status, "
+                   "reason, report metadata, every cell with its raw text and page, every "
+                   "finding (the format of shared/spec/parse-output.md)")
     p.add_argument("--timeout", type=float, default=batch.FILE_TIMEOUT_S,
-                   help="seconds before the file is rejected (plus the OCR allowance a page)")
-    p.add_argument("--max-mb", type=float, default=batch.MAX_FILE_BYTES / 2 ** 20)
-    p.add_argument("--memory-mb", type=float, default=batch.WORKER_MEMORY_BYTES / 2 ** 20)
-    p.add_argument("--no-limits", action="store_true")
+                   help="seconds before the file is rejected (plus the OCR allowance a page; "
+                   "default %(default)s)")
+    p.add_argument("--max-mb", type=float, default=batch.MAX_FILE_BYTES / 2 ** 20,
+                   help="largest file read, MB (default %(default)s)")
+    p.add_argument("--memory-mb", type=float, default=batch.WORKER_MEMORY_BYTES / 2 ** 20,
+                   help="the worker's address-space limit, MB (default %(default)s)")
+    p.add_argument("--no-limits", action="store_true",
+                   help="parse in this process, without the limits (for debugging)")
     return p
 
 
@@ -73,7 +84,7 @@ def parse_limited(path: Path, timeout: float = batch.FILE_TIMEOUT_S,
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
-        sys.stdout.write(USAGE)
+        sys.stdout.write(_parser().format_help())
         return 0
     try:
         a = _parser().parse_args(argv)

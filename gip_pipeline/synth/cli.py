@@ -10,18 +10,37 @@ from dataclasses import fields
 from gip_pipeline.synth.generate import ALL_FORMS, FORMS, Options, generate
 
 
+# What each Options rate makes happen to a document.
+RATE_HELP = {
+    "error_rate": "with a publisher's arithmetic error (an identity broken)",
+    "typo_rate": "with typos in row labels",
+    "blank_zero_rate": "printing zeros as blank cells",
+    "units_rate": "with units written into the cells",
+    "fullwidth_rate": "with full-width digits",
+    "thousands_rate": "with thousands separators",
+    "heading_rate": "with variant section headings",
+    "single_other_rate": "(2021 format) printing one （六）其他处理 row",
+    "gbk_rate": "(HTML) encoded GBK",
+    "alt_title_rate": "with a variant title",
+    "subtotal_rate": "printing the optional 小计 column in the requests table",
+    "late_rate": "published after the legal deadline",
+    "lying_charset_rate": "(HTML) whose <meta charset> names the wrong encoding",
+}
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gip synth", description="Write synthetic GIP annual reports with truth files.")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--n", type=int, required=True, help="number of reports")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed writes the "
+                   "same corpus (default 0)")
     p.add_argument("--formats", default=",".join(FORMS),
                    help=f"comma list of {','.join(ALL_FORMS)} (default: {','.join(FORMS)})")
     p.add_argument("--eras", default="2019,2021", help="comma list of 2019,2021")
     p.add_argument("--years", default="2019-2025", help="reporting years, e.g. 2019-2025")
     for f in fields(Options):
         p.add_argument("--" + f.name.replace("_", "-"), type=float, default=f.default,
-                       help=f"per-document rate (default {f.default})")
+                       help=f"share of documents {RATE_HELP[f.name]} (default {f.default})")
     return p
 
 
