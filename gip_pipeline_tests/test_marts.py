@@ -29,6 +29,7 @@ from gip_pipeline.exports.cli import main as export_main
 from gip_pipeline.raw import RawFile
 from gip_pipeline.raw.accounting import rejected_files, report_files
 from gip_pipeline.tidy import build_tidy
+from gip_pipeline.regions.reference import reference_tables
 from gip_pipeline.warehouse.load import load_tables
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
 
@@ -187,7 +188,7 @@ def built(tmp_path_factory):
     tidy = build_tidy(results, synthetic=synthetic)
     files = report_files(raw_files(results, synthetic), tidy.reports)
     db = root / "gip.duckdb"
-    load_tables(db, {**tidy.as_dict(), "report_files": files,
+    load_tables(db, {**tidy.as_dict(), **reference_tables(), "report_files": files,
                      "rejected_files": rejected_files(files, tidy.reports)})
     statuses = run_dbt(db, root / "target")
     return db, tidy, statuses, root
@@ -618,7 +619,7 @@ def exported(built):
 def test_export_writes_everything(exported):
     from gip_pipeline.exports import ALL_EXPORTS, EXPORTS
 
-    assert set(ALL_EXPORTS) == set(EXPORTS) | {"report_files", "rejected_files"}
+    assert set(ALL_EXPORTS) == set(EXPORTS) | {"report_files", "rejected_files", "regions"}
     names = {p.name for p in exported["default"].iterdir()}
     assert names == {f"{n}.parquet" for n in ALL_EXPORTS} | {
         "datapackage.json", "provenance.json", "CODEBOOK.md", "report.html", "marts.xlsx"}
@@ -645,6 +646,13 @@ def test_export_writes_everything(exported):
     assert set(full["path"]) - set(files["path"]) == set(synthetic)
     prov = json.loads((exported["default"] / "provenance.json").read_text(encoding="utf-8"))
     assert prov["run_time"] == "2025-01-01T00:00:00Z"
+    # the region reference beside the codes: every code the marts show has its name
+    regions = pl.read_parquet(exported["default"] / "regions.parquet")
+    assert regions["region_id"].is_unique().all() and regions.height > 40_000
+    rc = pl.read_parquet(exported["default"] / "report_comparison.parquet")
+    named = rc.filter(pl.col("region_code").is_not_null())
+    assert named.height and named["region_name"].null_count() == 0
+    assert set(named["region_code"]) <= set(regions["code"])
 
 
 def test_spreadsheet_outputs_open_right(exported):
@@ -687,8 +695,10 @@ def test_synthetic_rows_absent_by_default(exported):
             assert syn_id not in default["report_id"].to_list(), name
         if "is_synthetic" in default.columns:
             assert not default["is_synthetic"].any(), name
-        # none synthetic in these (the one rejected file is a published one's)
-        if name not in ("trends", "cross_year_consistency", "findings", "rejected_files"):
+        # none synthetic in these (the one rejected file is a published one's; the region
+        # reference is no report's)
+        if name not in ("trends", "cross_year_consistency", "findings", "rejected_files",
+                        "regions"):
             assert full.height > default.height, name
     prov = json.loads((exported["default"] / "provenance.json").read_text(encoding="utf-8"))
     assert "synth_hf_psb_2021.txt" not in {f["path"] for f in prov["source_files"]}

@@ -10,20 +10,24 @@ from dagster import (AssetExecutionContext, AssetIn, AssetSpec, MaterializeResul
 from gip_pipeline.assets.dbt import gip_dbt_models, load_asset_key
 from gip_pipeline.assets.resources import GipPaths
 from gip_pipeline.raw.accounting import ACCOUNTING_TABLES
+from gip_pipeline.regions.reference import REFERENCE_TABLES, reference_tables
 from gip_pipeline.tidy import TIDY_TABLES
 from gip_pipeline.warehouse.load import RAW_SCHEMA, SUPERSEDED, load_tables, publish_snapshot
 
-LOADED_TABLES = (*TIDY_TABLES, *ACCOUNTING_TABLES)
+LOADED_TABLES = (*TIDY_TABLES, *ACCOUNTING_TABLES, *REFERENCE_TABLES)
 _DESCRIPTIONS = {"report_files": "every input file name and the report it holds",
-                 "rejected_files": "every rejected input file with its one-sentence reason"}
+                 "rejected_files": "every rejected input file with its one-sentence reason",
+                 "regions": "the GB/T 2260 region reference (names, levels, parents, years), "
+                            "shipped with the package (a dbt source)"}
 
 
 @multi_asset(
     name="warehouse_load", group_name="warehouse",
     # Annotated Path: the Parquet files themselves; DuckDB reads them (read_parquet), no frame
     # passes through this process.
-    ins={f"core_{t}": AssetIn(f"core_{t}") for t in LOADED_TABLES},
-    specs=[AssetSpec(load_asset_key(t), kinds={"duckdb"}, deps=[f"core_{t}"],
+    ins={f"core_{t}": AssetIn(f"core_{t}") for t in LOADED_TABLES if t not in REFERENCE_TABLES},
+    specs=[AssetSpec(load_asset_key(t), kinds={"duckdb"},
+                     deps=[f"core_{t}"] if t not in REFERENCE_TABLES else [],
                      description=f"{RAW_SCHEMA}.{t} in the DuckDB warehouse"
                      + (" (a dbt source)." if t in TIDY_TABLES else f": {_DESCRIPTIONS[t]}."))
            for t in LOADED_TABLES],
@@ -35,7 +39,7 @@ def warehouse_load(context: AssetExecutionContext, paths: GipPaths, core_cells: 
     db = paths.warehouse()
     rows = load_tables(db, {"cells": core_cells, "reports": core_reports,
                             "findings": core_findings, "report_files": core_report_files,
-                            "rejected_files": core_rejected_files})
+                            "rejected_files": core_rejected_files, **reference_tables()})
     for t in LOADED_TABLES:
         yield MaterializeResult(asset_key=load_asset_key(t), metadata={
             "path": str(db), "table": f"{RAW_SCHEMA}.{t}", "dagster/row_count": rows[t]})

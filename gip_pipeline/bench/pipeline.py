@@ -233,7 +233,7 @@ def bench_load100k(n: int, target: int = 100_000, runs: int = 3) -> dict:
     t0 = time.perf_counter()
     tables = replicate_tables(base, target)
     t_rep = time.perf_counter() - t0
-    # Tables without report ids (none today) are loaded as they are.
+    # Tables without report ids (the region reference) are loaded as they are.
     tables.update({k: v for k, v in base.items() if k not in tables})
     out = []
     for k in range(runs):

@@ -27,6 +27,7 @@ import polars as pl
 from gip_pipeline.atomic import atomic_write, pid_alive
 from gip_pipeline.metadata.outputs import MART_MODELS, PRIMARY_KEYS
 from gip_pipeline.raw.accounting import ACCOUNTING_TABLES
+from gip_pipeline.regions.reference import REFERENCE_TABLES
 from gip_pipeline.tidy import TIDY_TABLES
 from gip_pipeline.warehouse.load import RAW_SCHEMA
 
@@ -40,8 +41,9 @@ EXPORTS: dict[str, str] = {
     **{m: f'"{MART_SCHEMA}"."{m}"' for m in MARTS},
 }
 # ... and the input-file accounting (every file name and the report it holds; every rejected
-# file with its reason), loaded beside the tidy tables but not a dbt source.
-FILE_EXPORTS: dict[str, str] = {t: f'"{RAW_SCHEMA}"."{t}"' for t in ACCOUNTING_TABLES}
+# file with its reason) and the region reference, loaded beside the tidy tables.
+FILE_EXPORTS: dict[str, str] = {t: f'"{RAW_SCHEMA}"."{t}"'
+                                for t in (*ACCOUNTING_TABLES, *REFERENCE_TABLES)}
 # Everything the download folder holds, in this order.
 ALL_EXPORTS: dict[str, str] = {**EXPORTS, **FILE_EXPORTS}
 
@@ -57,6 +59,8 @@ def synthetic_filter(name: str, columns: list[str]) -> str:
     the is_synthetic of the report its report_id names (every file, rejected ones too, has a
     report row; a rejected file's row is synthetic only when the file carried the mark). A file
     never read (hidden; report_id null) is kept: `null not in (...)` would be null, not true."""
+    if name in REFERENCE_TABLES:
+        return ""  # reference data: nothing in it is a report
     if "is_synthetic" in columns:
         return "where not coalesce(is_synthetic, false)"
     if "report_id" in columns:

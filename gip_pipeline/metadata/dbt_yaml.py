@@ -25,6 +25,7 @@ from gip_pipeline.metadata.fields import FIELD_DOCS
 from gip_pipeline.metadata.outputs import (COMPARISON_TOTALS, MART_COLUMNS, MEASURE_KEYS,
                                           TABLE_DOCS,
                                           QUANTITIES, column_description)
+from gip_pipeline.regions.reference import REGIONS_TABLE_SCHEMA
 from gip_pipeline.tidy import TIDY_TABLES, tidy_schema
 from gip_pipeline.warehouse.load import RAW_SCHEMA
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
@@ -147,13 +148,16 @@ def _columns(table: str, tests: dict[str, list]) -> list[dict]:
 
 
 def staging_sources() -> dict:
+    tables = {t: tuple(tidy_schema(t).names()) for t in TIDY_TABLES}
+    tables["regions"] = tuple(REGIONS_TABLE_SCHEMA)
     return {
         "name": RAW_SCHEMA, "schema": RAW_SCHEMA,
-        "description": "The tidy tables the pipeline loads (gip_pipeline.tidy), one writer step.",
+        "description": "The tidy tables and the region reference the pipeline loads, one "
+                       "writer step.",
         "tables": [{
-            "name": t, "description": f"Tidy table {t}, as loaded.",
-            "columns": [_col(n, FIELD_DOCS[n].description()) for n in tidy_schema(t).names()],
-        } for t in TIDY_TABLES],
+            "name": t, "description": TABLE_DOCS[t],
+            "columns": [_col(n, FIELD_DOCS[n].description()) for n in cols],
+        } for t, cols in tables.items()],
     }
 
 

@@ -118,6 +118,27 @@ def _build_field_docs() -> dict[str, FieldDoc]:
     d["name_hex"] = FieldDoc("原始文件名字节", "For a file name that is not UTF-8 (a GBK name "
                              "from a Windows zip): its bytes, hex; `path` is their GB18030 "
                              "decoding. Null for UTF-8 names.")
+    # -- the region reference (core.regions) and the names the marts show beside codes
+    from gip_pipeline.regions.reference import LEVELS
+
+    d["region_id"] = FieldDoc("区划记录键", "Key of a region reference row: code|valid_from|"
+                              "valid_to ('-' = open).")
+    d["code"] = FieldDoc("区划代码", "GB/T 2260 code (6 digits; townships 9); 100000 = national.")
+    d["name"] = FieldDoc("区划名称", "The region's name while the row is valid.")
+    d["level"] = FieldDoc("区划层级", "Level of the region.", enum=LEVELS)
+    d["parent_code"] = FieldDoc("上级区划代码", "Code of the region one level up; null for "
+                                "provinces and the nation.")
+    d["valid_from"] = FieldDoc("起始年份", "First year the code had this name; null: earlier "
+                               "years unknown (townships: the snapshot only).")
+    d["valid_to"] = FieldDoc("终止年份", "Last year the code had this name; null: still in force.")
+    d["dated_by"] = FieldDoc("年份依据", "What dates the row: revision (a GB/T 2260 revision), "
+                             "snapshot_only (seen in the current snapshot only), convention "
+                             "(the national code).")
+    for key, zh, what in (("region", "地区名称", "region_code"),
+                          ("province", "省级名称", "province_code"),
+                          ("prefecture", "地级名称", "prefecture_code")):
+        d[f"{key}_name"] = FieldDoc(zh, f"Name of {what} in the report year (core.regions); "
+                                    "null when the code is.")
     # -- report-level mart: request totals (column total) and measures
     for r in schema.REQUESTS.rows:
         label = f"{r.group} {r.label}" if r.group else r.label
@@ -171,11 +192,13 @@ def table_columns() -> dict[str, tuple[str, ...]]:
     the tidy tables (tidy_schema), the input-file accounting (raw.accounting) and the marts
     (metadata.outputs.MART_COLUMNS, which a test holds equal to what dbt builds)."""
     from gip_pipeline.raw.accounting import REJECTED_FILES_SCHEMA, REPORT_FILES_SCHEMA
+    from gip_pipeline.regions.reference import REGIONS_TABLE_SCHEMA
     from gip_pipeline.tidy import TIDY_TABLES, tidy_schema
 
     out = {t: tuple(tidy_schema(t).names()) for t in TIDY_TABLES}
     out["report_files"] = tuple(REPORT_FILES_SCHEMA.names())
     out["rejected_files"] = tuple(REJECTED_FILES_SCHEMA.names())
+    out["regions"] = tuple(REGIONS_TABLE_SCHEMA)
     out.update(MART_COLUMNS)
     return out
 

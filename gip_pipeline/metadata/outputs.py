@@ -54,6 +54,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "findings": ("report_id", "seq"),
     "report_files": ("path",),
     "rejected_files": ("path",),
+    "regions": ("region_id",),
     "report_comparison": ("report_id",),
     "region_year": ("region_year_id",),
     "rankings": ("ranking_id",),
@@ -78,6 +79,8 @@ TABLE_DOCS.update({
                     "under two names: two rows, one report). 输入文件清单。",
     "rejected_files": "One row per rejected input file name, with the one-sentence reason. "
                       "拒收文件及原因。",
+    "regions": "The GB/T 2260 region reference: every code with its name, level and parent "
+               "for each period of validity (the marts' names come from it). 行政区划参照表。",
 })
 
 
@@ -295,7 +298,8 @@ VALUE_COLUMNS: tuple[str, ...] = tuple(q.name for q in QUANTITIES if q.kind != "
 # ---------------------------------------------------------------- the marts' columns
 
 REPORT_META_COLUMNS = ("report_id",) + schema.META_KEYS + (
-    "province_code", "prefecture_code", "department_type", "organ_key", "status", "n_findings",
+    "province_code", "prefecture_code", "region_name", "province_name", "prefecture_name",
+    "department_type", "organ_key", "status", "n_findings",
     "n_error_findings", "n_warning_findings", "n_identity_breaks", "is_counted",
     "counted_report_id", "duplicate_of", "uses_blank_zero_evidence", "n_blank_zero_cells",
     "is_synthetic", "source_file")
@@ -305,11 +309,13 @@ REGION_YEAR_KEYS = ("region_code", "year", "admin_level", "organ_kind", "departm
 MART_COLUMNS: dict[str, tuple[str, ...]] = {
     "report_comparison": REPORT_META_COLUMNS + VALUE_COLUMNS + MEASURE_COLUMNS + ("rankable",),
     "region_year": ("region_year_id", "region_key") + REGION_YEAR_KEYS + (
-        "province_code", "prefecture_code", "era", "n_reports", "n_reports_warning",
+        "province_code", "prefecture_code", "region_name", "province_name", "prefecture_name",
+        "era", "n_reports", "n_reports_warning",
         "n_reports_blank_zero", "uses_blank_zero_evidence") + VALUE_COLUMNS + tuple(
         f"{m}{s}" for m in MEASURE_KEYS for s in ("_numerator", "_denominator", "_n_reports"))
         + MEASURE_KEYS + ("rankable",),
-    "rankings": ("ranking_id", "unit_type", "unit_key", "report_id", "region_code", "year",
+    "rankings": ("ranking_id", "unit_type", "unit_key", "report_id", "region_code",
+                 "region_name", "year",
                  "admin_level", "organ_kind", "department_type", "is_synthetic", "measure",
                  "numerator", "denominator", "value", "total_handled",
                  "uses_blank_zero_evidence", "rank_status", "rank", "n_ranked", "percentile"),
@@ -323,7 +329,7 @@ MART_COLUMNS: dict[str, tuple[str, ...]] = {
         schema.CROSS_YEAR_IDENTITIES[0].row_t, f"prev_{schema.CROSS_YEAR_IDENTITIES[0].row_prev}",
         "difference", "uses_blank_zero_evidence", "result"),
     "data_quality": ("quality_id", "region_code", "year", "is_synthetic", "province_code",
-                     "n_found", "n_counted", "n_duplicates", "n_ok", "n_warning", "n_rejected",
+                     "region_name", "province_name", "n_found", "n_counted", "n_duplicates", "n_ok", "n_warning", "n_rejected",
                      "n_synthetic", "n_blank_zero", "n_identity_assessed", "n_identity_pass",
                      "n_dated", "n_on_time", "n_late", "identity_pass_rate", "on_time_rate"),
 }

@@ -130,3 +130,42 @@ def is_within(child: Region, ancestor: Region) -> bool:
         and ancestor.level != "township"
         and any(ancestor.code in (p.parent_code, p.prefecture_code, p.province_code)
                 for p in _by_code().get(child.parent_code, ())))
+
+
+# The reference as the warehouse table core.regions (and regions.parquet in the download):
+# one row per code and period of validity (region_id: code|valid_from|valid_to, '-' = open),
+# the names the marts show beside their codes.
+REGIONS_TABLE_SCHEMA = {
+    "region_id": "Utf8", "code": "Utf8", "name": "Utf8", "level": "Utf8",
+    "parent_code": "Utf8", "province_code": "Utf8", "prefecture_code": "Utf8",
+    "valid_from": "Int32", "valid_to": "Int32", "dated_by": "Utf8",
+}
+NATIONAL_NAME = "全国"
+
+
+def regions_frame():
+    """core.regions: every region of the reference, plus the conventional national code."""
+    import polars as pl
+
+    rows = [{"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code,
+             "province_code": r.province_code, "prefecture_code": r.prefecture_code,
+             "valid_from": r.valid_from, "valid_to": r.valid_to, "dated_by": r.dated_by}
+            for r in _all()]
+    rows.append({"code": NATIONAL_CODE, "name": NATIONAL_NAME, "level": "national",
+                 "parent_code": None, "province_code": None, "prefecture_code": None,
+                 "valid_from": None, "valid_to": None, "dated_by": "convention"})
+    schema = {k: getattr(pl, v) for k, v in REGIONS_TABLE_SCHEMA.items()}
+    frame = pl.DataFrame(rows, schema={k: t for k, t in schema.items() if k != "region_id"})
+    # a code's periods can overlap in the sources (two names in one year): from and to both
+    key = pl.concat_str(pl.col("code"), pl.col("valid_from").cast(pl.Utf8).fill_null("-"),
+                        pl.col("valid_to").cast(pl.Utf8).fill_null("-"), separator="|")
+    return frame.select(key.alias("region_id"), pl.all()).sort("code", "valid_from",
+                                                               nulls_last=False)
+
+
+REFERENCE_TABLES: tuple[str, ...] = ("regions",)
+
+
+def reference_tables() -> dict:
+    """The reference tables the load step writes beside the tidy tables."""
+    return {"regions": regions_frame()}

@@ -110,10 +110,11 @@ def build_core_warehouse(paths: GipPaths, tables_hook=None) -> dict[str, int]:
 
     `tables_hook` may wrap the tables mapping before the load (tests interrupt the load there).
     """
+    from gip_pipeline.regions.reference import reference_tables
     from gip_pipeline.warehouse.load import load_tables, publish_snapshot
 
     files = discover(paths.raw())
-    frames = core_frames_from_shards(files, build_shards(files, paths))
+    frames = {**core_frames_from_shards(files, build_shards(files, paths)), **reference_tables()}
     rows = load_tables(paths.warehouse(), tables_hook(frames) if tables_hook else frames)
     # no dbt here: the core tables are published with whatever marts the copy holds
     publish_snapshot(paths.warehouse(), paths.published(), with_marts=False)

@@ -7,6 +7,8 @@
 --     reports, reports with duplicate_of set (the same report in another form), and the other
 --     reports of the same (organ_key, year) — status ok first, then the most cells, then the
 --     smallest report_id. counted_report_id names the report counted in a report's place.
+--   region_name, province_name, prefecture_name: the codes' names in the report year (the
+--     core.regions reference).
 --   publication_deadline: by organ kind, the publication_deadlines seed (schema.PUBLICATION_DEADLINE)
 --     applied to the year after the reporting year; identity breaks: findings of a check of the
 --     identity_checks seed (schema.IDENTITIES).
@@ -34,6 +36,12 @@ r as (
         (r.status <> 'rejected' and r.duplicate_of is null) as is_candidate
     from {{ ref('stg_reports') }} r
 ),
+codes as (
+    select region_code as code, year from r where region_code is not null
+    union all select province_code, year from r where province_code is not null
+    union all select prefecture_code, year from r where prefecture_code is not null
+),
+names as ({{ gip_region_names('codes') }}),
 ranked as (
     select r.*,
         row_number() over w as candidate_rank,
@@ -56,10 +64,14 @@ select
          when r.duplicate_of is not null then r.duplicate_of
          when r.is_candidate and r.candidate_rank = 1 then r.report_id
          else r.first_report_id end as counted_report_id,
+    rn.name as region_name, pn.name as province_name, fn.name as prefecture_name,
     make_date(r.year + 1, d.month, d.day) as publication_deadline,
     r.published <= make_date(r.year + 1, d.month, d.day) as published_on_time
 from ranked r
 left join f using (report_id)
 left join z using (report_id)
 left join {{ ref('publication_deadlines') }} d on d.organ_kind = r.organ_kind
+left join names rn on rn.code = r.region_code and rn.year is not distinct from r.year
+left join names pn on pn.code = r.province_code and pn.year is not distinct from r.year
+left join names fn on fn.code = r.prefecture_code and fn.year is not distinct from r.year
 order by r.report_id

@@ -8,6 +8,8 @@ with r as (select * from {{ ref('int_reports') }}),
 g as (
     select region_code, year, is_synthetic,
         any_value(province_code) as province_code,
+        any_value(region_name) as region_name,
+        any_value(province_name) as province_name,
         count(*) as n_found,
         count(*) filter (where is_counted) as n_counted,
         count(*) filter (where not is_counted and status <> 'rejected') as n_duplicates,

@@ -11,14 +11,16 @@
 {{ config(materialized='table') }}
 with measures as (
     select 'organ' as unit_type, coalesce(c.organ_key, 'report:' || c.report_id) as unit_key,
-        c.report_id, c.region_code, c.year, c.admin_level, c.organ_kind, c.department_type,
+        c.report_id, c.region_code, c.region_name, c.year, c.admin_level, c.organ_kind,
+        c.department_type,
         c.is_synthetic, c.total_handled, c.uses_blank_zero_evidence,
         q.quantity as measure, q.numerator, q.denominator, q.value
     from {{ ref('report_comparison') }} c
     join {{ ref('int_report_quantities') }} q using (report_id)
     where c.is_counted and c.year is not null and q.kind = 'measure'
     union all
-    select 'region', g.region_key, null, g.region_code, g.year, g.admin_level, g.organ_kind,
+    select 'region', g.region_key, null, g.region_code, g.region_name, g.year, g.admin_level,
+        g.organ_kind,
         g.department_type, g.is_synthetic, g.total_handled, g.uses_blank_zero_evidence,
         q.quantity, q.numerator, q.denominator, q.value
     from {{ ref('region_year') }} g
@@ -44,7 +46,8 @@ ranked as (
 select
     c.unit_type || '|' || c.unit_key || '|' || cast(c.year as varchar) || '|' || c.measure
         as ranking_id,
-    c.unit_type, c.unit_key, c.report_id, c.region_code, c.year, c.admin_level, c.organ_kind,
+    c.unit_type, c.unit_key, c.report_id, c.region_code, c.region_name, c.year, c.admin_level,
+    c.organ_kind,
     c.department_type, c.is_synthetic, c.measure, c.numerator, c.denominator, c.value,
     c.total_handled, c.uses_blank_zero_evidence, c.rank_status,
     r.rank, r.n_ranked, case when r.n_ranked > 1 then r.pr end as percentile
