@@ -183,6 +183,8 @@ def test_broken_report_loads_with_warning_and_checks_flag_it(pipeline_run):
     checks = {c.asset_check_key.name: c for c in result.get_asset_check_evaluations()}
     assert checks["requests__balance"].passed is False  # Dagster check on the tidy cells
     assert checks["requests__balance"].metadata["broken_reports"].value == [broken_id]
+    # named by file (and organ, year in the preview), not only by a 16-hex id
+    assert checks["requests__balance"].metadata["broken_files"].value == ["broken_balance.txt"]
     assert "identity_requests__balance" not in checks  # identities have one home: the above
     assert checks["requests__row_total"].passed is True
     assert checks["cell_keys_known"].passed is True

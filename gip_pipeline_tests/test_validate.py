@@ -41,6 +41,10 @@ def test_balance_failure_message_has_terms_and_numbers():
     assert len(bal) == 1 and bal[0].severity == "error"
     assert bal[0].message == ("new_received + carried_over != total_handled + carried_forward "
                               "for column total: 5 + 0 != 4 + 0")
+    # the disagreeing cells, for a program (findings.cells): both sides of the instance
+    assert bal[0].cells == ["new_received.total", "carried_over.total", "total_handled.total",
+                            "carried_forward.total"]
+    assert bal[0].to_dict()["cells"] == bal[0].cells
     # the same cell breaks the outcome sum and the row total too
     assert any(f.check == "requests.outcomes" and "column total" in f.message for f in fs)
     assert any(f.check == "requests.row_total" and "row total_handled" in f.message for f in fs)

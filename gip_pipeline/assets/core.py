@@ -211,14 +211,18 @@ def core_tables(context: AssetExecutionContext, raw_report_files: pl.DataFrame,
                                                     limit=50, max_chars=120))})
     # Evaluated per report in the shard step (identities.parquet), with the rows it reused.
     identities = read_shards(core_parsed_reports, "identities")
+    # a broken report named as a researcher knows it: organ, year and file, beside its id
+    who = reports.select("report_id", "organ", "year", "source_file")
     for c in _IDENTITY_CHECKS:
         result = identities.filter(pl.col("check") == c)
         s = summarise(result, c)
-        broken = result.filter(pl.col("status") == "broken")
+        broken = (result.filter(pl.col("status") == "broken").join(who, on="report_id", how="left")
+                  .select("organ", "year", "source_file", "key", "left", "right", "report_id"))
         yield AssetCheckResult(
             asset_key="core_cells", check_name=check_name(c), passed=s.broken == 0,
             # A publisher's arithmetic error is data (the report loads with status warning).
             severity=AssetCheckSeverity.WARN,
             metadata={"assessed": s.assessed, "broken": s.broken,
                       "not_assessable": s.not_assessable, "broken_reports": s.broken_reports,
+                      "broken_files": sorted(set(broken["source_file"].drop_nulls())),
                       "broken_preview": MetadataValue.md(markdown_table(broken))})

@@ -44,7 +44,8 @@ class Finding:
     severity: str  # error | warning | info
     table: str | None
     message: str
-    # Cells ("row.col") a finding is about, where it names them for a program (blanks_as_zero).
+    # Cells ("row.col") a finding is about, where it names them for a program: an identity
+    # break's terms, the blanks of blanks_as_zero.
     cells: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:

@@ -255,20 +255,24 @@ def validate(cells: Iterable[CellValue], era: str | None) -> list[Finding]:
                 continue
             lhs = " + ".join(inst.term_name(k) for k in inst.left_terms)
             rhs = " + ".join(inst.term_name(k) for k in inst.right_terms)
+            # the cells that disagree, for a program (findings.cells in the tidy tables)
+            terms = list(dict.fromkeys(f"{k[1]}.{k[2]}"
+                                       for k in inst.left_terms + inst.right_terms))
             if inst.status == BROKEN:
                 lv = [values[k] for k in inst.left_terms]
                 rv = [values[k] for k in inst.right_terms]
                 findings.append(Finding(
                     ident.check, ident.severity, ident.table,
                     f"{lhs} != {rhs} for {kind} {inst.key}: "
-                    f"{' + '.join(_fmt(v) for v in lv)} != {' + '.join(_fmt(v) for v in rv)}"))
+                    f"{' + '.join(_fmt(v) for v in lv)} != {' + '.join(_fmt(v) for v in rv)}",
+                    terms))
             elif id(inst) in impossible:
                 part, other = impossible[id(inst)]
                 findings.append(Finding(
                     ident.check, ident.severity, ident.table,
                     f"{lhs} != {rhs} for {kind} {inst.key}: the printed terms of one side already "
                     f"sum to {_fmt(part)}, more than the other side's {_fmt(other)}; its blank "
-                    f"cells cannot make up the difference"))
+                    f"cells cannot make up the difference", terms))
             elif inst.status == NOT_ASSESSABLE:
                 if not inst.printed:
                     not_assessable.append(f"{inst.key} (not printed)")

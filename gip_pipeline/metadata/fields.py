@@ -46,14 +46,27 @@ def _group_label(rows: tuple[str, ...]) -> str:
 
 # What the tidy columns added for regions, duplicates, blank-zero evidence and OCR mean.
 _ADDED_COLUMNS_EN: dict[str, str] = {
-    'province_code': 'GB/T 2260 code of the province of region_code (from the region reference for the report year); null when region_code is null or national.',
-    'prefecture_code': 'GB/T 2260 code of the prefecture of region_code; null for province and national organs and where unknown.',
-    'department_type': 'For organ_kind department: the kind of department (public_security, education, natural_resources, ...; gip_pipeline.regions); else null.',
-    'duplicate_of': 'report_id of the report this file duplicates (the same report published again in another form); null for an original. The marts count a report once.',
-    'cells': 'The cells the finding names, as row.col of its table, space-separated (for <table>.blanks_as_zero: the blank cells the identities prove are zero); null when it names none.',
-    'ocr_confidence': "For an OCR'd cell: the probability of its least likely character (0-1); a value below 0.95 that no identity confirms is left null with an ocr.uncertain finding. Null without OCR.",
-    'ocr_box': "For an OCR'd cell: its text's box in pixels of the page image, as 'x0 y0 x1 y1' (top-left origin). Null without OCR.",
-    'value_source': "How an OCR'd value was read: ocr (the recogniser's reading) or ocr_identities (an alternative reading that the table identities prove, raw keeping the first reading); null for a file with a text layer.",
+    'province_code': 'GB/T 2260 code of the province of region_code (from the region reference '
+                     'for the report year); null when region_code is null or national.',
+    'prefecture_code': 'GB/T 2260 code of the prefecture of region_code; null for province and '
+                       'national organs and where unknown.',
+    'department_type': 'For organ_kind department: the kind of department (public_security, '
+                       'education, natural_resources, ...; gip_pipeline.regions); else null.',
+    'duplicate_of': 'report_id of the report this file duplicates (the same report published '
+                    'again in another form); null for an original. The marts count a report '
+                    'once.',
+    'cells': 'The cells a finding names, as row.col of its table, space-separated: for an '
+             'identity break, every cell of the instance that does not hold (both sides); for '
+             '<table>.blanks_as_zero, the blank cells the identities prove are zero; null when '
+             'it names none.',
+    'ocr_confidence': "For an OCR'd cell: the probability of its least likely character (0-1); "
+                      'a value below 0.95 that no identity confirms is left null with an '
+                      'ocr.uncertain finding. Null without OCR.',
+    'ocr_box': "For an OCR'd cell: its text's box in pixels of the page image, as 'x0 y0 x1 y1'"
+               ' (top-left origin). Null without OCR.',
+    'value_source': "How an OCR'd value was read: ocr (the recogniser's reading) or "
+                    'ocr_identities (an alternative reading that the table identities prove, '
+                    'raw keeping the first reading); null for a file with a text layer.',
 }
 
 
