@@ -211,3 +211,49 @@ def test_pooled_charts_use_summary_reports_once():
     assert (prov.get("data-num"), prov.get("data-den"), prov.get("data-reports")) == ("60", "100", "1")
     trend = _rows(doc, "trend")["2023"]
     assert trend.get("data-grant-rate-den") == "100"
+
+
+def _office(rid, year, kind, dtype, handled, granted, received, recon=None, recon_corr=None):
+    r = _rep(rid, year, "540000", "province", "ok", handled, granted, 0)
+    r.update(organ_kind=kind, department_type=dtype, new_received=received,
+             total_handled=handled, reconsideration__total=recon,
+             litigation_direct__total=None, litigation_after_reconsideration__total=None,
+             reconsideration_correction_rate_numerator=recon_corr,
+             reconsideration_correction_rate_denominator=recon,
+             litigation_correction_rate_numerator=None, litigation_correction_rate_denominator=None)
+    return r
+
+
+def test_a_page_without_a_government_report_says_why_and_compares_departments():
+    """The sample's first page: a general office's report and departments' reports only. No
+    heading says None; every empty chart says why; departments get their own comparison."""
+    rows = [_office("o1", 2023, "general_office", None, 13, 7, 13),
+            _office("d1", 2023, "department", "finance", 40, 30, 41),
+            _office("d2", 2023, "department", "finance", 10, 2, 9),
+            _office("d3", 2022, "department", "education", 50, 10, 50)]
+    html = render_html(pl.DataFrame(rows))
+    doc = lxml.html.fromstring(html)
+    text = doc.text_content()
+    assert not [h.text_content() for h in doc.xpath("//h2") if "None" in h.text_content()]
+    assert ("None of the 4 readable reports is a government's summary report (they are: "
+            "3 department, 1 general office)") in text
+    dep = {tr.get("data-key"): tr for tr in doc.xpath('//tr[@data-chart="department"]')}
+    assert set(dep) == {"finance", "general_office"}  # 2023, the latest department year
+    assert (int(dep["finance"].get("data-num")), int(dep["finance"].get("data-den"))) == (32, 50)
+    assert dep["finance"].get("class") is None and dep["general_office"].get("class") == "unranked"
+    assert "财政 finance" in text and "办公厅（室） general office" in text
+
+
+def test_volume_and_review_sections_sum_the_governments_reports():
+    rows = [_office("g1", 2023, "government", None, 100, 60, 90, recon=10, recon_corr=2),
+            _office("g2", 2023, "government", None, 50, 20, 45, recon=None),
+            _office("g3", 2022, "government", None, 30, 10, 30, recon=4, recon_corr=1),
+            _office("d1", 2023, "department", "finance", 999, 1, 999, recon=99, recon_corr=99)]
+    doc = lxml.html.fromstring(render_html(pl.DataFrame(rows)))
+    vol = {tr.get("data-key"): tr for tr in doc.xpath('//tr[@data-chart="volume"]')}
+    assert int(vol["2023"].get("data-received")) == 90 + 45  # the department's is not added
+    assert int(vol["2022"].get("data-handled")) == 30
+    rev = {tr.get("data-key"): tr for tr in doc.xpath('//tr[@data-chart="review"]')}
+    assert int(rev["2023"].get("data-reconsideration--total")) == 10  # g2 printed no cell
+    cells = [td.text_content() for td in rev["2023"].xpath("td")]
+    assert "20.0%" in cells  # 2 corrected of 10 concluded, pooled

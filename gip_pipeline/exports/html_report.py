@@ -47,6 +47,7 @@ _LEVEL_ZH = {"national": "中央", "province": "省级", "prefecture": "地级",
 FONT_STACK = ('"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Hiragino Sans GB", '
               '"Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans SC", sans-serif')
 COLORS = {"grant_rate": "#1b7837", "denial_rate": "#b2182b", "unable_rate": "#2166ac",
+          "reconsideration_correction_rate": "#762a83", "litigation_correction_rate": "#e08214",
           "ok": "#1b7837", "warning": "#e08214", "rejected": "#b2182b", "unranked": "#bdbdbd",
           "bar": "#3f7fbf", "box": "#555555"}
 
@@ -152,10 +153,60 @@ def _comparable(rows: list[dict]) -> list[dict]:
     return usable
 
 
-def latest_year(rows: list[dict]) -> int | None:
-    years = [r["year"] for r in _comparable(rows) if r.get("year") is not None
+# Departments and general offices are compared among themselves, by the kind of department.
+DEPARTMENT_KINDS = ("department", "general_office")
+
+
+def _departments(rows: list[dict]) -> list[dict]:
+    return [r for r in _usable(rows) if r.get("organ_kind") in DEPARTMENT_KINDS]
+
+
+def latest_year(rows: list[dict], pick=None) -> int | None:
+    """The latest year with a report (of `pick(rows)`, default the pooled charts' reports)
+    printing every term of the grant rate."""
+    years = [r["year"] for r in (pick or _comparable)(rows) if r.get("year") is not None
              and terms(r, "grant_rate") is not None]
     return max(years) if years else None
+
+
+def department_group(r: Mapping) -> str:
+    if r.get("organ_kind") == "general_office":
+        return "general_office"
+    return r.get("department_type") or "other"
+
+
+def department_label(key: str) -> str:
+    """A kind of department as a reader knows it: its first keyword (gip_pipeline.regions)."""
+    if key == "general_office":
+        return "办公厅（室） general office"
+    if key == "other":
+        return "其他部门 other"
+    from gip_pipeline.regions.coding import DEPARTMENT_TYPES
+
+    words = dict(DEPARTMENT_TYPES).get(key)
+    return f"{words[0]} {key.replace('_', ' ')}" if words else key
+
+
+def why_empty(rows: list[dict], year: int | None, pick=None, what: str = "a government's "
+              "summary report") -> str:
+    """One sentence: why a chart of `pick(rows)` (default: the governments' summary reports)
+    in `year` has nothing to draw."""
+    usable = _usable(rows)
+    if not usable:
+        return "No readable report: nothing to compare."
+    chosen = (pick or _comparable)(rows)
+    if not chosen:
+        kinds: dict[str, int] = {}
+        for r in usable:
+            k = r.get("organ_kind") or "unknown"
+            kinds[k] = kinds.get(k, 0) + 1
+        listed = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(kinds.items()))
+        return (f"None of the {len(usable)} readable reports is {what} (they are: {listed}); "
+                "see the other sections.")
+    if year is None:
+        return (f"No {what} prints every term of the grant rate (a blank is missing, not "
+                "zero).")
+    return f"No {what} of {year} prints every term of the grant rate."
 
 
 @dataclass
@@ -169,13 +220,28 @@ class ProvinceRow:
 def by_province(rows: list[dict], year: int | None, measure: str = "grant_rate"
                 ) -> list[ProvinceRow]:
     """Pooled measure per province in `year`: ranked units first (rate desc), then the rest."""
+    return pooled_groups(_comparable(rows), year, lambda r: r["province_code"],
+                         lambda r: r["province_name"], measure)
+
+
+def by_department(rows: list[dict], year: int | None, measure: str = "grant_rate"
+                  ) -> list[ProvinceRow]:
+    """Departments' and general offices' reports in `year`, pooled by kind of department."""
+    return pooled_groups(_departments(rows), year, department_group,
+                         lambda r: department_label(department_group(r)), measure)
+
+
+def pooled_groups(rows: list[dict], year: int | None, key, name, measure: str
+                  ) -> list[ProvinceRow]:
+    """The mart's numerators and denominators added up per group of `rows` in `year`: ranked
+    groups first (rate desc), then those under the ranking minimum."""
     groups: dict[str, list[dict]] = {}
     names: dict[str, str] = {}
-    for r in _comparable(rows):
+    for r in rows:
         if r.get("year") != year:
             continue
-        groups.setdefault(r["province_code"], []).append(r)
-        names[r["province_code"]] = r["province_name"]
+        groups.setdefault(key(r), []).append(r)
+        names[key(r)] = name(r)
     out = [ProvinceRow(c, names[c], pool(g, measure)) for c, g in groups.items()]
     out = [p for p in out if p.pooled.reports]
     ranked = sorted((p for p in out if p.pooled.rankable), key=lambda p: (-p.pooled.rate, p.code))
@@ -232,16 +298,42 @@ def spread_by_level(rows: list[dict], year: int | None, measure: str = "grant_ra
     return out
 
 
-def trend_by_year(rows: list[dict]) -> dict[int, dict[str, Pooled]]:
-    """Pooled measures per year (all usable reports of the year)."""
-    years = sorted({r["year"] for r in _comparable(rows) if r.get("year") is not None})
-    have = {m for m in RATE_TERMS
+def trend_by_year(rows: list[dict], measures: tuple[str, ...] = RATE_TERMS
+                  ) -> dict[int, dict[str, Pooled]]:
+    """Pooled measures per year (the governments' summary reports of the year)."""
+    chosen = _comparable(rows)
+    years = sorted({r["year"] for r in chosen if r.get("year") is not None})
+    have = {m for m in measures
             if any(f"{m}_numerator" in r and f"{m}_denominator" in r for r in rows)}
     out = {}
     for y in years:
-        ys = [r for r in _comparable(rows) if r.get("year") == y]
-        out[y] = {m: pool(ys, m) for m in RATE_TERMS if m in have}
+        ys = [r for r in chosen if r.get("year") == y]
+        out[y] = {m: pool(ys, m) for m in measures if m in have}
     return out
+
+
+# Cases of administrative reconsideration and litigation (the review_litigation table's total
+# column), summed per year like the rates: over the reports that print the cell.
+CASE_COLUMNS = {"reconsideration__total": "行政复议 reconsideration",
+                "litigation_direct__total": "行政诉讼（未经复议） litigation",
+                "litigation_after_reconsideration__total": "行政诉讼（复议后） litigation after "
+                                                           "reconsideration"}
+REVIEW_MEASURES = ("reconsideration_correction_rate", "litigation_correction_rate")
+
+
+def sums_by_year(rows: list[dict], columns) -> dict[int, dict[str, tuple[int, int]]]:
+    """Per year of the governments' summary reports: each column's sum and reports printing it."""
+    out: dict[int, dict[str, tuple[int, int]]] = {}
+    for r in _comparable(rows):
+        if r.get("year") is None:
+            continue
+        y = out.setdefault(r["year"], {c: (0, 0) for c in columns})
+        for c in columns:
+            v = r.get(c)
+            if v is not None:
+                total, n = y[c]
+                y[c] = (total + int(v), n + 1)
+    return dict(sorted(out.items()))
 
 
 @dataclass
@@ -322,7 +414,7 @@ def _pct_axis(x0: float, x1: float, y0: float, y1: float, lo: float = 0.0, hi: f
     return out
 
 
-def chart_province(prov: list[ProvinceRow]) -> str:
+def chart_province(prov: list[ProvinceRow], label: str = "grant rate by province") -> str:
     bar_h, gap, top, left, right = 20, 6, 10, 170, 260
     x0, x1 = left, W - right
     h = top + len(prov) * (bar_h + gap) + 30
@@ -343,7 +435,7 @@ def chart_province(prov: list[ProvinceRow]) -> str:
             note += f"  not ranked: < {schema.MIN_RANK_DENOMINATOR}"
         body.append(_text(x1 + 8, y + bar_h * 0.72, note, "start", 12,
                           "#222" if p.rank else "#777"))
-    return _svg(h, body, "grant rate by province")
+    return _svg(h, body, label)
 
 
 def chart_spread(levels: list[LevelSpread]) -> str:
@@ -377,7 +469,8 @@ def chart_spread(levels: list[LevelSpread]) -> str:
     return _svg(h, body, "grant rate spread within admin levels")
 
 
-def chart_trend(trend: dict[int, dict[str, Pooled]]) -> str:
+def chart_trend(trend: dict[int, dict[str, Pooled]], measures: tuple[str, ...] = RATE_TERMS,
+                label: str = "rates by year") -> str:
     years = list(trend)
     top, left, right, bottom = 16, 60, 170, 60
     x0, x1, y0, y1 = left, W - right, top, 300
@@ -396,7 +489,7 @@ def chart_trend(trend: dict[int, dict[str, Pooled]]) -> str:
 
     for i, y in enumerate(years):
         body.append(_text(xpos(i), y1 + 16, str(y), "middle", 12))
-        gp = trend[y].get("grant_rate")
+        gp = trend[y].get(measures[0])
         if gp is not None:
             body.append(_text(xpos(i), y1 + 31, f"n={_n(gp.denominator)}", "middle", 10, "#666"))
             body.append(_text(xpos(i), y1 + 44, f"{gp.reports} rep.", "middle", 10, "#666"))
@@ -408,8 +501,8 @@ def chart_trend(trend: dict[int, dict[str, Pooled]]) -> str:
                         f'stroke-dasharray="4 4"/>')
             body.append(_text(x + 4, y0 + 10, f"format {schema.era_for_year(years[i])}",
                               "start", 10, "#777"))
-    measures = [m for m in RATE_TERMS if any(m in trend[y] for y in years)]
-    for k, m in enumerate(measures):
+    shown = [m for m in measures if any(m in trend[y] for y in years)]
+    for k, m in enumerate(shown):
         pts = [(xpos(i), y1 - (y1 - y0) * trend[y][m].rate) for i, y in enumerate(years)
                if m in trend[y] and trend[y][m].rate is not None]
         c = COLORS[m]
@@ -422,7 +515,7 @@ def chart_trend(trend: dict[int, dict[str, Pooled]]) -> str:
         body.append(f'<rect x="{x1 + 16}" y="{ly - 9}" width="14" height="4" fill="{c}"/>')
         body.append(_text(x1 + 36, ly - 3, f"{_MEASURE[m].zh}", "start", 12))
         body.append(_text(x1 + 36, ly + 10, _MEASURE[m].en, "start", 10, "#666"))
-    return _svg(h, body, "rates by year")
+    return _svg(h, body, label)
 
 
 def chart_quality(quality: dict[object, Quality]) -> str:
@@ -526,7 +619,8 @@ def render_html(reports: pl.DataFrame, data_quality: pl.DataFrame | None = None,
 
     # 1 province
     prov = by_province(rows, year)
-    parts.append(f"<h2>{_e(g.zh)} by province, {year} · {_e(g.en)} by province</h2>")
+    in_year = f", {year}" if year is not None else ""
+    parts.append(f"<h2>{_e(g.zh)} by province{in_year} · {_e(g.en)} by province</h2>")
     parts.append(f'<p class="note">(granted + partially granted) / total handled, the requests '
                  f'table\'s total column. Grey bars: fewer than {mn} handled requests in the '
                  f'province, not ranked.</p>')
@@ -541,11 +635,11 @@ def render_html(reports: pl.DataFrame, data_quality: pl.DataFrame | None = None,
                _n(p.pooled.numerator), _n(p.pooled.denominator), p.pooled.reports])
              for p in prov], left=3)))
     else:
-        parts.append('<p class="note">No report of this year has the terms of the grant rate.</p>')
+        parts.append(f'<p class="note">{_e(why_empty(rows, year))}</p>')
 
     # 2 spread
     spread = spread_by_level(rows, year)
-    parts.append(f"<h2>Spread within each administrative level, {year} · 各层级内部差异</h2>")
+    parts.append(f"<h2>Spread within each administrative level{in_year} · 各层级内部差异</h2>")
     parts.append(f'<p class="note">Each dot is one report with at least {mn} handled requests; '
                  f'the box spans the middle half of those reports, the thick line is their '
                  f'median, the red triangle the pooled rate of all the level\'s reports.</p>')
@@ -564,6 +658,8 @@ def render_html(reports: pl.DataFrame, data_quality: pl.DataFrame | None = None,
         parts.append(_details("numbers", _table(
             ["level", "pooled rate", "total handled", "reports", "dots", f"under {mn}", "Q1",
              "median", "Q3"], trs)))
+    else:
+        parts.append(f'<p class="note">{_e(why_empty(rows, year))}</p>')
 
     # 3 trend
     trend = trend_by_year(rows)
@@ -591,6 +687,12 @@ def render_html(reports: pl.DataFrame, data_quality: pl.DataFrame | None = None,
             cells += [_n(gp.denominator), gp.reports]
             trs.append((attrs, cells))
         parts.append(_details("numbers", _table(header, trs)))
+    else:
+        parts.append(f'<p class="note">{_e(why_empty(rows, None))}</p>')
+
+    parts += _departments_section(rows)
+    parts += _volume_section(rows)
+    parts += _review_section(rows)
 
     # 4 quality
     parts.append("<h2>Data quality · 数据质量</h2>")
@@ -615,6 +717,91 @@ def render_html(reports: pl.DataFrame, data_quality: pl.DataFrame | None = None,
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>"
             + "\n".join(parts) + "</main></body></html>\n")
+
+
+def _departments_section(rows: list[dict]) -> list[str]:
+    g, mn = _MEASURE["grant_rate"], schema.MIN_RANK_DENOMINATOR
+    year = latest_year(rows, _departments)
+    in_year = f", {year}" if year is not None else ""
+    out = [f"<h2>Departments and general offices{in_year} · 部门与办公厅（室）</h2>",
+           f'<p class="note">{_e(g.zh)} of the departments\' and general offices\' own reports, '
+           f'pooled by kind of department (a government\'s summary report is not among them). '
+           f'Grey bars: fewer than {mn} handled requests, not ranked.</p>']
+    groups = by_department(rows, year)
+    if not groups:
+        return out + [f'<p class="note">{_e(why_empty(rows, year, _departments, "a department or general office report"))}</p>']
+    out.append(chart_province(groups, "grant rate by kind of department"))
+    out.append(_details("numbers", _table(
+        ["rank", "kind", "rate", "granted + partial", "total handled", "reports"],
+        [({"data-chart": "department", "data-key": p.code, "data-num": p.pooled.numerator,
+           "data-den": p.pooled.denominator, "data-reports": p.pooled.reports,
+           **({"class": "unranked"} if not p.rank else {})},
+          [p.rank or "—", p.name, pct(p.pooled.numerator, p.pooled.denominator),
+           _n(p.pooled.numerator), _n(p.pooled.denominator), p.pooled.reports])
+         for p in groups], left=2)))
+    return out
+
+
+def _volume_section(rows: list[dict]) -> list[str]:
+    sums = sums_by_year(rows, ("new_received", "total_handled"))
+    out = ["<h2>Requests by year · 申请数量</h2>",
+           '<p class="note">Requests received (新收政府信息公开申请数量) and handled in the '
+           'governments\' summary reports, summed over the reports that print the cell; the '
+           'set of reports changes from year to year.</p>']
+    have = {y: v for y, v in sums.items() if v["new_received"][1] or v["total_handled"][1]}
+    if not have:
+        return out + [f'<p class="note">{_e(why_empty(rows, None).replace("the grant rate", "the requests received"))}</p>']
+    top = max(max(v["new_received"][0], v["total_handled"][0]) for v in have.values()) or 1
+    out.append(chart_counts([(str(y), v["new_received"][0], v["new_received"][1])
+                             for y, v in have.items()], top, "requests received by year"))
+    out.append(_details("numbers", _table(
+        ["year", "received", "reports", "handled", "reports"],
+        [({"data-chart": "volume", "data-key": y, "data-received": v["new_received"][0],
+           "data-handled": v["total_handled"][0]},
+          [y, _n(v["new_received"][0]), v["new_received"][1], _n(v["total_handled"][0]),
+           v["total_handled"][1]]) for y, v in have.items()])))
+    return out
+
+
+def _review_section(rows: list[dict]) -> list[str]:
+    out = ["<h2>Administrative reconsideration and litigation · 行政复议与行政诉讼</h2>",
+           '<p class="note">Cases in the governments\' summary reports per year, and the pooled '
+           'correction rates (纠错率: corrected / concluded cases, pending ones left out).</p>']
+    trend = trend_by_year(rows, REVIEW_MEASURES)
+    cases = sums_by_year(rows, tuple(CASE_COLUMNS))
+    if not any(v[c][1] for v in cases.values() for c in CASE_COLUMNS):
+        return out + [f'<p class="note">{_e(why_empty(rows, None).replace("the grant rate", "the review and litigation table"))}</p>']
+    if any(p.rate is not None for v in trend.values() for p in v.values()):
+        out.append(chart_trend(trend, REVIEW_MEASURES, "correction rates by year"))
+    header = ["year"] + [label for label in CASE_COLUMNS.values()] + [
+        _MEASURE[m].zh for m in REVIEW_MEASURES]
+    trs = []
+    for y, v in cases.items():
+        t = trend.get(y, {})
+        trs.append(({"data-chart": "review", "data-key": y,
+                     **{f"data-{c.replace('_', '-')}": v[c][0] for c in CASE_COLUMNS}},
+                    [y] + [_n(v[c][0]) if v[c][1] else "—" for c in CASE_COLUMNS]
+                    + [pct(t[m].numerator, t[m].denominator) if m in t else "—"
+                       for m in REVIEW_MEASURES]))
+    out.append(_details("numbers", _table(header, trs)))
+    return out
+
+
+def chart_counts(bars: list[tuple[str, int, int]], top: int, label: str) -> str:
+    """Horizontal bars of counts (label, value, reports), scaled to `top`."""
+    bar_h, gap, y0, left, right = 20, 6, 10, 90, 200
+    x0, x1 = left, W - right
+    h = y0 + len(bars) * (bar_h + gap) + 10
+    body = []
+    for i, (name, value, n) in enumerate(bars):
+        y = y0 + i * (bar_h + gap)
+        body.append(_text(x0 - 8, y + bar_h * 0.72, name, "end", 13))
+        body.append(f'<rect x="{x0}" y="{y}" width="{(x1 - x0) * value / top:.1f}" '
+                    f'height="{bar_h}" fill="{COLORS["bar"]}"><title>{_e(name)}: {_n(value)}'
+                    f'</title></rect>')
+        body.append(_text(x0 + (x1 - x0) * value / top + 8, y + bar_h * 0.72,
+                          f"{_n(value)}  ({n} report{'s' if n != 1 else ''})", "start", 12))
+    return _svg(h, body, label)
 
 
 def _year_span(rows: list[dict]) -> str:
