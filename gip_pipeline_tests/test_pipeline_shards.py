@@ -235,7 +235,7 @@ def test_accounted_frames_from_shards_link_duplicates(tmp_path):
     builds = _build(files, tmp_path, Extractor())
     dirs = [b.dir for b in builds]
     got = _accounted(files, read_shards(dirs, "cells"), read_shards(dirs, "reports"),
-                     read_shards(dirs, "findings"))
+                     read_shards(dirs, "findings"), read_shards(dirs, "narrative"))
     files_frame = got["report_files"]
     assert files_frame.height == len(files)
     assert files_frame.filter(~pl.col("is_primary"))["path"].to_list() == ["z_copy_of_r1.txt"]

@@ -17,7 +17,7 @@ def test_load_round_trips_values_nulls_and_types(tmp_path):
     cells[0].value, cells[0].raw = None, "/"
     tables = _tables(make_result(cells=cells))
     counts = load_tables(db, tables)
-    assert counts == {"cells": len(cells), "reports": 1, "findings": 0}
+    assert counts == {"cells": len(cells), "reports": 1, "findings": 0, "narrative": 0}
     for name, frame in tables.items():
         back = read_table(db, f"core.{name}")
         assert back.schema == frame.schema, name
@@ -67,8 +67,11 @@ def test_parquet_files_load_like_frames(tmp_path):
     """A table given as a Parquet path is read by DuckDB itself: same table as from the frame."""
     from gip_pipeline_tests.pipeline_fixtures import finding
 
-    tables = _tables(make_result("a", content="a", findings=[finding()]),
-                     make_result("b", content="b"))
+    from gip_pipeline.extraction.result import NarrativeText
+
+    with_text = make_result("a", content="a", findings=[finding()])
+    with_text.narrative = [NarrativeText("overview", "一、总体情况", "全年主动公开", "一、总体情况\n全年主动公开")]
+    tables = _tables(with_text, make_result("b", content="b"))
     paths = {}
     for name, frame in tables.items():
         paths[name] = tmp_path / f"{name}'s.parquet"  # a quote in the name is data

@@ -159,6 +159,9 @@ _IDENTITY_CHECKS = identity_checks()
                                  "report file: metadata, status, counts."),
         "core_findings": AssetOut(io_manager_key=PARQUET_IO, description="One row per finding "
                                   "of the checks."),
+        "core_narrative": AssetOut(io_manager_key=PARQUET_IO, description="One row per prose "
+                                   "section of a report (一 overall situation, 五 problems and "
+                                   "improvements, 六 other matters): its text."),
         "core_report_files": AssetOut(io_manager_key=PARQUET_IO, description="One row per input "
                                       "file name: the report it holds (identical bytes under two "
                                       "names: one report)."),
@@ -178,6 +181,7 @@ def core_tables(context: AssetExecutionContext, raw_report_files: pl.DataFrame,
                                      lazy_cells=True)
     files, rejected = frames["report_files"], frames["rejected_files"]
     cells, reports, findings = frames["cells"], frames["reports"], frames["findings"]
+    narrative = frames["narrative"]
     duplicates = files.filter(~pl.col("is_primary"))["path"].to_list()
     if duplicates:
         context.log.warning(f"identical files loaded once: {duplicates}")
@@ -202,6 +206,12 @@ def core_tables(context: AssetExecutionContext, raw_report_files: pl.DataFrame,
         "by_check": counts(findings, "check"),
         "preview": MetadataValue.md(markdown_table(findings, max_chars=80)),
     })
+    yield Output(narrative, output_name="core_narrative", metadata={
+        "dagster/row_count": narrative.height,
+        "by_section": counts(narrative, "section"),
+        "n_reports": narrative["report_id"].n_unique(),
+        "preview": MetadataValue.md(markdown_table(
+            narrative.select("report_id", "section", "heading", "text"), max_chars=80))})
     yield Output(files, output_name="core_report_files", metadata={
         "dagster/row_count": files.height, "n_reports": files["report_id"].n_unique(),
         "preview": MetadataValue.md(markdown_table(files))})

@@ -21,14 +21,16 @@ from gip_pipeline.assets.resources import GipPaths
 from gip_pipeline.exports import CODEBOOK_FILE, EXPORTS, FILE_EXPORTS, HTML_FILE, MARTS, export_folder
 from gip_pipeline.exports.datapackage import DATAPACKAGE_FILE
 from gip_pipeline.exports.provenance import PROVENANCE_FILE
+from gip_pipeline.exports.workbook import WORKBOOK_FILE
 from gip_pipeline.warehouse.load import writer_lock
 from gip_pipeline.exports.publish import publish_folder
 
 # The dbt model that vouches for each export (its tests ran): the export waits for it.
 UPSTREAM = {"cells": "stg_cells", "reports": "stg_reports", "findings": "stg_findings",
-            **{m: m for m in MARTS}}
+            "narrative": "stg_narrative", **{m: m for m in MARTS}}
 PACKAGE_FILES = {"datapackage": DATAPACKAGE_FILE, "provenance": PROVENANCE_FILE,
-                 "codebook": CODEBOOK_FILE, "report_html": HTML_FILE}
+                 "codebook": CODEBOOK_FILE, "report_html": HTML_FILE,
+                 "workbook": WORKBOOK_FILE}
 
 
 class ExportConfig(Config):

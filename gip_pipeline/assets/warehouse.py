@@ -33,12 +33,13 @@ _DESCRIPTIONS = {"report_files": "every input file name and the report it holds"
            for t in LOADED_TABLES],
 )
 def warehouse_load(context: AssetExecutionContext, paths: GipPaths, core_cells: Path,
-                   core_reports: Path, core_findings: Path,
+                   core_reports: Path, core_findings: Path, core_narrative: Path,
                    core_report_files: Path, core_rejected_files: Path):
     """Replace the tables in one transaction, under the writer lock: all old or all new."""
     db = paths.warehouse()
     rows = load_tables(db, {"cells": core_cells, "reports": core_reports,
-                            "findings": core_findings, "report_files": core_report_files,
+                            "findings": core_findings, "narrative": core_narrative,
+                            "report_files": core_report_files,
                             "rejected_files": core_rejected_files, **reference_tables()})
     for t in LOADED_TABLES:
         yield MaterializeResult(asset_key=load_asset_key(t), metadata={

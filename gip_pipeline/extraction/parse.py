@@ -17,6 +17,7 @@ from pathlib import Path
 from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.document import Document, Unreadable
 from gip_pipeline.extraction.metadata import extract_metadata, find_title, is_gip_title
+from gip_pipeline.extraction.narrative import narrative_sections
 from gip_pipeline.extraction.normalize import normalize_text
 from gip_pipeline.extraction.ocr_check import check_ocr_cells
 from gip_pipeline.extraction.recognize import recognize
@@ -135,7 +136,7 @@ def _reader(fmt: str):
 
 
 def _reject(res: ParseResult, reason: str) -> ParseResult:
-    res.status, res.reason, res.cells = "rejected", reason, []
+    res.status, res.reason, res.cells, res.narrative = "rejected", reason, [], []
     return res
 
 
@@ -186,6 +187,7 @@ def _interpret(doc: Document, res: ParseResult) -> ParseResult:
         return _reject(res, "the file holds no text.")
     report, meta_findings = extract_metadata(doc)
     res.report = report
+    res.narrative = narrative_sections(doc)
     rec = recognize(doc, report["year"])
     has_values = any(c.value is not None or normalize_text(c.raw or "") for c in rec.cells)
     title = find_title(doc)

@@ -57,6 +57,20 @@ class Finding:
 
 
 @dataclass
+class NarrativeText:
+    """One prose section of a report (extraction.narrative)."""
+    section: str  # schema.NARRATIVE_SECTIONS key
+    heading: str
+    text: str  # normalized
+    raw: str  # the printed paragraphs it was cut from
+    page: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"section": self.section, "heading": self.heading, "text": self.text,
+                "raw": self.raw, "page": self.page}
+
+
+@dataclass
 class ParseResult:
     file: str
     sha256: str
@@ -66,9 +80,10 @@ class ParseResult:
     report: dict[str, Any] = field(default_factory=lambda: {k: None for k in META_KEYS})
     cells: list[CellValue] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    narrative: list[NarrativeText] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "file": self.file,
             "sha256": self.sha256,
             "format": self.format,
@@ -78,6 +93,9 @@ class ParseResult:
             "cells": [c.to_dict() for c in self.cells],
             "findings": [f.to_dict() for f in self.findings],
         }
+        if self.narrative:  # emitted only when found: the documented keys stay as they were
+            d["narrative"] = [n.to_dict() for n in self.narrative]
+        return d
 
     def to_json(self, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
@@ -89,4 +107,5 @@ class ParseResult:
             reason=d.get("reason"), report=dict(d.get("report") or {}),
             cells=[CellValue(**c) for c in d.get("cells", [])],
             findings=[Finding(**f) for f in d.get("findings", [])],
+            narrative=[NarrativeText(**n) for n in d.get("narrative", [])],
         )

@@ -186,6 +186,13 @@ def staging_models() -> list[dict]:
              "sha256": ["unique", "not_null"],
              **meta_tests,
          })},
+        {"name": "stg_narrative", "description": TABLE_DOCS["narrative"],
+         "columns": [{"name": "narrative_id", "description": "report_id.section",
+                      "data_tests": ["unique", "not_null"]}] + _columns("narrative", {
+             "report_id": ["not_null", _rel("stg_reports", "report_id")],
+             "section": ["not_null", _accepted(s.key for s in schema.NARRATIVE_SECTIONS)],
+             "text": ["not_null"],
+         })},
         {"name": "stg_findings", "description": "What the checks found, per report.",
          "columns": [{"name": "finding_id", "description": "report_id.seq",
                       "data_tests": ["unique", "not_null"]}] + _columns("findings", {

@@ -131,6 +131,18 @@ def _build_field_docs() -> dict[str, FieldDoc]:
     d["name_hex"] = FieldDoc("原始文件名字节", "For a file name that is not UTF-8 (a GBK name "
                              "from a Windows zip): its bytes, hex; `path` is their GB18030 "
                              "decoding. Null for UTF-8 names.")
+    # -- narrative sections (core.narrative)
+    d["section"] = FieldDoc(
+        "正文部分", "The prose section: " + "; ".join(
+            f"{n.key} = {n.section}、{n.zh} ({n.en})" for n in schema.NARRATIVE_SECTIONS) + ".",
+        enum=tuple(n.key for n in schema.NARRATIVE_SECTIONS))
+    d["heading"] = FieldDoc("标题", "The section's heading as found (normalized), numeral "
+                            "included: converters renumber sections, the phrase decides.")
+    d["text"] = FieldDoc("正文", "The section's text: simplified characters, pinyin "
+                         "annotations removed, spaces folded; from after its heading to the "
+                         "next section heading of the national format.")
+    d["raw_text"] = FieldDoc("原文段落", "The printed paragraphs the section was cut from, as "
+                             "extracted (a crawler's glued page may hold other sections too).")
     # -- the region reference (core.regions) and the names the marts show beside codes
     from gip_pipeline.regions.reference import LEVELS
 

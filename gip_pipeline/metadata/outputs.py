@@ -43,6 +43,9 @@ TABLE_DOCS: dict[str, str] = {
     "reports": "One row per distinct report file: metadata, status, counts. 每行一份报告。",
     "findings": "What the checks found, per report (identities, not-assessable, blanks-as-zero "
                 "evidence). 校验发现。",
+    "narrative": "One row per prose section of a report: 一 overall situation, 五 problems and "
+                 "improvements, 六 other matters, as text (normalized) and as printed; search "
+                 "it with SQL (text like '%...%'). 报告正文（总体情况、存在问题、其他事项）。",
     "report_comparison": "One row per report: request totals (column total) and the comparison "
                          "measures with numerator and denominator. 报告级比较指标。",
 }
@@ -52,6 +55,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "cells": ("report_id", "table", "row", "col"),
     "reports": ("report_id",),
     "findings": ("report_id", "seq"),
+    "narrative": ("report_id", "section"),
     "report_files": ("path",),
     "rejected_files": ("path",),
     "regions": ("region_id",),

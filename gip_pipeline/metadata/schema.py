@@ -478,6 +478,38 @@ METADATA: tuple[MetaField, ...] = (
 )
 META_KEYS: tuple[str, ...] = tuple(m.key for m in METADATA)
 
+# ---------------------------------------------------------------- narrative sections
+
+
+@dataclass(frozen=True)
+class NarrativeSection:
+    key: str
+    section: str  # the national format's numeral
+    zh: str
+    en: str
+    # heading phrases (regular expressions on normalized text), after the numeral and 、
+    headings: tuple[str, ...]
+
+
+# The prose sections kept as text; the table sections (二三四) only bound them.
+NARRATIVE_SECTIONS: tuple[NarrativeSection, ...] = (
+    NarrativeSection("overview", "一", "总体情况", "Overall situation",
+                     (r"总体情况", r"概述", r"基本情况")),
+    NarrativeSection("problems", "五", "存在的主要问题及改进情况",
+                     "Problems and improvements",
+                     (r"(?:政府信息公开工作)?存在的?(?:主要)?问题(?:及|和|与)?(?:改进|整改)"
+                      r"(?:情况|措施|计划)?",
+                      r"主要问题(?:及|和|与)(?:改进|整改)(?:情况|措施|计划)?")),
+    NarrativeSection("other", "六", "其他需要报告的事项", "Other matters",
+                     (r"其他需要报告的?事项", r"其他事项")),
+)
+NARRATIVE_BOUNDARIES: tuple[str, ...] = (
+    r"主动公开政府信息(?:情况)?", r"收到和处理政府信息公开申请(?:情况)?",
+    r"(?:政府信息公开)?行政复议、?行政诉讼(?:情况)?",
+    # the pre-2019 format's other sections
+    r"政府信息依申请公开", r"政府信息公开的?收费及减免", r"因政府信息公开申请行政复议",
+    r"\S{0,20}政府信息公开情况统计表")
+
 STATUSES: tuple[str, ...] = ("ok", "warning", "rejected")
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 # The source file formats (a report's `format`, sniffed by content) and how each is read.

@@ -18,7 +18,7 @@ import gip_pipeline
 from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.result import CellValue, Finding, ParseResult
 
-TIDY_TABLES: tuple[str, ...] = ("cells", "reports", "findings")
+TIDY_TABLES: tuple[str, ...] = ("cells", "reports", "findings", "narrative")
 
 _META_DTYPES = {"str": pl.Utf8, "int": pl.Int32, "date": pl.Date}
 
@@ -65,6 +65,11 @@ def tidy_schema(name: str) -> pl.Schema:
             # Cells the finding is about, "row.col" of its table, space-separated (e.g. the
             # per-cell evidence of a blanks_as_zero finding); null when it names none.
             "cells": pl.Utf8,
+        })
+    if name == "narrative":
+        return pl.Schema({
+            "report_id": pl.Utf8, "section": pl.Utf8, "heading": pl.Utf8, "text": pl.Utf8,
+            "raw_text": pl.Utf8, "page": pl.Int32, "source_file": pl.Utf8,
         })
     raise KeyError(name)
 
@@ -283,20 +288,31 @@ def findings_frame(prepared: list[PreparedReport]) -> pl.DataFrame:
     return _frame(rows, "findings")
 
 
+def narrative_frame(prepared: list[PreparedReport]) -> pl.DataFrame:
+    """The prose sections of the reports read (a rejected file has none)."""
+    rows = [{"report_id": p.report_id, "section": n.section, "heading": n.heading,
+             "text": n.text, "raw_text": n.raw, "page": n.page, "source_file": p.result.file}
+            for p in sorted(prepared, key=lambda p: p.report_id) if p.status != "rejected"
+            for n in p.result.narrative]
+    return _frame(rows, "narrative")
+
+
 @dataclass
 class TidyTables:
     cells: pl.DataFrame
     reports: pl.DataFrame
     findings: pl.DataFrame
+    narrative: pl.DataFrame
     duplicates: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, pl.DataFrame]:
-        return {"cells": self.cells, "reports": self.reports, "findings": self.findings}
+        return {"cells": self.cells, "reports": self.reports, "findings": self.findings,
+                "narrative": self.narrative}
 
 
 def build_tidy(results: Iterable[ParseResult],
                synthetic: Iterable[str] = ()) -> TidyTables:
-    """The three tidy tables from parse results.
+    """The tidy tables from parse results.
 
     `synthetic` names the files (ParseResult.file) that say they are synthetic.
     Files with identical bytes become one report (the first by path).
@@ -305,4 +321,4 @@ def build_tidy(results: Iterable[ParseResult],
     synth = set(synthetic)
     prepared = [prepare(r, r.file in synth) for r in kept]
     return TidyTables(cells_frame(prepared), reports_frame(prepared), findings_frame(prepared),
-                      dropped)
+                      narrative_frame(prepared), dropped)

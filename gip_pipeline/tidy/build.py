@@ -78,14 +78,14 @@ def core_frames(raw_files: list[RawFile], results: list[ParseResult]) -> dict[st
     the tidy tables with duplicate reports linked, every file name, every rejected file."""
     synthetic = [f.path for f in raw_files if f.synthetic]
     tidy = build_tidy(results, synthetic=synthetic)
-    return _accounted(raw_files, tidy.cells, tidy.reports, tidy.findings)
+    return _accounted(raw_files, tidy.cells, tidy.reports, tidy.findings, tidy.narrative)
 
 
-def _accounted(raw_files, cells, reports, findings) -> dict:
+def _accounted(raw_files, cells, reports, findings, narrative) -> dict:
     reports = link_duplicates(reports)
     files = report_files(raw_files, reports)
-    return {"cells": cells, "reports": reports, "findings": findings, "report_files": files,
-            "rejected_files": rejected_files(files, reports, raw_files)}
+    return {"cells": cells, "reports": reports, "findings": findings, "narrative": narrative,
+            "report_files": files, "rejected_files": rejected_files(files, reports, raw_files)}
 
 
 def core_frames_from_shards(raw_files: list[RawFile], dirs: list[str],
@@ -93,7 +93,8 @@ def core_frames_from_shards(raw_files: list[RawFile], dirs: list[str],
     """core_frames from the shards' Parquet (equal to core_frames over every result): the
     cells stay a LazyFrame if asked (streamed to Parquet, never all in memory)."""
     return _accounted(raw_files, read_shards(dirs, "cells", lazy=lazy_cells),
-                      read_shards(dirs, "reports"), read_shards(dirs, "findings"))
+                      read_shards(dirs, "reports"), read_shards(dirs, "findings"),
+                      read_shards(dirs, "narrative"))
 
 
 def build_shards(files: list[RawFile], paths: GipPaths, n: int | None = None) -> list[str]:

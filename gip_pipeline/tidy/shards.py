@@ -35,7 +35,7 @@ from gip_pipeline.tidy.identities import evaluate_all
 
 log = logging.getLogger(__name__)
 
-SHARD_TABLES: tuple[str, ...] = ("cells", "reports", "findings", "identities")
+SHARD_TABLES: tuple[str, ...] = ("cells", "reports", "findings", "narrative", "identities")
 DONE = "done.json"  # written last inside the temporary directory: a generation is complete
 _PKG = Path(__file__).resolve().parents[1]  # gip_pipeline/
 

@@ -1,0 +1,4 @@
+select
+    report_id || '.' || section as narrative_id,
+    *
+from {{ source('core', 'narrative') }}
