@@ -161,7 +161,10 @@ def _load(db_path: Path, tables: Mapping, schema_name: str) -> dict[str, int]:
                 con.unregister(view)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # a failed COMMIT (a full disk) has ended the transaction already
             raise
         return {name: con.execute(f'SELECT count(*) FROM "{schema_name}"."{name}"').fetchone()[0]
                 for name in tables}
