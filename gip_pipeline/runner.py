@@ -175,6 +175,7 @@ def summary(data: Path, watch: RunWatch, log: Path) -> str:
               f"  warehouse   {db} (read-only snapshot: core, staging, intermediate, marts)",
               f"  download    {ex}/ (Parquet{', CSV' if any(ex.glob('*.csv')) else ''}, "
               "datapackage.json)",
+              f"  workbook    {ex / 'marts.xlsx'} (the marts, a sheet each)",
               f"  codebook    {ex / 'CODEBOOK.md'}",
               f"  report      {ex / 'report.html'}",
               f"  run log     {log}",
