@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # any GIP_DATA_DIR never mix their runs and check histories in the UI.
 DATA_DIR := $(or $(GIP_DATA_DIR),$(CURDIR)/data)
 
-.PHONY: run test test-fast ui manifest dbt-gen clean dagster-home demo
+.PHONY: run test test-fast ui docs manifest dbt-gen clean dagster-home demo
 
 # The Dagster instance (gip_pipeline/assets/instance.py): queued runs one at a time, run
 # monitoring on; runs whose process is gone (a killed run) are marked failed first, so they
@@ -49,6 +49,18 @@ ui: manifest dagster-home
 	@echo "Dagster UI for the data folder $(DATA_DIR) (its instance: $(DATA_DIR)/.dagster)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" DAGSTER_HOME=$(DATA_DIR)/.dagster GIP_DATA_DIR=$(DATA_DIR) \
 	  $(BIN)/dagster dev -w workspace.yaml
+
+# Browse the models, columns, tests and lineage without SQL: dbt's docs site over a copy of the
+# published warehouse (dbt opens its database for writing; the snapshot stays untouched).
+DOCS_DIR := $(DATA_DIR)/docs
+docs: manifest
+	mkdir -p $(DOCS_DIR)
+	cp $(DATA_DIR)/warehouse/gip.duckdb $(DOCS_DIR)/gip.duckdb && chmod u+w $(DOCS_DIR)/gip.duckdb
+	cd dbt_project && GIP_DUCKDB_PATH=$(DOCS_DIR)/gip.duckdb ../$(BIN)/dbt docs generate \
+	  --profiles-dir . --target-path $(DOCS_DIR)/target --quiet
+	@echo "dbt docs of $(DATA_DIR): http://localhost:8080"
+	cd dbt_project && GIP_DUCKDB_PATH=$(DOCS_DIR)/gip.duckdb ../$(BIN)/dbt docs serve \
+	  --profiles-dir . --target-path $(DOCS_DIR)/target --port 8080 --no-browser
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs data/warehouse data/exports
