@@ -191,6 +191,19 @@ def test_broken_report_loads_with_warning_and_checks_flag_it(pipeline_run):
     assert checks["unique_stg_cells_cell_id"].passed is True
 
 
+def test_marts_show_row_counts_and_previews(pipeline_run):
+    """After dbt (which holds the database while it runs) every table it built is observed:
+    its row count and first rows, as the UI shows them."""
+    result, data, _ = pipeline_run
+    seen = {e.asset_key.to_user_string(): e.event_specific_data.asset_observation.metadata
+            for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"}
+    rc = seen["marts/report_comparison"]
+    n = _query(data, "select count(*) n from marts.report_comparison")["n"].item()
+    assert rc["dagster/row_count"].value == n > 0
+    assert "report_id" in rc["preview"].value
+    assert "staging/stg_cells" not in seen  # a view is not counted (that would run it)
+
+
 def _materialization_metadata(result, key: str) -> dict:
     [event] = [e for e in result.get_asset_materialization_events()
                if e.asset_key.to_user_string() == key]

@@ -3,7 +3,8 @@
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import (AssetExecutionContext, AssetKey, AssetMaterialization, AssetObservation,
+                     MetadataValue, Output)
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from gip_pipeline.assets.resources import GipPaths
@@ -57,5 +58,47 @@ def gip_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, paths: G
     profiles = dbt_profiles_dir(paths.warehouse())
     # One writer at a time on the working copy, also against writers outside Dagster; the
     # marts are marked built from the core tables this build read (publish_snapshot checks).
+    built = []
     with building_marts(paths.warehouse()):
-        yield from dbt.cli(["build", "--profiles-dir", str(profiles)], context=context).stream()
+        for event in dbt.cli(["build", "--profiles-dir", str(profiles)], context=context).stream():
+            if isinstance(event, (Output, AssetMaterialization)):
+                built.append(context.asset_key_for_output(event.output_name)
+                             if isinstance(event, Output) else event.asset_key)
+            yield event
+        # dbt held the database while it ran; now its tables can be counted and shown
+        yield from _observe_tables(paths.warehouse(), built)
+
+
+def _model_relations() -> dict[AssetKey, str]:
+    """The table each dbt model asset builds (views are not counted: that would run them)."""
+    import json
+
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    translator = GipDbtTranslator()
+    return {translator.get_asset_key(n): f'"{n["schema"]}"."{n["alias"]}"'
+            for n in manifest["nodes"].values()
+            if n["resource_type"] == "model" and n["config"].get("materialized") == "table"}
+
+
+def _observe_tables(db, built: list[AssetKey]):
+    """Row count and the first rows of every table this build made, as observations."""
+    import duckdb
+    import polars as pl
+
+    from gip_pipeline.assets.preview import markdown_table
+
+    relations = _model_relations()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for key in dict.fromkeys(built):
+            rel = relations.get(key)
+            if rel is None:
+                continue
+            n = con.sql(f"select count(*) from {rel}").fetchall()[0][0]
+            head = pl.from_arrow(con.sql(f"select * from {rel} limit 5").to_arrow_table())
+            head = head.select(head.columns[:12])  # a wide mart's first columns
+            yield AssetObservation(asset_key=key, metadata={
+                "dagster/row_count": n, "table": rel,
+                "preview": MetadataValue.md(markdown_table(head, max_chars=40))})
+    finally:
+        con.close()
