@@ -114,7 +114,7 @@ class Display:
         self.open_line = False
 
     def stage(self, n: int, label: str) -> None:
-        self._close()
+        self.close()
         self.out.write(f"  [{n}] {label}\n")
         self.out.flush()
 
@@ -130,7 +130,7 @@ class Display:
                 self.out.write(f"      {done}/{total} files\n")
         self.out.flush()
 
-    def _close(self) -> None:
+    def close(self) -> None:
         if self.open_line:
             self.out.write("\n")
             self.open_line = False
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
             elif change == "progress":
                 display.progress(*watch.extracted())
         rc = proc.wait()
-    display._close()
+    display.close()
     if rc != 0 or not watch.succeeded:
         where = f" while {stage_of(watch.failed_step)}" if watch.failed_step else ""
         why = watch.error or "see the log"
