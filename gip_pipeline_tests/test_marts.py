@@ -24,7 +24,7 @@ import pytest
 
 from gip_pipeline.metadata import schema
 from gip_pipeline.metadata.outputs import CROSSWALK_COLUMN, MART_COLUMNS, QUANTITIES
-from gip_pipeline.extraction.result import CellValue, Finding, ParseResult
+from gip_pipeline.extraction.result import CellValue, Finding, NarrativeText, ParseResult
 from gip_pipeline.exports.cli import main as export_main
 from gip_pipeline.raw import RawFile
 from gip_pipeline.raw.accounting import rejected_files, report_files
@@ -149,6 +149,9 @@ def corpus() -> tuple[list[ParseResult], list[str]]:
     R.append(_report("synth_hf_psb_2021.txt", "合肥市公安局", "340100", "prefecture",
                      "department", 2021, "2022-01-20", _requests("2021", 500, 0, 400, 100, 0)
                      + _review(1, 1, 0)))
+    # its prose, which a download without synthetic rows leaves out like its numbers
+    R[-1].narrative = [NarrativeText("overview", "一、总体情况", "合成报告的正文。",
+                                     "一、总体情况\n合成报告的正文。")]
     rej = ParseResult(file="broken.pdf", sha256=hashlib.sha256(b"broken").hexdigest(),
                       format="pdf", status="rejected", reason="not a GIP report")
     R.append(rej)

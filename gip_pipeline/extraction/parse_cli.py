@@ -34,6 +34,9 @@ def _summary(res) -> str:
     for c in res.cells:
         by_table[c.table] = by_table.get(c.table, 0) + 1
     lines.append("  cells: " + (", ".join(f"{t} {n}" for t, n in by_table.items()) or "none"))
+    if res.narrative:
+        lines.append("  prose: " + ", ".join(f"{n.section} {len(n.text)} chars"
+                                            for n in res.narrative))
     for f in res.findings:
         if f.severity != "info":
             lines.append(f"  {f.severity}: {f.check}: {f.message}")
@@ -103,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         res = parse_limited(path, a.timeout, int(a.max_mb * 2 ** 20), int(a.memory_mb * 2 ** 20))
     if a.json:
-        sys.stdout.write(res.to_json() + "\n")
+        sys.stdout.write(res.to_json(narrative=False) + "\n")  # the spec's keys, exactly
     else:
         sys.stdout.write(_summary(res))
     return 3 if res.status == "rejected" else 0

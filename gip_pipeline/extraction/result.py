@@ -30,7 +30,10 @@ class CellValue:
     # Other readings of an OCR'd number, for the identities to choose from (not output).
     alternatives: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, narrative: bool = True) -> dict[str, Any]:
+        """The result as JSON-ready data. narrative=False gives exactly the keys of
+        shared/spec/parse-output.md (what `gip parse --json` prints); the cache and the worker
+        hand-over keep the prose too."""
         d = {"table": self.table, "row": self.row, "col": self.col, "value": self.value,
              "raw": self.raw, "page": self.page}
         if self.value_source is not None:
@@ -48,7 +51,10 @@ class Finding:
     # break's terms, the blanks of blanks_as_zero.
     cells: list[str] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, narrative: bool = True) -> dict[str, Any]:
+        """The result as JSON-ready data. narrative=False gives exactly the keys of
+        shared/spec/parse-output.md (what `gip parse --json` prints); the cache and the worker
+        hand-over keep the prose too."""
         d = {"check": self.check, "severity": self.severity, "table": self.table,
              "message": self.message}
         if self.cells is not None:  # emitted only when set: the JSON stays as it was otherwise
@@ -82,7 +88,10 @@ class ParseResult:
     findings: list[Finding] = field(default_factory=list)
     narrative: list[NarrativeText] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, narrative: bool = True) -> dict[str, Any]:
+        """The result as JSON-ready data. narrative=False gives exactly the keys of
+        shared/spec/parse-output.md (what `gip parse --json` prints); the cache and the worker
+        hand-over keep the prose too."""
         d = {
             "file": self.file,
             "sha256": self.sha256,
@@ -93,12 +102,12 @@ class ParseResult:
             "cells": [c.to_dict() for c in self.cells],
             "findings": [f.to_dict() for f in self.findings],
         }
-        if self.narrative:  # emitted only when found: the documented keys stay as they were
+        if narrative and self.narrative:
             d["narrative"] = [n.to_dict() for n in self.narrative]
         return d
 
-    def to_json(self, indent: int | None = None) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+    def to_json(self, indent: int | None = None, narrative: bool = True) -> str:
+        return json.dumps(self.to_dict(narrative), ensure_ascii=False, indent=indent)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ParseResult":
