@@ -30,6 +30,7 @@ from typing import Mapping
 import polars as pl
 
 from gip_pipeline.metadata import schema
+from gip_pipeline.metadata.outputs import wide_name
 
 REQUIRED = ("report_id", "year", "status", "grant_rate_numerator", "grant_rate_denominator")
 NATIONAL = "national"
@@ -153,8 +154,10 @@ def _comparable(rows: list[dict]) -> list[dict]:
     return usable
 
 
-# Departments and general offices are compared among themselves, by the kind of department.
-DEPARTMENT_KINDS = ("department", "general_office")
+# Departments and general offices (every organ kind but the summary report's) are compared
+# among themselves, by the kind of department.
+DEPARTMENT_KINDS = tuple(v for m in schema.METADATA if m.key == "organ_kind" for v in m.values
+                         if v != POOLED_KIND)
 
 
 def _departments(rows: list[dict]) -> list[dict]:
@@ -314,10 +317,9 @@ def trend_by_year(rows: list[dict], measures: tuple[str, ...] = RATE_TERMS
 
 # Cases of administrative reconsideration and litigation (the review_litigation table's total
 # column), summed per year like the rates: over the reports that print the cell.
-CASE_COLUMNS = {"reconsideration__total": "行政复议 reconsideration",
-                "litigation_direct__total": "行政诉讼（未经复议） litigation",
-                "litigation_after_reconsideration__total": "行政诉讼（复议后） litigation after "
-                                                           "reconsideration"}
+CASE_COLUMNS = {wide_name("review_litigation", r.key, "total"):
+                f"{r.group or ''}{r.label} {r.en.lower()}"
+                for r in schema.TABLES_BY_KEY["review_litigation"].rows}
 REVIEW_MEASURES = ("reconsideration_correction_rate", "litigation_correction_rate")
 
 
