@@ -191,7 +191,7 @@ def department_label(key: str) -> str:
 
 
 def why_empty(rows: list[dict], year: int | None, pick=None, what: str = "a government's "
-              "summary report") -> str:
+              "summary report", needs: str = "every term of the grant rate") -> str:
     """One sentence: why a chart of `pick(rows)` (default: the governments' summary reports)
     in `year` has nothing to draw."""
     usable = _usable(rows)
@@ -207,9 +207,8 @@ def why_empty(rows: list[dict], year: int | None, pick=None, what: str = "a gove
         return (f"None of the {len(usable)} readable reports is {what} (they are: {listed}); "
                 "see the other sections.")
     if year is None:
-        return (f"No {what} prints every term of the grant rate (a blank is missing, not "
-                "zero).")
-    return f"No {what} of {year} prints every term of the grant rate."
+        return f"No {what} prints {needs} (a blank is missing, not zero)."
+    return f"No {what} of {year} prints {needs}."
 
 
 @dataclass
@@ -731,7 +730,8 @@ def _departments_section(rows: list[dict]) -> list[str]:
            f'Grey bars: fewer than {mn} handled requests, not ranked.</p>']
     groups = by_department(rows, year)
     if not groups:
-        return out + [f'<p class="note">{_e(why_empty(rows, year, _departments, "a department or general office report"))}</p>']
+        why = why_empty(rows, year, _departments, "a department or general office report")
+        return out + [f'<p class="note">{_e(why)}</p>']
     out.append(chart_province(groups, "grant rate by kind of department"))
     out.append(_details("numbers", _table(
         ["rank", "kind", "rate", "granted + partial", "total handled", "reports"],
@@ -752,7 +752,8 @@ def _volume_section(rows: list[dict]) -> list[str]:
            'set of reports changes from year to year.</p>']
     have = {y: v for y, v in sums.items() if v["new_received"][1] or v["total_handled"][1]}
     if not have:
-        return out + [f'<p class="note">{_e(why_empty(rows, None).replace("the grant rate", "the requests received"))}</p>']
+        why = why_empty(rows, None, needs="the requests received")
+        return out + [f'<p class="note">{_e(why)}</p>']
     top = max(max(v["new_received"][0], v["total_handled"][0]) for v in have.values()) or 1
     out.append(chart_counts([(str(y), v["new_received"][0], v["new_received"][1])
                              for y, v in have.items()], top, "requests received by year"))
@@ -772,7 +773,8 @@ def _review_section(rows: list[dict]) -> list[str]:
     trend = trend_by_year(rows, REVIEW_MEASURES)
     cases = sums_by_year(rows, tuple(CASE_COLUMNS))
     if not any(v[c][1] for v in cases.values() for c in CASE_COLUMNS):
-        return out + [f'<p class="note">{_e(why_empty(rows, None).replace("the grant rate", "the review and litigation table"))}</p>']
+        why = why_empty(rows, None, needs="the review and litigation table")
+        return out + [f'<p class="note">{_e(why)}</p>']
     if any(p.rate is not None for v in trend.values() for p in v.values()):
         out.append(chart_trend(trend, REVIEW_MEASURES, "correction rates by year"))
     header = ["year"] + [label for label in CASE_COLUMNS.values()] + [
