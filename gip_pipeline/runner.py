@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from gip_pipeline.exports import CODEBOOK_FILE, HTML_FILE
+from gip_pipeline.exports.workbook import WORKBOOK_FILE
+from gip_pipeline.metadata import schema
 from gip_pipeline.warehouse.paths import data_dir, executable, exports_dir, raw_dir, warehouse_path
 
 # A shard step logs `progress: shard K: DONE/TOTAL` (assets/core.py) as its files finish.
@@ -157,7 +160,7 @@ def summary(data: Path, watch: RunWatch, log: Path) -> str:
         con.close()
     n = sum(statuses.values())
     lines = ["", f"Read {n} report file{'s' if n != 1 else ''}: "
-             + ", ".join(f"{statuses.get(s, 0)} {s}" for s in ("ok", "warning", "rejected"))
+             + ", ".join(f"{statuses.get(s, 0)} {s}" for s in schema.STATUSES)
              + "."]
     if breaks:
         lines.append(f"  {breaks} counted report(s) break a table identity (a publisher's "
@@ -175,9 +178,9 @@ def summary(data: Path, watch: RunWatch, log: Path) -> str:
               f"  warehouse   {db} (read-only snapshot: core, staging, intermediate, marts)",
               f"  download    {ex}/ (Parquet{', CSV' if any(ex.glob('*.csv')) else ''}, "
               "datapackage.json)",
-              f"  workbook    {ex / 'marts.xlsx'} (the marts, a sheet each)",
-              f"  codebook    {ex / 'CODEBOOK.md'}",
-              f"  report      {ex / 'report.html'}",
+              f"  workbook    {ex / WORKBOOK_FILE} (the marts, a sheet each)",
+              f"  codebook    {ex / CODEBOOK_FILE}",
+              f"  report      {ex / HTML_FILE}",
               f"  run log     {log}",
               "", "Try:  .venv/bin/gip sql \"select organ, year, grant_rate from "
               "marts.report_comparison where is_counted order by year\""]
@@ -200,16 +203,18 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"gip run: the input folder {raw} does not exist: create it and put "
                          "report files in it (or set GIP_DATA_DIR to another data folder).\n")
         return 2
-    from gip_pipeline.raw import discover
+    from gip_pipeline.raw import InputFolder, guess_format
 
-    files = discover(raw)
-    if not files:
+    # the listing only (names and sizes): the run itself hashes and reads every file once
+    entries = InputFolder(raw).entries()
+    if not entries:
         sys.stderr.write(f"gip run: the input folder {raw} is empty: put report files in it.\n")
         return 2
     formats: dict[str, int] = {}
-    for f in files:
-        formats[str(f.format or "other")] = formats.get(str(f.format or "other"), 0) + 1
-    out.write(f"Found {len(files)} file{'s' if len(files) != 1 else ''} in {raw} ("
+    for rel, _, _ in entries:
+        kind = guess_format(rel) or "other"
+        formats[kind] = formats.get(kind, 0) + 1
+    out.write(f"Found {len(entries)} file{'s' if len(entries) != 1 else ''} in {raw} ("
               + ", ".join(f"{n} {k}" for k, n in sorted(formats.items())) + ")\n")
 
     home = instance_home(data)
@@ -225,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         cmd += ["--config-json", '{"ops": {"exports": {"config": {"include_synthetic": true}}}}']
     env = {**os.environ, "GIP_DATA_DIR": str(data), "DAGSTER_HOME": str(home),
            "PYTHONUNBUFFERED": "1"}
-    watch, display = RunWatch(), Display(out, sum(f.readable for f in files))
+    watch, display = RunWatch(), Display(out, sum(why is None for _, _, why in entries))
     with log.open("w", encoding="utf-8") as lf:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, encoding="utf-8", errors="replace",

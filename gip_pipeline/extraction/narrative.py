@@ -13,6 +13,7 @@ section was cut from.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from gip_pipeline.extraction.document import Document, Paragraph
 from gip_pipeline.extraction.normalize import normalize_text
@@ -48,8 +49,8 @@ def narrative_sections(doc: Document) -> list[NarrativeText]:
         if len(text) < MIN_CHARS:
             continue
         seen.add(key)
-        first = max(k for k, s in enumerate(starts) if s <= start)
-        last = max(k for k, s in enumerate(starts) if s < stop)
+        first = bisect_right(starts, start) - 1  # the paragraphs the section spans
+        last = bisect_left(starts, stop) - 1
         out.append(NarrativeText(
             section=key, heading=heading.strip(), text=text,
             raw="\n".join(p.text for p in paras[first:last + 1]), page=paras[first].page))

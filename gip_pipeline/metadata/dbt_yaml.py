@@ -25,7 +25,7 @@ from gip_pipeline.metadata.fields import FIELD_DOCS
 from gip_pipeline.metadata.outputs import (COMPARISON_TOTALS, MART_COLUMNS, MEASURE_KEYS,
                                           TABLE_DOCS,
                                           QUANTITIES, column_description)
-from gip_pipeline.regions.reference import REGIONS_TABLE_SCHEMA
+from gip_pipeline.regions.reference import REGIONS_COLUMNS
 from gip_pipeline.tidy import TIDY_TABLES, tidy_schema
 from gip_pipeline.warehouse.load import RAW_SCHEMA
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
@@ -149,7 +149,7 @@ def _columns(table: str, tests: dict[str, list]) -> list[dict]:
 
 def staging_sources() -> dict:
     tables = {t: tuple(tidy_schema(t).names()) for t in TIDY_TABLES}
-    tables["regions"] = tuple(REGIONS_TABLE_SCHEMA)
+    tables["regions"] = REGIONS_COLUMNS
     return {
         "name": RAW_SCHEMA, "schema": RAW_SCHEMA,
         "description": "The tidy tables and the region reference the pipeline loads, one "

@@ -217,13 +217,13 @@ def table_columns() -> dict[str, tuple[str, ...]]:
     the tidy tables (tidy_schema), the input-file accounting (raw.accounting) and the marts
     (metadata.outputs.MART_COLUMNS, which a test holds equal to what dbt builds)."""
     from gip_pipeline.raw.accounting import REJECTED_FILES_SCHEMA, REPORT_FILES_SCHEMA
-    from gip_pipeline.regions.reference import REGIONS_TABLE_SCHEMA
+    from gip_pipeline.regions.reference import REGIONS_COLUMNS
     from gip_pipeline.tidy import TIDY_TABLES, tidy_schema
 
     out = {t: tuple(tidy_schema(t).names()) for t in TIDY_TABLES}
     out["report_files"] = tuple(REPORT_FILES_SCHEMA.names())
     out["rejected_files"] = tuple(REJECTED_FILES_SCHEMA.names())
-    out["regions"] = tuple(REGIONS_TABLE_SCHEMA)
+    out["regions"] = REGIONS_COLUMNS
     out.update(MART_COLUMNS)
     return out
 

@@ -10,7 +10,7 @@ import csv
 import gzip
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -135,11 +135,7 @@ def is_within(child: Region, ancestor: Region) -> bool:
 # The reference as the warehouse table core.regions (and regions.parquet in the download):
 # one row per code and period of validity (region_id: code|valid_from|valid_to, '-' = open),
 # the names the marts show beside their codes.
-REGIONS_TABLE_SCHEMA = {
-    "region_id": "Utf8", "code": "Utf8", "name": "Utf8", "level": "Utf8",
-    "parent_code": "Utf8", "province_code": "Utf8", "prefecture_code": "Utf8",
-    "valid_from": "Int32", "valid_to": "Int32", "dated_by": "Utf8",
-}
+REGIONS_COLUMNS: tuple[str, ...] = ("region_id",) + tuple(f.name for f in fields(Region))
 NATIONAL_NAME = "全国"
 
 
@@ -147,15 +143,12 @@ def regions_frame():
     """core.regions: every region of the reference, plus the conventional national code."""
     import polars as pl
 
-    rows = [{"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code,
-             "province_code": r.province_code, "prefecture_code": r.prefecture_code,
-             "valid_from": r.valid_from, "valid_to": r.valid_to, "dated_by": r.dated_by}
-            for r in _all()]
-    rows.append({"code": NATIONAL_CODE, "name": NATIONAL_NAME, "level": "national",
-                 "parent_code": None, "province_code": None, "prefecture_code": None,
-                 "valid_from": None, "valid_to": None, "dated_by": "convention"})
-    schema = {k: getattr(pl, v) for k, v in REGIONS_TABLE_SCHEMA.items()}
-    frame = pl.DataFrame(rows, schema={k: t for k, t in schema.items() if k != "region_id"})
+    rows = [asdict(r) for r in _all()]
+    rows.append(asdict(Region(NATIONAL_CODE, NATIONAL_NAME, "national", None, None, None,
+                              dated_by="convention")))
+    years = {"valid_from", "valid_to"}
+    frame = pl.DataFrame(rows, schema={k: pl.Int32 if k in years else pl.Utf8
+                                       for k in REGIONS_COLUMNS[1:]})
     # a code's periods can overlap in the sources (two names in one year): from and to both
     key = pl.concat_str(pl.col("code"), pl.col("valid_from").cast(pl.Utf8).fill_null("-"),
                         pl.col("valid_to").cast(pl.Utf8).fill_null("-"), separator="|")
