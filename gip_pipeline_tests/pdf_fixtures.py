@@ -287,3 +287,22 @@ def blank_cells_report() -> bytes:
     c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def text_pdf(lines: list[str]) -> bytes:
+    """Plain lines of text, wrapped at the printed width and paged, as a born-digital PDF."""
+    from gip_pipeline.synth.render_pdf import wrap
+
+    buf = io.BytesIO()
+    c = _canvas(buf)
+    y = 60.0
+    for line in lines:
+        for part in wrap(line, PAGE_W - 100, SIZE, FONT):
+            if y > PAGE_H - 60:
+                c.showPage()
+                c.setFont(FONT, SIZE)
+                y = 60.0
+            _text(c, 50, y, part)
+            y += 14
+    c.save()
+    return buf.getvalue()

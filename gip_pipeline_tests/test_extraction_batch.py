@@ -119,6 +119,11 @@ def test_version_tracks_the_extraction_sources(tmp_path):
     reader = pkg / "readers" / "text.py"
     reader.write_text(reader.read_text() + "\n# changed\n")
     assert B._source_digest(pkg) != before
+    # Region coding runs inside metadata extraction: a change there is an extractor change.
+    before = B._source_digest(pkg)
+    (tmp_path / "gip" / "regions").mkdir()
+    (tmp_path / "gip" / "regions" / "coding.py").write_text("# township rule\n")
+    assert B._source_digest(pkg) != before
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ def doc(*paras, fields=None):
 def test_region_prefix_printed_in_the_body_completes_a_short_title_organ():
     d = doc("洪泽区人民政府", "2023年政府信息公开工作年度报告",
             "本报告由淮安市洪泽区人民政府办公室根据《条例》要求编制。")
-    report, _ = extract_metadata(d)
+    report, _, _ = extract_metadata(d)
     assert report["organ"] == "淮安市洪泽区人民政府"
 
 
@@ -42,7 +42,7 @@ def test_publisher_field_wins_and_is_not_completed():
 
 def test_signature_line_before_the_date_names_the_organ_when_the_title_does_not():
     d = doc("政府信息公开工作年度报告", "一、总体情况", "正文。", "淮安市洪泽区人民政府", "2024年1月19日")
-    report, _ = extract_metadata(d)
+    report, _, _ = extract_metadata(d)
     assert report["organ"] == "淮安市洪泽区人民政府"
     assert report["published"] == "2024-01-19"
 

@@ -63,6 +63,10 @@ def _source_digest(pkg: Path | None = None) -> str:
         h.update(p.relative_to(pkg).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
     schema_py = pkg.parent / "metadata" / "schema.py"  # labels and keys live there
     h.update(schema_py.read_bytes())
+    # Metadata extraction codes regions while it reads: its code and reference are part of it.
+    for p in sorted((pkg.parent / "regions").rglob("*")):
+        if p.is_file() and p.suffix in (".py", ".csv", ".json", ".gz"):
+            h.update(p.relative_to(pkg.parent).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()[:12]
 
 

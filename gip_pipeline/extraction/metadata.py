@@ -134,7 +134,9 @@ def organ_from_title(title: str | None) -> str | None:
     m = _TITLE_YEAR_RE.search(t)
     if not m:
         return None
-    organ = re.sub(r"^(?:关于)", "", t[: m.start()]).rstrip("的（(").strip()
+    organ = re.sub(r"^(?:关于)", "", t[: m.start()])
+    # `…管理局关于报送2020年度…报告的函`: the organ stops where the letter's subject begins.
+    organ = re.sub(r"关于.*$", "", organ).rstrip("的（(").strip()
     if not organ:  # `2019年上海市人民政府办公厅政府信息公开工作年度报告`: organ after the year
         rest = t[m.end(1):]
         # Greedy: `上海市人民政府政府信息公开` keeps 人民政府 whole.
@@ -432,38 +434,169 @@ def fullest_organ(organ: str, text: str) -> str:
     return f"{organ}（{q}）" if q else organ
 
 
-def extract_metadata(doc: Document) -> tuple[dict, list[Finding]]:
-    """Metadata keyed as schema.META_KEYS (era excluded: recognition decides it)."""
+# A header prints `label：value`, several to a line where a page runs them together
+# (`发布机构：X　发布日期：Y　索引号：Z`, ideographic spaces between): a label is a short word
+# before a colon, at the line start or after a space.
+_PAIR_RE = re.compile(r"(?:^|(?<=\s))([\u4e00-\u9fff]{2,6})\s*:\s*")
+HEADER_SCAN_BLOCKS = 40  # header lines stand before the body; a label further on is prose
+
+
+def header_pairs(line: str) -> list[tuple[str, str]]:
+    """The (label, value) pairs a header line prints, labels as printed (normalised), values
+    stripped; [] unless the line starts with a label."""
+    t = normalize_text(line).strip()
+    marks = list(_PAIR_RE.finditer(t))
+    if not marks or marks[0].start() != 0:
+        return []
+    return [(m.group(1), t[m.end(): nxt.start() if nxt else len(t)].strip())
+            for m, nxt in zip(marks, marks[1:] + [None])]
+
+
+def _header_fields(doc: Document) -> dict[str, str]:
+    """Metadata key -> printed value, from the fields a reader found (a value that runs on into
+    further `label：value` pairs is split) and from header lines at the top of the text, which
+    readers of paged formats keep as paragraphs. The first value printed for a key wins."""
+    fields: dict[str, str] = {}
+
+    def put(label: str, value: str) -> None:
+        key = meta_field_for(label)
+        if key and key != "title" and value and key not in fields:
+            fields[key] = value
+
+    for k, v in doc.fields.items():
+        pairs = header_pairs(f"{k}：{v or ''}")
+        if not pairs:  # a label no colon pattern fits (a long one): the value as given
+            put(k, normalize_text(v or "").strip())
+        for label, value in pairs:
+            put(label, value)
+    for i, b in enumerate(doc.blocks):
+        if i >= HEADER_SCAN_BLOCKS:
+            break
+        if isinstance(b, Paragraph):
+            for line in b.text.splitlines():
+                for label, value in header_pairs(line):
+                    put(label, value)
+    return fields
+
+
+# The statistics period a body states: `统计期限自2023年1月1日起至2023年12月31日止`,
+# `统计时限为…`, `统计数据时间段为…`, `统计周期为 2024 年 1 月 1 日至 12 月 31 日`, `涵盖2020年1月1日至…`.
+_PERIOD_RE = re.compile(
+    r"(?:统计(?:数据)?(?:期限|时限|期间|周期|时间段|时段|时间|区间)|数据(?:统计)?(?:期限|时限|期间|周期)|涵盖)"
+    r"[^。；;\d]{0,8}((?:19|20)\d{2})年1月1日起?(?:至|到|—|-|~)((?:19|20)\d{2})?年?12月31日")
+_NAME_YEAR_RE = re.compile(r"(?<![\dA-Za-z])((?:19|20)\d{2})(?![\dA-Za-z])")
+
+
+def year_from_body(doc: Document) -> int | None:
+    """The year of a statistics period stated in the body (one calendar year), or None."""
+    years = set()
+    for m in _PERIOD_RE.finditer(_WS_ALL_RE.sub("", doc.text())):
+        if m.group(2) is None or m.group(2) == m.group(1):
+            years.add(int(m.group(1)))
+    return years.pop() if len(years) == 1 else None
+
+
+def year_from_file_name(name: str) -> int | None:
+    """The one year a file name prints as a token of its own (`fujian-pingtan-2016.page.txt`);
+    None for none or several (a date stamp `t20170118` is no token)."""
+    stem = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    years = {int(y) for y in _NAME_YEAR_RE.findall(stem)}
+    return years.pop() if len(years) == 1 else None
+
+
+_LEVEL_PREFIX_RE = re.compile(r"^[省市县区州盟旗]")
+
+
+def _organ_core(name: str) -> str:
+    core = canonical_organ(name)[len(_leading_region(name)):]
+    return re.sub(r"（[^）]*）$", "", core)
+
+
+def same_organ(a: str, b: str) -> bool:
+    """Whether two printed names can be one organ: the same name after its region prefix, one a
+    level-prefixed short form of the other (`区财政金融局` of 平潭综合实验区财政金融局), or an
+    abbreviation (`市科委` of 市科学技术委员会)."""
+    ca, cb = _organ_core(a), _organ_core(b)
+    if not ca or not cb:
+        return False
+    if ca == cb:
+        return True
+    sa, sb = _LEVEL_PREFIX_RE.sub("", ca), _LEVEL_PREFIX_RE.sub("", cb)
+    if len(sa) >= 2 and len(sb) >= 2 and (ca.endswith(sb) or cb.endswith(sa)):
+        return True
+    return abbreviates(sa, sb) or abbreviates(sb, sa)
+
+
+def _disagree(field: str, message: str, severity: str = "warning") -> Finding:
+    return Finding("metadata.sources_disagree", severity, None, f"{field}: {message}")
+
+
+SIGNATURE_DRIFT_DAYS = 31  # a report is signed and posted within weeks of each other
+
+
+def extract_metadata(doc: Document, name: str = "") -> tuple[dict, list[Finding], dict[str, str]]:
+    """Metadata keyed as schema.META_KEYS (era excluded: recognition decides it), its findings,
+    and the source of each value found (schema.META_SOURCES: title, header, body, file_name).
+
+    Where two sources give different values, one is kept by a fixed rule and a
+    `metadata.sources_disagree` finding names both."""
     report: dict = {k: None for k in schema.META_KEYS}
     findings: list[Finding] = []
-    fields: dict[str, str] = {}
-    for k, v in doc.fields.items():
-        key = meta_field_for(k)
-        v = normalize_text(v or "")
-        if key and v and key not in fields:
-            fields[key] = v
+    sources: dict[str, str] = {}
+    fields = _header_fields(doc)
     title = find_title(doc)
-    organ = fields.get("organ")
+    title_year = year_from_title(title)
     # Raw text without whitespace: normalising a whole document (t2s) costs more than the
     # lookups below are worth; a traditional-character text simply yields no completion.
-    flat = None
-    if not organ:
-        organ = organ_from_title(title) or _organ_line_before_title(doc) or _signature_organ(doc)
+    flat = _WS_ALL_RE.sub("", doc.text())
+    header_organ = fields.get("organ")
+    title_organ = organ_from_title(title)
+    organ, source = header_organ, "header"
+    if title_organ and not header_organ:
         # A title often prints a short form; the report names itself in full elsewhere.
+        organ, source = fuller_organ(title_organ, flat, title_year) or title_organ, "title"
+    elif title_organ and not same_organ(header_organ, title_organ):
+        # The title names whose report it is; a 发布机构 field names who posted it.
+        title_organ = fuller_organ(title_organ, flat, title_year) or title_organ
+        findings.append(_disagree("organ", f"the header names {header_organ}, the title "
+                                           f"{title_organ}; the title's is kept"))
+        organ, source = title_organ, "title"
+    elif title_organ and len(title_organ) > len(header_organ):
+        organ, source = title_organ, "title"  # one organ: the fuller printed name
+    elif not organ:
+        organ, source = _organ_line_before_title(doc) or _signature_organ(doc), "body"
         if organ:
-            flat = _WS_ALL_RE.sub("", doc.text())
-            organ = fuller_organ(organ, flat, year_from_title(title)) or organ
+            organ = fuller_organ(organ, flat, title_year) or organ
     if organ:
-        # Whatever the source (a 发布机构 field too), prefer the fullest form the text prints.
-        organ = fullest_organ(organ, flat if flat is not None else _WS_ALL_RE.sub("", doc.text()))
-    report["organ"] = organ
-    report["year"] = year_from_title(title)
-    if "published" in fields:
-        report["published"] = parse_date(fields["published"])
-    if report["published"] is None:
-        report["published"] = _date_line_at_end(doc)
-    if "index_number" in fields:
+        # Whatever the source, prefer the fullest form the text prints.
+        report["organ"] = fullest_organ(organ, flat)
+        sources["organ"] = source
+
+    body_year = year_from_body(doc)
+    name_year = year_from_file_name(name)
+    for src, y in (("title", title_year), ("body", body_year), ("file_name", name_year)):
+        if y is not None and report["year"] is None:
+            report["year"], sources["year"] = y, src
+    if title_year is not None and body_year is not None and title_year != body_year:
+        findings.append(_disagree("year", f"the title says {title_year}, the statistics period "
+                                          f"{body_year}; the title's is kept"))
+    elif name_year is not None and report["year"] is not None and name_year != report["year"]:
+        findings.append(_disagree("year", f"the file name says {name_year}, the "
+                                          f"{sources['year']} {report['year']}", "info"))
+
+    header_date = parse_date(fields["published"]) if "published" in fields else None
+    signed = _date_line_at_end(doc)
+    if header_date:
+        report["published"], sources["published"] = header_date, "header"
+        gap = abs((_dt.date.fromisoformat(header_date) - _dt.date.fromisoformat(signed)).days) if signed else 0
+        if gap > SIGNATURE_DRIFT_DAYS:
+            findings.append(_disagree("published", f"the header dates it {header_date}, the "
+                                                   f"signature {signed}", "info"))
+    elif signed:
+        report["published"], sources["published"] = signed, "body"
+    if fields.get("index_number"):
         report["index_number"] = fields["index_number"].replace(" ", "")
+        sources["index_number"] = "header"
 
     try:  # region coding is another module; until it lands these stay None
         from gip_pipeline.regions import code_organ
@@ -481,4 +614,4 @@ def extract_metadata(doc: Document) -> tuple[dict, list[Finding]]:
             report["admin_level"] = coded.admin_level
             report["organ_kind"] = coded.organ_kind
             findings.extend(getattr(coded, "findings", None) or [])
-    return report, findings
+    return report, findings, sources

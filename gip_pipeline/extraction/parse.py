@@ -185,7 +185,7 @@ def parse_bytes(data: bytes, name: str, origin: str | None = None) -> ParseResul
 def _interpret(doc: Document, res: ParseResult) -> ParseResult:
     if not doc.blocks and not doc.fields and not (doc.title or "").strip():
         return _reject(res, "the file holds no text.")
-    report, meta_findings = extract_metadata(doc)
+    report, meta_findings, res.sources = extract_metadata(doc, res.file)
     res.report = report
     res.narrative = narrative_sections(doc)
     rec = recognize(doc, report["year"])

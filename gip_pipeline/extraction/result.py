@@ -87,6 +87,8 @@ class ParseResult:
     cells: list[CellValue] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     narrative: list[NarrativeText] = field(default_factory=list)
+    # metadata key -> schema.META_SOURCES entry it was read from (not in the spec's JSON).
+    sources: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self, narrative: bool = True) -> dict[str, Any]:
         """The result as JSON-ready data. narrative=False gives exactly the keys of
@@ -104,6 +106,8 @@ class ParseResult:
         }
         if narrative and self.narrative:
             d["narrative"] = [n.to_dict() for n in self.narrative]
+        if narrative and self.sources:
+            d["sources"] = dict(self.sources)
         return d
 
     def to_json(self, indent: int | None = None, narrative: bool = True) -> str:
@@ -117,4 +121,5 @@ class ParseResult:
             cells=[CellValue(**c) for c in d.get("cells", [])],
             findings=[Finding(**f) for f in d.get("findings", [])],
             narrative=[NarrativeText(**n) for n in d.get("narrative", [])],
+            sources=dict(d.get("sources") or {}),
         )

@@ -75,6 +75,15 @@ def _build_field_docs() -> dict[str, FieldDoc]:
     # -- report metadata: straight from schema.METADATA
     for m in schema.METADATA:
         d[m.key] = FieldDoc(m.zh, f"{m.en}. Null when unknown (never guessed).", enum=m.values)
+    sources = ", ".join(schema.META_SOURCES)
+    zh_of = {m.key: m.zh for m in schema.METADATA}
+    for k in schema.SOURCED_META_KEYS:
+        d[f"{k}_source"] = FieldDoc(
+            f"{zh_of[k]}来源",
+            f"Where {k} was read: {sources} (a statistics period or the signature counts as "
+            "body). Where two sources disagree a metadata.sources_disagree finding names both. "
+            f"Null when {k} is null.",
+            "读取来源：标题、页头字段、正文、文件名", enum=schema.META_SOURCES)
     d["report_id"] = FieldDoc("报告编号", "Report id: first 16 hex digits of the sha256 of the "
                               "source file's bytes. In report_files and rejected_files null for "
                               "a file never read (hidden, or a link out of the input folder).",

@@ -477,6 +477,12 @@ METADATA: tuple[MetaField, ...] = (
               values=("government", "general_office", "department")),
 )
 META_KEYS: tuple[str, ...] = tuple(m.key for m in METADATA)
+# Where a printed metadata value was read (extraction.metadata): the report title, a header
+# field (`发布机构：…`, an HTML meta or info table), the body (a statistics period, the
+# signature), the file's name.
+META_SOURCES: tuple[str, ...] = ("title", "header", "body", "file_name")
+# The metadata fields read from the document, whose source is recorded (the rest are derived).
+SOURCED_META_KEYS: tuple[str, ...] = ("organ", "year", "published", "index_number")
 
 # ---------------------------------------------------------------- narrative sections
 

@@ -88,6 +88,23 @@ _LEVEL_CHARS = "省市县区州盟旗"
 _STRIP = re.compile(r"[\s\u3000]+|[（(][^）)]*[）)]$")
 
 
+# A township-level body the division reference does not list, named after its county
+# (平潭综合实验区君山片区管理局, …苏平片区管理局, a 街道办事处): its own government at township level,
+# coded to the county that holds it.
+_TOWNSHIP_BODY = re.compile(
+    r"^[\u4e00-\u9fff]{1,8}(?:片区(?:管理局|管委会|管理委员会|党工委)|街道(?:办事处|党工委)"
+    r"|[镇乡](?:人民政府|政府|党委))$")
+
+
+def _township_below(out: "OrganCoding", rest: str) -> None:
+    if out.admin_level == "county" and _TOWNSHIP_BODY.match(rest):
+        out.admin_level, out.organ_kind, out.department_type = "township", "government", None
+        out.findings.append(_finding(
+            "region.township_body", "info",
+            f"{rest} is a township-level body within {out.region_name or out.region_code}: "
+            "coded to that county at township level"))
+
+
 @dataclass
 class OrganCoding:
     region_code: str | None = None
@@ -321,6 +338,7 @@ def code_organ(organ: str | None, text: str = "", year: int | None = None) -> Or
             cands = keep
     if len(cands) == 1:
         _set_region(out, cands[0])
+        _township_below(out, rest)
         return out
     out.candidates = [r.code for r in cands]
     levels = {r.level for r in cands}

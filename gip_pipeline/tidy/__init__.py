@@ -48,6 +48,7 @@ def tidy_schema(name: str) -> pl.Schema:
     if name == "reports":
         cols: dict[str, pl.DataType] = {"report_id": pl.Utf8}
         cols.update({m.key: _META_DTYPES[m.dtype] for m in schema.METADATA})
+        cols.update({f"{k}_source": pl.Utf8 for k in schema.SOURCED_META_KEYS})
         cols.update({
             "source_file": pl.Utf8, "sha256": pl.Utf8, "format": pl.Utf8, "status": pl.Utf8,
             "reason": pl.Utf8, "n_cells": pl.Int64, "n_findings": pl.Int64,
@@ -235,6 +236,8 @@ def reports_frame(prepared: list[PreparedReport]) -> pl.DataFrame:
             if v is not None and m.dtype == "date":
                 v = dt.date.fromisoformat(str(v))
             row[m.key] = v
+        for k in schema.SOURCED_META_KEYS:
+            row[f"{k}_source"] = None if broken or row[k] is None else r.sources.get(k)
         row.update({
             "source_file": r.file, "sha256": r.sha256.lower(), "format": r.format,
             "status": p.status, "reason": p.reason, "n_cells": len(p.cells),
