@@ -27,7 +27,8 @@ def test_export_writes_every_table_as_parquet(warehouse, tmp_path):
     db, tables = warehouse
     out = tmp_path / "out"
     written = export_warehouse(db, out)
-    assert set(written) == set(EXPORTS) == {"cells", "reports", "findings", "narrative", *MARTS}
+    assert set(written) == set(EXPORTS) == {"cells", "reports", "findings", "narrative",
+                                            "legacy_statistics", *MARTS}
     assert {"report_comparison", "region_year", "rankings", "trends", "cross_year_consistency",
             "data_quality"} == set(MARTS)
     for name, frame in tables.items():

@@ -9,7 +9,7 @@ from dagster import AssetIn, asset, materialize
 from gip_pipeline.tidy.build import _accounted
 from gip_pipeline.assets.resources import ParquetFrames
 from gip_pipeline.raw import RawFile
-from gip_pipeline.tidy import build_tidy
+from gip_pipeline.tidy import TIDY_TABLES, build_tidy
 from gip_pipeline.tidy.identities import evaluate, evaluate_all, identity_checks
 from gip_pipeline.tidy.shards import SHARD_TABLES, build_shard, read_shards
 from gip_pipeline_tests.pipeline_fixtures import finding, make_result, requests_cells, sha
@@ -234,8 +234,7 @@ def test_accounted_frames_from_shards_link_duplicates(tmp_path):
     files = _corpus()
     builds = _build(files, tmp_path, Extractor())
     dirs = [b.dir for b in builds]
-    got = _accounted(files, read_shards(dirs, "cells"), read_shards(dirs, "reports"),
-                     read_shards(dirs, "findings"), read_shards(dirs, "narrative"))
+    got = _accounted(files, {t: read_shards(dirs, t) for t in TIDY_TABLES})
     files_frame = got["report_files"]
     assert files_frame.height == len(files)
     assert files_frame.filter(~pl.col("is_primary"))["path"].to_list() == ["z_copy_of_r1.txt"]

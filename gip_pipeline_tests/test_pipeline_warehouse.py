@@ -17,7 +17,8 @@ def test_load_round_trips_values_nulls_and_types(tmp_path):
     cells[0].value, cells[0].raw = None, "/"
     tables = _tables(make_result(cells=cells))
     counts = load_tables(db, tables)
-    assert counts == {"cells": len(cells), "reports": 1, "findings": 0, "narrative": 0}
+    assert counts == {"cells": len(cells), "reports": 1, "findings": 0, "narrative": 0,
+                      "legacy_statistics": 0}
     for name, frame in tables.items():
         back = read_table(db, f"core.{name}")
         assert back.schema == frame.schema, name
@@ -67,10 +68,12 @@ def test_parquet_files_load_like_frames(tmp_path):
     """A table given as a Parquet path is read by DuckDB itself: same table as from the frame."""
     from gip_pipeline_tests.pipeline_fixtures import finding
 
-    from gip_pipeline.extraction.result import NarrativeText
+    from gip_pipeline.extraction.result import LegacyValue, NarrativeText
 
     with_text = make_result("a", content="a", findings=[finding()])
     with_text.narrative = [NarrativeText("overview", "一、总体情况", "全年主动公开", "一、总体情况\n全年主动公开")]
+    with_text.legacy = [LegacyValue(0, "行政复议数", "reconsideration", "件", "year", 2.0, "25",
+                                    "unique_split")]
     tables = _tables(with_text, make_result("b", content="b"))
     paths = {}
     for name, frame in tables.items():

@@ -13,8 +13,8 @@ from gip_pipeline.assets.preview import counts, markdown_table
 from gip_pipeline.assets.resources import PARQUET_IO, GipPaths
 from gip_pipeline.extraction.batch import EXTRACTOR_VERSION
 from gip_pipeline.raw import RawFile, discover
-from gip_pipeline.tidy.build import (EXTRACT_SHARDS, build_shard_tables, core_frames_from_shards,
-                                     shard_files)
+from gip_pipeline.tidy.build import (EXTRACT_SHARDS, Curation, build_shard_tables,
+                                     core_frames_from_shards, shard_files)
 from gip_pipeline.tidy.identities import identity_checks, summarise
 from gip_pipeline.tidy.shards import read_shards
 
@@ -148,6 +148,7 @@ def core_parsed_reports(raw_report_files):
 
 
 _IDENTITY_CHECKS = identity_checks()
+CORRECTIONS_CHECK = "corrections_applied"
 
 
 @multi_asset(
@@ -162,23 +163,36 @@ _IDENTITY_CHECKS = identity_checks()
         "core_narrative": AssetOut(io_manager_key=PARQUET_IO, description="One row per prose "
                                    "section of a report (一 overall situation, 五 problems and "
                                    "improvements, 六 other matters): its text."),
+        "core_legacy_statistics": AssetOut(io_manager_key=PARQUET_IO, description="One row "
+                                           "per value of a pre-2019 report's local statistics "
+                                           "table (year and cumulative), with the crosswalk "
+                                           "indicator."),
         "core_report_files": AssetOut(io_manager_key=PARQUET_IO, description="One row per input "
                                       "file name: the report it holds (identical bytes under two "
                                       "names: one report)."),
         "core_rejected_files": AssetOut(io_manager_key=PARQUET_IO, description="One row per "
                                         "rejected input file, with the one-sentence reason."),
+        "core_organs": AssetOut(io_manager_key=PARQUET_IO, description="The organ registry: "
+                                "one row per organ id (shipped and <data>/organs.csv entries, "
+                                "and every organ a report names), with its series."),
+        "core_corrections": AssetOut(io_manager_key=PARQUET_IO, description="The audit of "
+                                     "<data>/corrections.csv: every correction with the "
+                                     "extracted value beside the corrected one and its status."),
     },
     check_specs=[AssetCheckSpec(
+        CORRECTIONS_CHECK, asset="core_corrections",
+        description="Every correction in <data>/corrections.csv matched a cell and was applied "
+                    "(an unmatched one: the file changed or the keys are wrong).")] + [AssetCheckSpec(
         check_name(c), asset="core_cells",
         description=next(i.description for i in schema.IDENTITIES if i.check == c)
         + " (evaluated again on the tidy cells; a missing term is not assessable)")
         for c in _IDENTITY_CHECKS],
 )
-def core_tables(context: AssetExecutionContext, raw_report_files: pl.DataFrame,
+def core_tables(context: AssetExecutionContext, paths: GipPaths, raw_report_files: pl.DataFrame,
                 core_parsed_reports: pl.DataFrame):
     core_parsed_reports = shard_dirs_from(core_parsed_reports)
     frames = core_frames_from_shards(raw_files_from(raw_report_files), core_parsed_reports,
-                                     lazy_cells=True)
+                                     lazy_cells=True, curation=Curation.of(paths))
     files, rejected = frames["report_files"], frames["rejected_files"]
     cells, reports, findings = frames["cells"], frames["reports"], frames["findings"]
     narrative = frames["narrative"]
@@ -212,6 +226,12 @@ def core_tables(context: AssetExecutionContext, raw_report_files: pl.DataFrame,
         "n_reports": narrative["report_id"].n_unique(),
         "preview": MetadataValue.md(markdown_table(
             narrative.select("report_id", "section", "heading", "text"), max_chars=80))})
+    legacy = frames["legacy_statistics"]
+    yield Output(legacy, output_name="core_legacy_statistics", metadata={
+        "dagster/row_count": legacy.height, "n_reports": legacy["report_id"].n_unique(),
+        "by_status": counts(legacy, "status"),
+        "preview": MetadataValue.md(markdown_table(legacy.select(
+            "report_id", "label", "period", "value", "raw", "decoded_by"), max_chars=60))})
     yield Output(files, output_name="core_report_files", metadata={
         "dagster/row_count": files.height, "n_reports": files["report_id"].n_unique(),
         "preview": MetadataValue.md(markdown_table(files))})
@@ -219,6 +239,27 @@ def core_tables(context: AssetExecutionContext, raw_report_files: pl.DataFrame,
         "dagster/row_count": rejected.height,
         "rejected": MetadataValue.md(markdown_table(rejected.select("path", "format", "reason"),
                                                     limit=50, max_chars=120))})
+    organs, audit = frames["organs"], frames["corrections"]
+    yield Output(organs, output_name="core_organs", metadata={
+        "dagster/row_count": organs.height, "by_source": counts(organs, "source"),
+        "n_series": organs["organ_series_id"].n_unique(),
+        "preview": MetadataValue.md(markdown_table(organs.select(
+            "organ_id", "official_name", "organ_series_id", "n_reports", "first_year",
+            "last_year")))})
+    yield Output(audit, output_name="core_corrections", metadata={
+        "dagster/row_count": audit.height, "by_status": counts(audit, "correction_status"),
+        "preview": MetadataValue.md(markdown_table(audit.select(
+            "line", "report_id", "table", "row", "col", "value_extracted", "value_corrected",
+            "correction_status", "correction_message"), max_chars=80))})
+    unmatched = audit.filter(pl.col("correction_status") != "applied")
+    yield AssetCheckResult(
+        asset_key="core_corrections", check_name=CORRECTIONS_CHECK, passed=unmatched.is_empty(),
+        severity=AssetCheckSeverity.WARN,
+        metadata={"n_applied": audit.height - unmatched.height, "n_not_applied": unmatched.height,
+                  "not_applied": MetadataValue.md(markdown_table(unmatched.select(
+                      "line", "report", "table", "row", "col", "correction_status",
+                      "correction_message"),
+                      max_chars=120))})
     # Evaluated per report in the shard step (identities.parquet), with the rows it reused.
     identities = read_shards(core_parsed_reports, "identities")
     # a broken report named as a researcher knows it: organ, year and file, beside its id

@@ -27,7 +27,8 @@ from gip_pipeline.exports.publish import publish_folder
 
 # The dbt model that vouches for each export (its tests ran): the export waits for it.
 UPSTREAM = {"cells": "stg_cells", "reports": "stg_reports", "findings": "stg_findings",
-            "narrative": "stg_narrative", **{m: m for m in MARTS}}
+            "narrative": "stg_narrative", "legacy_statistics": "stg_legacy_statistics",
+            **{m: m for m in MARTS}}
 PACKAGE_FILES = {"datapackage": DATAPACKAGE_FILE, "provenance": PROVENANCE_FILE,
                  "codebook": CODEBOOK_FILE, "report_html": HTML_FILE,
                  "workbook": WORKBOOK_FILE}

@@ -61,6 +61,12 @@ class GipPaths(ConfigurableResource):
     def cache(self) -> Path:
         return paths.cache_dir(self.data_dir)
 
+    def organs_file(self) -> Path:
+        return paths.organs_file(self.data_dir)
+
+    def corrections_file(self) -> Path:
+        return paths.corrections_file(self.data_dir)
+
     def workers(self) -> int:
         if self.extract_workers is not None:
             return self.extract_workers

@@ -9,14 +9,18 @@ from dagster import (AssetExecutionContext, AssetIn, AssetSpec, MaterializeResul
 
 from gip_pipeline.assets.dbt import gip_dbt_models, load_asset_key
 from gip_pipeline.assets.resources import GipPaths
+from gip_pipeline.curation import CURATION_TABLES
 from gip_pipeline.raw.accounting import ACCOUNTING_TABLES
 from gip_pipeline.regions.reference import REFERENCE_TABLES, reference_tables
 from gip_pipeline.tidy import TIDY_TABLES
 from gip_pipeline.warehouse.load import RAW_SCHEMA, SUPERSEDED, load_tables, publish_snapshot
 
-LOADED_TABLES = (*TIDY_TABLES, *ACCOUNTING_TABLES, *REFERENCE_TABLES)
+LOADED_TABLES = (*TIDY_TABLES, *ACCOUNTING_TABLES, *CURATION_TABLES, *REFERENCE_TABLES)
 _DESCRIPTIONS = {"report_files": "every input file name and the report it holds",
                  "rejected_files": "every rejected input file with its one-sentence reason",
+                 "organs": "the organ registry, one row per organ id with its series",
+                 "corrections": "the corrections file's audit: extracted and corrected value, "
+                                "status",
                  "regions": "the GB/T 2260 region reference (names, levels, parents, years), "
                             "shipped with the package (a dbt source)"}
 
@@ -34,13 +38,17 @@ _DESCRIPTIONS = {"report_files": "every input file name and the report it holds"
 )
 def warehouse_load(context: AssetExecutionContext, paths: GipPaths, core_cells: Path,
                    core_reports: Path, core_findings: Path, core_narrative: Path,
-                   core_report_files: Path, core_rejected_files: Path):
+                   core_legacy_statistics: Path,
+                   core_report_files: Path, core_rejected_files: Path, core_organs: Path,
+                   core_corrections: Path):
     """Replace the tables in one transaction, under the writer lock: all old or all new."""
     db = paths.warehouse()
     rows = load_tables(db, {"cells": core_cells, "reports": core_reports,
                             "findings": core_findings, "narrative": core_narrative,
+                            "legacy_statistics": core_legacy_statistics,
                             "report_files": core_report_files,
-                            "rejected_files": core_rejected_files, **reference_tables()})
+                            "rejected_files": core_rejected_files, "organs": core_organs,
+                            "corrections": core_corrections, **reference_tables()})
     for t in LOADED_TABLES:
         yield MaterializeResult(asset_key=load_asset_key(t), metadata={
             "path": str(db), "table": f"{RAW_SCHEMA}.{t}", "dagster/row_count": rows[t]})

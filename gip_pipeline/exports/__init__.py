@@ -26,6 +26,7 @@ import polars as pl
 
 from gip_pipeline.atomic import atomic_write, pid_alive
 from gip_pipeline.metadata.outputs import MART_MODELS, PRIMARY_KEYS
+from gip_pipeline.curation import CURATION_TABLES
 from gip_pipeline.raw.accounting import ACCOUNTING_TABLES
 from gip_pipeline.regions.reference import REFERENCE_TABLES
 from gip_pipeline.tidy import TIDY_TABLES
@@ -43,7 +44,8 @@ EXPORTS: dict[str, str] = {
 # ... and the input-file accounting (every file name and the report it holds; every rejected
 # file with its reason) and the region reference, loaded beside the tidy tables.
 FILE_EXPORTS: dict[str, str] = {t: f'"{RAW_SCHEMA}"."{t}"'
-                                for t in (*ACCOUNTING_TABLES, *REFERENCE_TABLES)}
+                                for t in (*ACCOUNTING_TABLES, *CURATION_TABLES,
+                                          *REFERENCE_TABLES)}
 # Everything the download folder holds, in this order.
 ALL_EXPORTS: dict[str, str] = {**EXPORTS, **FILE_EXPORTS}
 

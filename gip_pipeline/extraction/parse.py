@@ -17,6 +17,7 @@ from pathlib import Path
 from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.document import Document, Unreadable
 from gip_pipeline.extraction.metadata import extract_metadata, find_title, is_gip_title
+from gip_pipeline.extraction.legacy import legacy_findings, legacy_values
 from gip_pipeline.extraction.narrative import narrative_sections
 from gip_pipeline.extraction.normalize import normalize_text
 from gip_pipeline.extraction.ocr_check import check_ocr_cells
@@ -136,7 +137,7 @@ def _reader(fmt: str):
 
 
 def _reject(res: ParseResult, reason: str) -> ParseResult:
-    res.status, res.reason, res.cells, res.narrative = "rejected", reason, [], []
+    res.status, res.reason, res.cells, res.narrative, res.legacy = "rejected", reason, [], [], []
     return res
 
 
@@ -204,10 +205,8 @@ def _interpret(doc: Document, res: ParseResult) -> ParseResult:
         if year is not None and year <= LEGACY_MAX_YEAR:
             report["era"] = "legacy"
             res.status = "warning"
-            res.findings.append(Finding(
-                "era.legacy", "warning", None,
-                f"a {year} report predates the national format: its tables are not in the "
-                f"national format and no cells are read"))
+            res.legacy = legacy_values(doc)
+            res.findings.extend(legacy_findings(year, res.legacy))
             return res
         report["era"] = rec.era
         res.findings.extend(rec.findings)

@@ -77,6 +77,23 @@ class NarrativeText:
 
 
 @dataclass
+class LegacyValue:
+    """One value of a pre-2019 report's local statistics table (extraction.legacy)."""
+    seq: int  # the line's place in the table (0-based)
+    label: str  # as printed (normalized), item number removed
+    indicator: str | None  # schema.LEGACY_INDICATORS key, None for a line none names
+    unit: str
+    period: str  # schema.LEGACY_PERIODS
+    value: float | None
+    raw: str  # the printed value text (glued text: both values' digits)
+    decoded_by: str | None  # schema.LEGACY_DECODED_BY; None when ambiguous
+    page: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
 class ParseResult:
     file: str
     sha256: str
@@ -89,6 +106,7 @@ class ParseResult:
     narrative: list[NarrativeText] = field(default_factory=list)
     # metadata key -> schema.META_SOURCES entry it was read from (not in the spec's JSON).
     sources: dict[str, str] = field(default_factory=dict)
+    legacy: list[LegacyValue] = field(default_factory=list)
 
     def to_dict(self, narrative: bool = True) -> dict[str, Any]:
         """The result as JSON-ready data. narrative=False gives exactly the keys of
@@ -108,6 +126,8 @@ class ParseResult:
             d["narrative"] = [n.to_dict() for n in self.narrative]
         if narrative and self.sources:
             d["sources"] = dict(self.sources)
+        if narrative and self.legacy:
+            d["legacy"] = [v.to_dict() for v in self.legacy]
         return d
 
     def to_json(self, indent: int | None = None, narrative: bool = True) -> str:
@@ -122,4 +142,5 @@ class ParseResult:
             findings=[Finding(**f) for f in d.get("findings", [])],
             narrative=[NarrativeText(**n) for n in d.get("narrative", [])],
             sources=dict(d.get("sources") or {}),
+            legacy=[LegacyValue(**v) for v in d.get("legacy", [])],
         )

@@ -108,6 +108,13 @@ def quantity_terms() -> list[dict[str, object]]:
             for a, cells in enumerate(alts, 1) for sign, t, r, c in cells]
 
 
+def legacy_crosswalk() -> list[dict[str, str]]:
+    """schema.LEGACY_INDICATORS: each legacy statistic and the 2019+ quantity its year value is
+    compared with (empty: none)."""
+    return [{"indicator": i.key, "zh": i.zh, "en": i.en, "quantity": i.quantity or "",
+             "note": i.note} for i in schema.LEGACY_INDICATORS]
+
+
 def ranking_rule() -> list[dict[str, object]]:
     return [{"min_total_handled": schema.MIN_RANK_DENOMINATOR}]
 
@@ -193,6 +200,16 @@ def staging_models() -> list[dict]:
              "section": ["not_null", _accepted(s.key for s in schema.NARRATIVE_SECTIONS)],
              "text": ["not_null"],
          })},
+        {"name": "stg_legacy_statistics", "description": TABLE_DOCS["legacy_statistics"],
+         "columns": [{"name": "legacy_statistic_id", "description": "report_id.seq.period",
+                      "data_tests": ["unique", "not_null"]}] + _columns("legacy_statistics", {
+             "report_id": ["not_null", _rel("stg_reports", "report_id")],
+             "period": ["not_null", _accepted(schema.LEGACY_PERIODS)],
+             "indicator": [_accepted(i.key for i in schema.LEGACY_INDICATORS)],
+             "decoded_by": [_accepted(schema.LEGACY_DECODED_BY)],
+             "value_status": ["not_null", _accepted(schema.LEGACY_STATUSES)],
+             "raw": ["not_null"],
+         })},
         {"name": "stg_findings", "description": "What the checks found, per report.",
          "columns": [{"name": "finding_id", "description": "report_id.seq",
                       "data_tests": ["unique", "not_null"]}] + _columns("findings", {
@@ -226,6 +243,12 @@ def seed_docs() -> list[dict]:
              "description": "The check name of each table identity (schema.IDENTITIES) and its "
                             "table: a finding of one of them is an identity break.",
              "config": _varchar(identity_checks())},
+            {"name": "legacy_crosswalk",
+             "description": "The statistics of pre-2019 local tables (schema.LEGACY_INDICATORS) "
+                            "and the 2019+ quantity each year value is compared with in the "
+                            "trends (crosses_era, uses_crosswalk); empty quantity: no 2019+ "
+                            "counterpart.",
+             "config": _varchar(legacy_crosswalk())},
             {"name": "publication_deadlines",
              "description": "The legal publication deadline by organ kind "
                             "(schema.PUBLICATION_DEADLINE): month and day of the year after the "
@@ -434,7 +457,8 @@ OBSOLETE_FILES = tuple(f"tests/{name}.sql" for name, _ in _identity_groups()) + 
 SEEDS = {"cell_keys": cell_keys, "cross_year_identities": cross_year_identities,
          "blank_zero_checks": blank_zero_checks, "identity_checks": identity_checks,
          "publication_deadlines": publication_deadlines, "quantities": quantities,
-         "quantity_terms": quantity_terms, "ranking_rule": ranking_rule}
+         "quantity_terms": quantity_terms, "ranking_rule": ranking_rule,
+         "legacy_crosswalk": legacy_crosswalk}
 
 
 def render_files() -> dict[str, str]:

@@ -140,6 +140,85 @@ def _build_field_docs() -> dict[str, FieldDoc]:
     d["name_hex"] = FieldDoc("原始文件名字节", "For a file name that is not UTF-8 (a GBK name "
                              "from a Windows zip): its bytes, hex; `path` is their GB18030 "
                              "decoding. Null for UTF-8 names.")
+    # -- organ registry (core.organs; organ_id, organ_series_id also in reports)
+    from gip_pipeline.curation.corrections import CORRECTION_STATUSES
+    from gip_pipeline.curation.organs import CHANGES, ORGAN_SOURCES
+
+    d["organ_id"] = FieldDoc(
+        "机关标识", "Canonical organ id: region_code (or 'unknown') + ':' + the organ proper (the "
+        "name after its region, 编制 qualifier dropped, abbreviations expanded; 'government' or "
+        "'general_office' for a government and its office whatever they are called), or a "
+        "curated id (core.organs). Null when the report names no organ.",
+        "地区代码＋机关本名（去地区前缀、编制说明，简称展开）")
+    d["organ_series_id"] = FieldDoc(
+        "机关序列标识", "The organ id at the end of its successor links (renamed or merged "
+        "organs): one series over years across a name change; what the marts' organ_key is "
+        "built from.", "沿更名、合并链接到最新机关的标识")
+    d["official_name"] = FieldDoc("正式名称", "The organ's official name: the curated one, else "
+                                  "the name its reports print most often.")
+    d["aliases"] = FieldDoc("别名", "Other names of the organ (abbreviations, short forms), "
+                            "'|'-separated; reports printing them get this organ_id.")
+    d["successor_id"] = FieldDoc("继任机关", "organ_id of the organ this one was renamed or "
+                                 "merged into; null when none is recorded.")
+    d["change"] = FieldDoc("变更类型", "How the organ became its successor.", enum=CHANGES)
+    d["change_year"] = FieldDoc("变更年份", "Year of the change, where recorded.")
+    d["source"] = FieldDoc("来源", "shipped: the package's curated registry; user: "
+                           "<data>/organs.csv; reports: named by a report, not curated.",
+                           enum=ORGAN_SOURCES)
+    d["note"] = FieldDoc("备注", "The curator's note.")
+    d["n_reports"] = FieldDoc("报告数", "Reports that name this organ.", unit="count")
+    d["first_year"] = FieldDoc("最早年度", "Earliest report year of the organ.")
+    d["last_year"] = FieldDoc("最近年度", "Latest report year of the organ.")
+    d["names_printed"] = FieldDoc("印刷名称", "Every name the organ's reports print, "
+                                  "'|'-separated.")
+    # -- corrections (core.corrections; corrected, value_extracted also in cells)
+    d["corrected"] = FieldDoc("人工更正", "True when value is a human correction from "
+                              "<data>/corrections.csv (core.corrections has the reason); "
+                              "value_extracted keeps what extraction read.")
+    d["value_extracted"] = FieldDoc("提取值", "For a corrected cell: the value extraction read "
+                                    "(null = blank); null otherwise. In core.corrections: the "
+                                    "value the corrected cell had.")
+    d["correction_id"] = FieldDoc("更正标识", "Stable id of a correction: first 16 hex digits "
+                                  "of sha256(report|table|row|col).")
+    d["line"] = FieldDoc("行号", "Line of the correction in corrections.csv (the header is "
+                         "line 1).")
+    d["report"] = FieldDoc("报告", "The report as the correction names it: the file's sha256 "
+                           "or its report_id.")
+    d["raw_extracted"] = FieldDoc("原文", "The corrected cell's printed text.")
+    d["value_corrected"] = FieldDoc("更正值", "The value the correction records (null = the "
+                                    "cell is blank).")
+    d["correction_reason"] = FieldDoc("更正原因", "Why the value is corrected (the file's "
+                                      "reason column).")
+    d["corrected_by"] = FieldDoc("更正人", "Who recorded the correction (the file's who).")
+    d["corrected_on"] = FieldDoc("更正时间", "When it was recorded, as written (the file's when).")
+    d["correction_status"] = FieldDoc(
+        "更正状态", "applied; unmatched_report (no report has those bytes: the file changed or "
+        "is gone); unmatched_cell (the report has no such cell); invalid (keys or value that "
+        "cannot be a cell); superseded (a later line corrects the same cell).",
+        enum=CORRECTION_STATUSES)
+    d["correction_message"] = FieldDoc("更正说明", "Why a correction did not apply; null when "
+                                       "applied.")
+    # -- legacy statistics (core.legacy_statistics)
+    d["period"] = FieldDoc("统计期间", "year: the reporting year's value (本年度); cumulative: "
+                           "the total since the regulation took effect (历年累计).",
+                           enum=schema.LEGACY_PERIODS)
+    d["label"] = FieldDoc("指标名称", "The statistic's label as printed (normalized), its item "
+                          "number removed.")
+    d["indicator"] = FieldDoc(
+        "指标", "The legacy statistic the label names (legacy_crosswalk seed: "
+        + "; ".join(f"{i.key} = {i.zh}" + (f" ~ {i.quantity}" if i.quantity else "")
+                    for i in schema.LEGACY_INDICATORS)
+        + "); null for a label none names.", enum=tuple(i.key for i in schema.LEGACY_INDICATORS))
+    d["decoded_by"] = FieldDoc(
+        "解读方式", "How the value was read: cell (its own table cell); unique_split (the only "
+        "way to cut the glued digits into year and cumulative); identity (the one cut with which "
+        "the line equals the sum of its 其中 lines); prose (the one cut the report's text "
+        "prints); null when ambiguous.", enum=schema.LEGACY_DECODED_BY)
+    d["printed_unit"] = FieldDoc("计量单位", "The unit the legacy table prints for the line.",
+                                 enum=schema.LEGACY_UNITS)
+    d["value_status"] = FieldDoc("数值状态", "ok: the value is read; ambiguous: glued digits "
+                                 "that neither the table's sums nor the prose decode (value "
+                                 "null, digits in raw).", enum=schema.LEGACY_STATUSES)
     # -- narrative sections (core.narrative)
     d["section"] = FieldDoc(
         "正文部分", "The prose section: " + "; ".join(
@@ -225,6 +304,7 @@ def table_columns() -> dict[str, tuple[str, ...]]:
     """Every table of the warehouse a researcher meets, with its columns, as the code makes them:
     the tidy tables (tidy_schema), the input-file accounting (raw.accounting) and the marts
     (metadata.outputs.MART_COLUMNS, which a test holds equal to what dbt builds)."""
+    from gip_pipeline.curation import CURATION_TABLES, curation_schema
     from gip_pipeline.raw.accounting import REJECTED_FILES_SCHEMA, REPORT_FILES_SCHEMA
     from gip_pipeline.regions.reference import REGIONS_COLUMNS
     from gip_pipeline.tidy import TIDY_TABLES, tidy_schema
@@ -232,6 +312,7 @@ def table_columns() -> dict[str, tuple[str, ...]]:
     out = {t: tuple(tidy_schema(t).names()) for t in TIDY_TABLES}
     out["report_files"] = tuple(REPORT_FILES_SCHEMA.names())
     out["rejected_files"] = tuple(REJECTED_FILES_SCHEMA.names())
+    out.update({t: tuple(curation_schema(t).names()) for t in CURATION_TABLES})
     out["regions"] = REGIONS_COLUMNS
     out.update(MART_COLUMNS)
     return out

@@ -33,7 +33,7 @@ MART_COLUMN_ZH: dict[str, str] = {
     "n_identity_assessed": "勾稽已核报告数", "n_identity_pass": "勾稽通过报告数",
     "identity_pass_rate": "勾稽通过率", "n_dated": "有发布日期数", "n_on_time": "按期数",
     "n_late": "逾期数", "on_time_rate": "按期率", "value": "数值", "col": "列",
-    "result": "核对结果", "region_key": "地区键",
+    "result": "核对结果", "region_key": "地区键", "litigation_total": "行政诉讼合计",
 }
 
 
@@ -46,6 +46,11 @@ TABLE_DOCS: dict[str, str] = {
     "narrative": "One row per prose section of a report: 一 overall situation, 五 problems and "
                  "improvements, 六 other matters, as text (normalized) and as printed; search "
                  "it with SQL (text like '%...%'). 报告正文（总体情况、存在问题、其他事项）。",
+    "legacy_statistics": "One row per value of a pre-2019 report's local statistics table "
+                         "(指标名称 / 计量单位 / 本年度 / 历年累计): the printed label, the "
+                         "indicator (legacy_crosswalk seed), unit, period (year or cumulative), "
+                         "value and raw text; a glued value neither the table's sums nor the "
+                         "prose decode stays null (status ambiguous). 2008-2018年度统计表。",
     "report_comparison": "One row per report: request totals (column total) and the comparison "
                          "measures with numerator and denominator. 报告级比较指标。",
 }
@@ -56,8 +61,11 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "reports": ("report_id",),
     "findings": ("report_id", "seq"),
     "narrative": ("report_id", "section"),
+    "legacy_statistics": ("report_id", "seq", "period"),
     "report_files": ("path",),
     "rejected_files": ("path",),
+    "organs": ("organ_id",),
+    "corrections": ("line",),
     "regions": ("region_id",),
     "report_comparison": ("report_id",),
     "region_year": ("region_year_id",),
@@ -83,6 +91,15 @@ TABLE_DOCS.update({
                     "under two names: two rows, one report). 输入文件清单。",
     "rejected_files": "One row per rejected input file name, with the one-sentence reason. "
                       "拒收文件及原因。",
+    "organs": "The organ registry: one row per canonical organ id (region code + organ "
+              "proper: 上海市科委 and 上海市科学技术委员会 are one organ) with its official name, "
+              "aliases, level, kind, the organ it was renamed or merged into (successor_id) and "
+              "its series (organ_series_id, which trends and marts join on); shipped entries, "
+              "the user's <data>/organs.csv, and every organ a report names. 机关名录。",
+    "corrections": "Every row of <data>/corrections.csv with the extracted value beside the "
+                   "corrected one and whether it applied (applied, unmatched_report, "
+                   "unmatched_cell, invalid, superseded): the corrections are applied after "
+                   "extraction on every run. 人工更正及审计。",
     "regions": "The GB/T 2260 region reference: every code with its name, level and parent "
                "for each period of validity (the marts' names come from it). 行政区划参照表。",
 })
@@ -226,6 +243,7 @@ COMPARISON_TOTALS: dict[str, tuple[str, ...]] = {
     "unable": schema.UNABLE_ROWS,
     "not_processed": schema.NOT_PROCESSED_ROWS,
 }
+LITIGATION_TOTAL = "litigation_total"
 # （六）其他处理 in both eras: 2019's row (or a 2021 report's single （六） row), else 2021's rows.
 CROSSWALK_ROW = next(iter(schema.ERA_CROSSWALK))
 
@@ -279,6 +297,9 @@ def _quantities() -> tuple[Quantity, ...]:
            for k in WIDE_CELLS]
     out += [Quantity(name, "total", {"value": (_plus(("requests", r, "total") for r in rows),)},
                      "all_eras") for name, rows in COMPARISON_TOTALS.items()]
+    # Every lawsuit, direct or after reconsideration: what a legacy table's 行政诉讼数 counts.
+    out.append(Quantity(LITIGATION_TOTAL, "total", {"value": (
+        _plus(("review_litigation", r, "total") for r in schema.LITIGATION_ROWS),)}, "all_eras"))
     out.append(Quantity(CROSSWALK_COLUMN, "crosswalk", {"value": (
         _plus([("requests", CROSSWALK_ROW, "total")]),
         _plus(("requests", r, "total") for r in schema.ERA_CROSSWALK[CROSSWALK_ROW]))},
@@ -360,6 +381,10 @@ def column_description(name: str) -> str:
     if name in COMPARISON_TOTALS:
         return ("requests, column total: " + " + ".join(COMPARISON_TOTALS[name])
                 + "; null if any term is missing or blank.")
+    if name == LITIGATION_TOTAL:
+        return ("review_litigation, column total: " + " + ".join(schema.LITIGATION_ROWS)
+                + " (every lawsuit, as a pre-2019 table's 行政诉讼数 counts them); null if any "
+                "term is missing or blank.")
     for m in schema.MEASURES:
         if name == m.key:
             return (f"{m.en} ({m.zh}) = numerator / denominator; null when not assessable or "

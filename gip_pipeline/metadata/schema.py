@@ -389,6 +389,75 @@ CROSS_YEAR_IDENTITIES: tuple[CrossYearIdentity, ...] = (
 # 2021's three （六） rows sum to 2019's other_handling: the crosswalk for trends.
 ERA_CROSSWALK: dict[str, tuple[str, ...]] = {"other_handling": OTHER_ROWS_2021}
 
+
+# ---------------------------------------------------------------- legacy statistics (2008-2018)
+
+@dataclass(frozen=True)
+class LegacyIndicator:
+    """One line of the local 统计表 a pre-2019 report prints (指标名称 / 计量单位 / 本年度 /
+    历年累计). `labels`: regexes on the printed label (normalised, no spaces), the first
+    indicator that matches wins (so the more specific stand first). `quantity`: the 2019+
+    quantity (metadata.outputs.QUANTITIES) the year's value is compared with in the trends,
+    None where the 2019+ tables print nothing of the same meaning. `prose`: words the report's
+    prose puts before the year's number (`2016年全区主动公开政府信息3460条`), read to decode a
+    glued value."""
+    key: str
+    zh: str
+    en: str
+    labels: tuple[str, ...]
+    quantity: str | None = None
+    prose: tuple[str, ...] = ()
+    note: str = ""
+
+
+LEGACY_INDICATORS: tuple[LegacyIndicator, ...] = (
+    LegacyIndicator("active_website", "政府网站公开数", "Proactively disclosed on the government website",
+                    (r"政府网站公开",), None, ("政府网站公开",)),
+    LegacyIndicator("active_gazette", "政府公报公开数", "Proactively disclosed in the government gazette",
+                    (r"政府公报公开",), None, ("政府公报公开",)),
+    LegacyIndicator("active_other", "其他方式公开数", "Proactively disclosed by other means",
+                    (r"(?:其他|其它)(?:方式|渠道|形式)公开",)),
+    LegacyIndicator("active_total", "主动公开信息数", "Information proactively disclosed",
+                    (r"主动公开",), None, ("主动公开政府信息", "主动公开信息", "主动公开")),
+    LegacyIndicator("requests_in_person", "当面申请数", "Requests made in person", (r"当面",)),
+    LegacyIndicator("requests_online", "网上申请数", "Requests made online", (r"网上|网络|电子邮件",)),
+    LegacyIndicator("requests_letter_fax", "信函、传真申请数", "Requests by letter or fax",
+                    (r"信函|传真",)),
+    LegacyIndicator("requests_received", "受理依申请公开总数", "Requests for disclosure received",
+                    (r"受理.*申请|依申请公开(?:信息|申请)?总数|申请(?:信息)?总数",), "new_received",
+                    ("受理政府信息公开申请", "受理依申请公开", "收到政府信息公开申请"),
+                    "2019+ counts the requests newly received in the year (本年新收); the legacy "
+                    "count is of requests accepted (受理) in the year"),
+    LegacyIndicator("granted", "同意公开答复数", "Replies granting disclosure",
+                    (r"(?<!部分)同意公开|^(?:\d+、)?(?:予以)?公开答复",), "granted"),
+    LegacyIndicator("partially_granted", "同意部分公开答复数", "Replies granting partial disclosure",
+                    (r"部分公开",), "partially_granted"),
+    LegacyIndicator("denied", "不予公开答复数", "Replies denying disclosure", (r"不予公开",), "denied",
+                    note="2019+ splits denials into eight grounds; compared with their sum"),
+    LegacyIndicator("other_replies", "其他类型答复数", "Replies of other kinds", (r"其他类型|其它类型",)),
+    LegacyIndicator("replies_total", "对申请的答复总数", "Replies to requests", (r"答复总数|答复数$",),
+                    note="2019+ total_handled counts requests handled, carried-over ones included"),
+    LegacyIndicator("fees", "收费金额", "Fees charged (or waived) for disclosure", (r"收费|减免",),
+                    note="no 2019+ counterpart in the tables (2021 prints fees in section 六 prose)"),
+    LegacyIndicator("complaints", "举报、投诉数", "Complaints and reports about disclosure",
+                    (r"举报|投诉|申诉",)),
+    LegacyIndicator("reconsideration", "行政复议数", "Administrative reconsiderations",
+                    (r"行政复议",), "reconsideration__total"),
+    LegacyIndicator("litigation", "行政诉讼数", "Administrative lawsuits", (r"行政诉讼",),
+                    "litigation_total",
+                    note="2019+ litigation_total adds direct suits and suits after reconsideration"),
+)
+LEGACY_INDICATORS_BY_KEY: dict[str, LegacyIndicator] = {i.key: i for i in LEGACY_INDICATORS}
+# The units a legacy table prints in its 计量单位 column (a closed set: the decoder cuts the
+# glued text at them).
+LEGACY_UNITS: tuple[str, ...] = ("万元", "人次", "条", "件", "元", "次", "个", "项", "份")
+# The two value columns: the reporting year's and the cumulative total since 2008.
+LEGACY_PERIODS: tuple[str, ...] = ("year", "cumulative")
+# How a legacy value was read: from its own table cell; the only way to cut the glued digits;
+# the one cut the parent = sum of its 其中 rows identity allows; the one the prose prints.
+LEGACY_DECODED_BY: tuple[str, ...] = ("cell", "unique_split", "identity", "prose")
+LEGACY_STATUSES: tuple[str, ...] = ("ok", "ambiguous")
+
 # ---------------------------------------------------------------- measures
 
 
@@ -416,6 +485,7 @@ def _req(*rows: str) -> Term:
 
 _REVIEW = ("reconsideration",)
 _LITIGATION = ("litigation_direct", "litigation_after_reconsideration")
+LITIGATION_ROWS = _LITIGATION
 
 MEASURES: tuple[Measure, ...] = (
     Measure("grant_rate", "公开率（含部分公开）", "Grant rate (full and partial)",

@@ -18,7 +18,7 @@ import gip_pipeline
 from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.result import CellValue, Finding, ParseResult
 
-TIDY_TABLES: tuple[str, ...] = ("cells", "reports", "findings", "narrative")
+TIDY_TABLES: tuple[str, ...] = ("cells", "reports", "findings", "narrative", "legacy_statistics")
 
 _META_DTYPES = {"str": pl.Utf8, "int": pl.Int32, "date": pl.Date}
 
@@ -44,6 +44,8 @@ def tidy_schema(name: str) -> pl.Schema:
             "raw": pl.Utf8, "page": pl.Int32, "source_file": pl.Utf8,
             # OCR'd cells only (null for a text layer).
             "value_source": pl.Utf8, "ocr_confidence": pl.Float64, "ocr_box": pl.Utf8,
+            # Set by a human correction (curation.corrections), applied after extraction.
+            "corrected": pl.Boolean, "value_extracted": pl.Float64,
         })
     if name == "reports":
         cols: dict[str, pl.DataType] = {"report_id": pl.Utf8}
@@ -57,6 +59,8 @@ def tidy_schema(name: str) -> pl.Schema:
             "province_code": pl.Utf8, "prefecture_code": pl.Utf8, "department_type": pl.Utf8,
             # The report_id this one duplicates (same report, another form); null = original.
             "duplicate_of": pl.Utf8,
+            # The organ registry's ids (curation.organs), set over the whole corpus.
+            "organ_id": pl.Utf8, "organ_series_id": pl.Utf8,
         })
         return pl.Schema(cols)
     if name == "findings":
@@ -71,6 +75,13 @@ def tidy_schema(name: str) -> pl.Schema:
         return pl.Schema({
             "report_id": pl.Utf8, "section": pl.Utf8, "heading": pl.Utf8, "text": pl.Utf8,
             "raw_text": pl.Utf8, "page": pl.Int32, "source_file": pl.Utf8,
+        })
+    if name == "legacy_statistics":
+        return pl.Schema({
+            "report_id": pl.Utf8, "seq": pl.Int32, "period": pl.Utf8, "label": pl.Utf8,
+            "indicator": pl.Utf8, "printed_unit": pl.Utf8, "value": pl.Float64, "raw": pl.Utf8,
+            "decoded_by": pl.Utf8, "value_status": pl.Utf8, "page": pl.Int32,
+            "source_file": pl.Utf8,
         })
     raise KeyError(name)
 
@@ -214,6 +225,7 @@ def cells_frame(prepared: list[PreparedReport]) -> pl.DataFrame:
                 "source_file": p.result.file, "value_source": c.value_source,
                 "ocr_confidence": c.confidence,
                 "ocr_box": " ".join(f"{v:g}" for v in c.box) if c.box else None,
+                "corrected": False, "value_extracted": None,
                 "_o": (_TABLE_ORDER[c.table], _ROW_ORDER[(c.table, c.row)],
                        _COL_ORDER[(c.table, c.col)]),
             })
@@ -300,17 +312,28 @@ def narrative_frame(prepared: list[PreparedReport]) -> pl.DataFrame:
     return _frame(rows, "narrative")
 
 
+def legacy_frame(prepared: list[PreparedReport]) -> pl.DataFrame:
+    """The local statistics of the pre-2019 reports read (extraction.legacy)."""
+    rows = [{"report_id": p.report_id, "seq": v.seq, "period": v.period, "label": v.label,
+             "indicator": v.indicator, "printed_unit": v.unit, "value": v.value, "raw": v.raw,
+             "decoded_by": v.decoded_by, "value_status": "ok" if v.decoded_by else "ambiguous",
+             "page": v.page, "source_file": p.result.file}
+            for p in sorted(prepared, key=lambda p: p.report_id) if p.status != "rejected"
+            for v in p.result.legacy]
+    return _frame(rows, "legacy_statistics")
+
+
 @dataclass
 class TidyTables:
     cells: pl.DataFrame
     reports: pl.DataFrame
     findings: pl.DataFrame
     narrative: pl.DataFrame
+    legacy_statistics: pl.DataFrame
     duplicates: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, pl.DataFrame]:
-        return {"cells": self.cells, "reports": self.reports, "findings": self.findings,
-                "narrative": self.narrative}
+        return {t: getattr(self, t) for t in TIDY_TABLES}
 
 
 def build_tidy(results: Iterable[ParseResult],
@@ -324,4 +347,4 @@ def build_tidy(results: Iterable[ParseResult],
     synth = set(synthetic)
     prepared = [prepare(r, r.file in synth) for r in kept]
     return TidyTables(cells_frame(prepared), reports_frame(prepared), findings_frame(prepared),
-                      narrative_frame(prepared), dropped)
+                      narrative_frame(prepared), legacy_frame(prepared), dropped)

@@ -5,16 +5,19 @@ The assets (assets/core.py) call these; tests and benchmarks call them directly.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 
+from gip_pipeline.curation.corrections import add_findings, apply_corrections, read_corrections
+from gip_pipeline.curation.organs import Registry, assign_organs
 from gip_pipeline.extraction.batch import Batch, extract_files
 from gip_pipeline.extraction.result import ParseResult
 from gip_pipeline.raw import EXTENSION_FORMATS, RawFile, discover, jobs_for, readable
 from gip_pipeline.raw.accounting import link_duplicates, rejected_files, report_files
-from gip_pipeline.tidy import build_tidy
+from gip_pipeline.tidy import TIDY_TABLES, build_tidy
 from gip_pipeline.tidy.shards import ShardBuild, build_shard, read_shards
 
 if TYPE_CHECKING:  # a Dagster resource; any object with its methods will do
@@ -73,28 +76,50 @@ def build_shard_tables(files: list[RawFile], paths: GipPaths, name: str,
     return build_shard(files, paths.tidy_shards(), name, results_for)
 
 
-def core_frames(raw_files: list[RawFile], results: list[ParseResult]) -> dict[str, pl.DataFrame]:
-    """The five core tables from the listing and the parse results (no Dagster needed):
-    the tidy tables with duplicate reports linked, every file name, every rejected file."""
+@dataclass(frozen=True)
+class Curation:
+    """What people add to the extracted data, read every run (never cached): the user's organ
+    registry entries and the corrections file (gip_pipeline.curation)."""
+    organs_file: Path | None = None
+    corrections_file: Path | None = None
+
+    @classmethod
+    def of(cls, paths: GipPaths) -> "Curation":
+        return cls(paths.organs_file(), paths.corrections_file())
+
+
+def core_frames(raw_files: list[RawFile], results: list[ParseResult],
+                curation: Curation = Curation()) -> dict[str, pl.DataFrame]:
+    """The core tables from the listing and the parse results (no Dagster needed): the tidy
+    tables with duplicate reports linked, organ ids and corrections applied, every file name,
+    every rejected file, the organ registry and the corrections' audit."""
     synthetic = [f.path for f in raw_files if f.synthetic]
     tidy = build_tidy(results, synthetic=synthetic)
-    return _accounted(raw_files, tidy.cells, tidy.reports, tidy.findings, tidy.narrative)
+    return _accounted(raw_files, tidy.as_dict(), curation)
 
 
-def _accounted(raw_files, cells, reports, findings, narrative) -> dict:
-    reports = link_duplicates(reports)
+def _accounted(raw_files, tidy: dict, curation: Curation = Curation()) -> dict:
+    """The tidy tables (TIDY_TABLES) over the whole corpus: duplicates linked, organ ids and
+    corrections applied; with the file accounting, the registry and the corrections' audit."""
+    cells, findings = tidy["cells"], tidy["findings"]
+    reports = link_duplicates(tidy["reports"])
+    reports, organs = assign_organs(reports, Registry.load(curation.organs_file))
+    cells, audit, applied = apply_corrections(
+        cells, reports, read_corrections(curation.corrections_file) if curation.corrections_file
+        else [])
     files = report_files(raw_files, reports)
-    return {"cells": cells, "reports": reports, "findings": findings, "narrative": narrative,
-            "report_files": files, "rejected_files": rejected_files(files, reports, raw_files)}
+    return {**tidy, "cells": cells, "reports": reports,
+            "findings": add_findings(findings, applied), "report_files": files,
+            "rejected_files": rejected_files(files, reports, raw_files),
+            "organs": organs, "corrections": audit}
 
 
 def core_frames_from_shards(raw_files: list[RawFile], dirs: list[str],
-                            lazy_cells: bool = False) -> dict:
+                            lazy_cells: bool = False, curation: Curation = Curation()) -> dict:
     """core_frames from the shards' Parquet (equal to core_frames over every result): the
     cells stay a LazyFrame if asked (streamed to Parquet, never all in memory)."""
-    return _accounted(raw_files, read_shards(dirs, "cells", lazy=lazy_cells),
-                      read_shards(dirs, "reports"), read_shards(dirs, "findings"),
-                      read_shards(dirs, "narrative"))
+    return _accounted(raw_files, {t: read_shards(dirs, t, lazy=lazy_cells and t == "cells")
+                                  for t in TIDY_TABLES}, curation)
 
 
 def build_shards(files: list[RawFile], paths: GipPaths, n: int | None = None) -> list[str]:
@@ -115,7 +140,8 @@ def build_core_warehouse(paths: GipPaths, tables_hook=None) -> dict[str, int]:
     from gip_pipeline.warehouse.load import load_tables, publish_snapshot
 
     files = discover(paths.raw())
-    frames = {**core_frames_from_shards(files, build_shards(files, paths)), **reference_tables()}
+    frames = {**core_frames_from_shards(files, build_shards(files, paths),
+                                        curation=Curation.of(paths)), **reference_tables()}
     rows = load_tables(paths.warehouse(), tables_hook(frames) if tables_hook else frames)
     # no dbt here: the core tables are published with whatever marts the copy holds
     publish_snapshot(paths.warehouse(), paths.published(), with_marts=False)

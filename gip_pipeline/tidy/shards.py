@@ -30,12 +30,12 @@ import polars as pl
 
 from gip_pipeline.atomic import pid_alive
 from gip_pipeline.extraction.result import ParseResult
-from gip_pipeline.tidy import build_tidy, extractor_version, report_id
+from gip_pipeline.tidy import TIDY_TABLES, build_tidy, extractor_version, report_id
 from gip_pipeline.tidy.identities import evaluate_all
 
 log = logging.getLogger(__name__)
 
-SHARD_TABLES: tuple[str, ...] = ("cells", "reports", "findings", "narrative", "identities")
+SHARD_TABLES: tuple[str, ...] = (*TIDY_TABLES, "identities")
 DONE = "done.json"  # written last inside the temporary directory: a generation is complete
 _PKG = Path(__file__).resolve().parents[1]  # gip_pipeline/
 

@@ -45,6 +45,17 @@ def tidy_dir(data: str | Path | None = None) -> Path:
     return data_dir(data) / "tidy"
 
 
+def organs_file(data: str | Path | None = None) -> Path:
+    """The user's organ registry entries (curation.organs), beside the input folder."""
+    return data_dir(data) / "organs.csv"
+
+
+def corrections_file(data: str | Path | None = None) -> Path:
+    """The corrections researchers record (curation.corrections): kept out of the cache, so a
+    rebuilt cache or warehouse applies them again."""
+    return data_dir(data) / "corrections.csv"
+
+
 def exports_dir(data: str | Path | None = None) -> Path:
     return data_dir(data) / "exports"
 
