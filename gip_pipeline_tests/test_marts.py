@@ -27,8 +27,8 @@ from gip_pipeline.metadata.outputs import CROSSWALK_COLUMN, MART_COLUMNS, QUANTI
 from gip_pipeline.extraction.result import CellValue, Finding, NarrativeText, ParseResult
 from gip_pipeline.exports.cli import main as export_main
 from gip_pipeline.raw import RawFile
-from gip_pipeline.raw.accounting import rejected_files, report_files
 from gip_pipeline.tidy import build_tidy
+from gip_pipeline.tidy.build import _accounted
 from gip_pipeline.regions.reference import reference_tables
 from gip_pipeline.warehouse.load import load_tables
 from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
@@ -189,10 +189,10 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("marts")
     results, synthetic = corpus()
     tidy = build_tidy(results, synthetic=synthetic)
-    files = report_files(raw_files(results, synthetic), tidy.reports)
     db = root / "gip.duckdb"
-    load_tables(db, {**tidy.as_dict(), **reference_tables(), "report_files": files,
-                     "rejected_files": rejected_files(files, tidy.reports)})
+    # the core tables as the pipeline makes them: organ ids, file accounting, no corrections
+    load_tables(db, {**_accounted(raw_files(results, synthetic), tidy.as_dict()),
+                     **reference_tables()})
     statuses = run_dbt(db, root / "target")
     return db, tidy, statuses, root
 
@@ -554,8 +554,9 @@ def test_rankings_follow_the_spec_rule(built):
 
 def test_trends_cross_the_era_change_with_the_crosswalk_only(built):
     db, _, _, _ = built
-    t = q(db, "select * from marts.trends where unit_type = 'organ' and unit_key like "
-              "'320100:南京市人民政府'")
+    # the organ registry's series id: a government is `<region>:government` whatever its name
+    t = q(db, "select * from marts.trends where unit_type = 'organ' and unit_key = "
+              "'320100:government'")
     by = {r["quantity"]: r for r in t.to_dicts()}
     g = by["total_handled"]
     assert (g["year"], g["prev_year"], g["value"], g["prev_value"]) == (2021, 2020, 190, 110)
@@ -622,7 +623,8 @@ def exported(built):
 def test_export_writes_everything(exported):
     from gip_pipeline.exports import ALL_EXPORTS, EXPORTS
 
-    assert set(ALL_EXPORTS) == set(EXPORTS) | {"report_files", "rejected_files", "regions"}
+    assert set(ALL_EXPORTS) == set(EXPORTS) | {"report_files", "rejected_files", "regions",
+                                               "organs", "corrections"}
     names = {p.name for p in exported["default"].iterdir()}
     assert names == {f"{n}.parquet" for n in ALL_EXPORTS} | {
         "datapackage.json", "provenance.json", "CODEBOOK.md", "report.html", "marts.xlsx"}
@@ -699,9 +701,9 @@ def test_synthetic_rows_absent_by_default(exported):
         if "is_synthetic" in default.columns:
             assert not default["is_synthetic"].any(), name
         # none synthetic in these (the one rejected file is a published one's; the region
-        # reference is no report's)
+        # reference is no report's; this corpus has no legacy report and no corrections)
         if name not in ("trends", "cross_year_consistency", "findings", "rejected_files",
-                        "regions"):
+                        "regions", "legacy_statistics", "corrections"):
             assert full.height > default.height, name
     prov = json.loads((exported["default"] / "provenance.json").read_text(encoding="utf-8"))
     assert "synth_hf_psb_2021.txt" not in {f["path"] for f in prov["source_files"]}

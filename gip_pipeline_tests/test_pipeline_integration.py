@@ -48,6 +48,13 @@ def _write_input(raw: Path, seed_path: Path) -> None:
     (raw / "junk.pdf").write_bytes(random.Random(3).randbytes(3000))
     (raw / "notes.xyz").write_bytes(b"a file of no report format")
     (raw / ".~lock.报告.docx#").write_bytes(b"an office lock file")
+    # A researcher's corrections beside the input: one cell of the broken copy read right, and
+    # a line for a file that is not there.
+    broken = hashlib.sha256((raw / "broken_balance.txt").read_bytes()).hexdigest()
+    (raw.parent / "corrections.csv").write_text(
+        "report,table,row,col,value,reason,who,when\n"
+        f"{broken},requests,new_received,natural_person,13,misprinted,tester,2026-12-04\n"
+        f"{'0' * 64},requests,new_received,total,1,gone,tester,2026-12-04\n", encoding="utf-8")
 
 
 def _materialize(data: Path, exports_url: str | None = None):
@@ -150,7 +157,8 @@ def test_parquet_exports_equal_the_warehouse(pipeline_run):
         exported = pl.read_parquet(data / "exports" / f"{name}.parquet")
         keys = ", ".join(f'"{k}"' for k in ORDER_KEYS[name])
         assert exported.equals(_query(data, f"select * from {rel} order by {keys}")), name
-        assert exported.height > 0 or name in ("findings", "trends", "cross_year_consistency")
+        assert exported.height > 0 or name in ("findings", "trends", "cross_year_consistency",
+                                               "legacy_statistics")
     for f in ("datapackage.json", "provenance.json", "CODEBOOK.md", "report.html"):
         assert (data / "exports" / f).is_file(), f
 
@@ -189,6 +197,23 @@ def test_broken_report_loads_with_warning_and_checks_flag_it(pipeline_run):
     assert checks["requests__row_total"].passed is True
     assert checks["cell_keys_known"].passed is True
     assert checks["unique_stg_cells_cell_id"].passed is True
+
+
+def test_corrections_are_applied_audited_and_checked(pipeline_run):
+    result, data, seed_path = pipeline_run
+    _, broken_id = _ids(seed_path, data)
+    cell = _query(data, f"select value, value_extracted, corrected, raw from core.cells where "
+                  f"report_id = '{broken_id}' and \"row\" = 'new_received' and "
+                  "col = 'natural_person'")
+    assert cell.rows() == [(13.0, 14.0, True, "14")]
+    audit = _query(data, "select line, correction_status from core.corrections order by line")
+    assert audit.rows() == [(2, "applied"), (3, "unmatched_report")]
+    checks = {c.asset_check_key.name: c for c in result.get_asset_check_evaluations()}
+    assert checks["corrections_applied"].passed is False  # a warning: one line did not apply
+    assert checks["corrections_applied"].metadata["n_applied"].value == 1
+    mart = _query(data, "select corrected, n_corrected_cells from marts.report_comparison "
+                  f"where report_id = '{broken_id}'")
+    assert mart.rows() == [(True, 1)]
 
 
 def test_marts_show_row_counts_and_previews(pipeline_run):
@@ -307,6 +332,7 @@ def second_dir(pipeline_run, tmp_path_factory):
     _, a, _ = pipeline_run
     b = tmp_path_factory.mktemp("second")
     shutil.copytree(a / "raw", b / "raw")  # copy2: the same bytes, names and times
+    shutil.copy2(a / "corrections.csv", b / "corrections.csv")
     # A snapshot published earlier (here: the first run's), open in a researcher's process.
     snapshot = b / "warehouse" / "gip.duckdb"
     snapshot.parent.mkdir()
@@ -417,6 +443,7 @@ def killed_dir(pipeline_run, tmp_path_factory):
     _, a, _ = pipeline_run
     d = tmp_path_factory.mktemp("killed")
     shutil.copytree(a / "raw", d / "raw")
+    shutil.copy2(a / "corrections.csv", d / "corrections.csv")
     home = _dagster_home(tmp_path_factory.mktemp("dagster") / "home")
     rng = random.Random(13)
     # (what the log must show before the kill, then a random extra delay in seconds)

@@ -166,7 +166,7 @@ def apply_corrections(cells: pl.DataFrame | pl.LazyFrame, reports: pl.DataFrame,
         applied = want.filter(pl.Series([wanted[k]["correction_status"] == "applied"
                                          for k in wanted]))
         joined = frame.join(applied.lazy().with_columns(pl.lit(True).alias("_hit")), on=keys,
-                            how="left")
+                            how="left", maintain_order="left")
         hit = pl.col("_hit").fill_null(False)
         frame = joined.with_columns(
             pl.when(hit).then(pl.col("value")).otherwise(pl.col("value_extracted"))

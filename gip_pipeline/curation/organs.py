@@ -36,8 +36,9 @@ _KIND_PROPER = {"government": "government", "general_office": "general_office"}
 
 ORGANS_SCHEMA = pl.Schema({
     "organ_id": pl.Utf8, "official_name": pl.Utf8, "region_code": pl.Utf8,
-    "admin_level": pl.Utf8, "organ_kind": pl.Utf8, "aliases": pl.Utf8,
-    "successor_id": pl.Utf8, "change": pl.Utf8, "change_year": pl.Int32,
+    "admin_level": pl.Utf8, "organ_kind": pl.Utf8, "department_type": pl.Utf8,
+    "aliases": pl.Utf8, "successor_id": pl.Utf8, "predecessor_ids": pl.Utf8, "change": pl.Utf8,
+    "change_year": pl.Int32,
     "organ_series_id": pl.Utf8, "source": pl.Utf8, "note": pl.Utf8,
     # Named only by synthetic reports (test data): left out of the default download.
     "is_synthetic": pl.Boolean, "n_reports": pl.Int64, "first_year": pl.Int32, "last_year": pl.Int32,
@@ -165,6 +166,12 @@ class Registry:
         return cur
 
 
+def _department_type(o: Organ) -> str | None:
+    from gip_pipeline.regions.coding import department_type
+
+    return department_type(organ_proper(o.official_name)) if o.organ_kind == "department" else None
+
+
 def _expand_in_region(propers: set[str]) -> dict[str, str]:
     """An abbreviated proper -> the one fuller proper of the same region it abbreviates."""
     from gip_pipeline.extraction.metadata import abbreviates
@@ -212,6 +219,10 @@ def assign_organs(reports: pl.DataFrame, registry: Registry) -> tuple[pl.DataFra
                                 first["region_code"], first["admin_level"], first["organ_kind"],
                                 source="reports")
     series = {oid: Registry(organs).series(oid) for oid in organs}
+    predecessors: dict[str, list[str]] = {}
+    for o in organs.values():
+        if o.successor_id:
+            predecessors.setdefault(o.successor_id, []).append(o.organ_id)
     table = []
     for oid in sorted(organs):
         o = organs[oid]
@@ -220,7 +231,9 @@ def assign_organs(reports: pl.DataFrame, registry: Registry) -> tuple[pl.DataFra
         table.append({
             "organ_id": oid, "official_name": o.official_name, "region_code": o.region_code,
             "admin_level": o.admin_level, "organ_kind": o.organ_kind,
+            "department_type": _department_type(o),
             "aliases": "|".join(o.aliases) or None, "successor_id": o.successor_id,
+            "predecessor_ids": "|".join(sorted(predecessors.get(oid, ()))) or None,
             "change": o.change, "change_year": o.change_year, "organ_series_id": series[oid],
             "source": o.source, "note": o.note,
             "is_synthetic": o.source == "reports" and all(r["is_synthetic"] for r in rs),

@@ -213,6 +213,40 @@ def codebook_markdown() -> str:
                              " + ".join(_row_label(t.row(p)) for p in parts)])
     L += _table(["2019 row", "label", "= sum of 2021 rows", "labels"], rows)
 
+    # -- legacy
+    L += ["## The years before the national format (2008-2018)", "",
+          "A legacy report's local statistics table is in `legacy_statistics` (one row per "
+          "printed line and period: `year` = 本年度, `cumulative` = 历年累计), with the printed "
+          "label and the raw text. Glued crawler text is cut by the item numbers, the table's "
+          "own sums (a line = the sum of its 其中 lines) and the numbers the prose prints "
+          "(`decoded_by`); a value nothing decides is null (`value_status` ambiguous). The "
+          "year values of these indicators enter the marts as the 2019+ quantity beside them "
+          "(trends: `crosses_era`, `uses_crosswalk`); the others stay in `legacy_statistics`:",
+          ""]
+    L += _table(["indicator", "中文", "English", "2019+ quantity", "note"],
+                [[_code(i.key), i.zh, i.en, _code(i.quantity) if i.quantity else "",
+                  i.note] for i in schema.LEGACY_INDICATORS])
+
+    # -- organs and corrections
+    L += ["## Organ identity", "",
+          "`organ_id` (in `reports` and `organs`) is the region code and the organ's name after "
+          "its region, with the 编制 qualifier dropped and abbreviations expanded "
+          "(上海市科委 = 上海市科学技术委员会); a government and its general office are "
+          "`<code>:government` and `<code>:general_office` whatever they are called. "
+          "`organ_series_id` follows renamings and mergers (`organs.successor_id`) to the last "
+          "organ: the marts' `organ_key` is built from it, so a series over years survives a "
+          "name change (`trends.crosses_rename`). Curated entries: the package's registry and "
+          "the user's `organs.csv` (`organs.source`).", ""]
+    L += ["## Human corrections", "",
+          "A value a researcher has read right and recorded in the data folder's "
+          "`corrections.csv` (report sha256 or report_id, table, row, col, value, reason, who, "
+          "when) replaces the extracted one on every run: `cells.corrected` is true, "
+          "`cells.value_extracted` keeps what extraction read, `raw` stays the printed text, a "
+          "`correction.applied` finding names the change, and the marts' `corrected` flags "
+          "every row resting on one. `corrections` lists every line of the file with its "
+          "status; a line that no longer matches a report or a cell is listed there, never "
+          "dropped. The identity findings describe the extracted values.", ""]
+
     # -- measures
     L += ["## Comparison measures", "",
           "Computed from sums of cells (for an aggregate: sum the numerators and the "

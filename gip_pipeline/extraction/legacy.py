@@ -22,6 +22,7 @@ from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.document import Document, Paragraph, Table
 from gip_pipeline.extraction.normalize import normalize_text
 from gip_pipeline.extraction.result import Finding, LegacyValue
+from gip_pipeline.extraction.values import MAX_DIGITS, parse_value
 
 _UNITS = "|".join(schema.LEGACY_UNITS)
 _HEADER_RE = re.compile(r"指标名称计量单位(?:\d{4}年度?|本年度?|本年)(?:数)?历年累计(?:数)?")
@@ -58,8 +59,11 @@ def indicator_for(label: str) -> str | None:
 
 
 def cuts(digits: str) -> list[tuple[int, int]]:
-    """Every way to read a digit run as (year, cumulative): no leading zeros, year <= cumulative."""
+    """Every way to read a digit run as (year, cumulative): no leading zeros, year <= cumulative;
+    none for a run longer than two counts can be (it is no pair of values)."""
     out = []
+    if len(digits) > 2 * MAX_DIGITS:
+        return out
     for k in range(1, len(digits)):
         a, b = digits[:k], digits[k:]
         if (a != "0" and a.startswith("0")) or (b != "0" and b.startswith("0")):
@@ -102,8 +106,6 @@ def _glued_lines(run: str, page: int | None) -> list[LegacyLine]:
 
 def _table_lines(t: Table) -> list[LegacyLine]:
     """A legacy table as cells: label, unit, year value, cumulative value."""
-    from gip_pipeline.extraction.values import parse_value
-
     lines: list[LegacyLine] = []
     parent = None
     for row in t.rows:

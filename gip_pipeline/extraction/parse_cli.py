@@ -37,6 +37,12 @@ def _summary(res) -> str:
     if res.narrative:
         lines.append("  prose: " + ", ".join(f"{n.section} {len(n.text)} chars"
                                             for n in res.narrative))
+    if res.sources:
+        lines.append("  read from: " + ", ".join(f"{k} {v}" for k, v in res.sources.items()))
+    if res.legacy:
+        n_amb = sum(v.decoded_by is None for v in res.legacy)
+        lines.append(f"  legacy statistics: {len({v.seq for v in res.legacy})} lines, "
+                     f"{len(res.legacy) - n_amb} values read, {n_amb} ambiguous")
     for f in res.findings:
         if f.severity != "info":
             lines.append(f"  {f.severity}: {f.check}: {f.message}")

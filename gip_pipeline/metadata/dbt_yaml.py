@@ -342,8 +342,8 @@ def intermediate_models() -> list[dict]:
         cells_cols[1:], {"blank_zero_evidence": [_accepted(["proven", "consistent"])]})
     rep_cols = list(tidy_schema("reports").names()) + [
         "organ_key", "n_error_findings", "n_warning_findings", "n_identity_breaks",
-        "n_blank_zero_cells", "uses_blank_zero_evidence", "is_counted", "counted_report_id",
-        "publication_deadline", "published_on_time"]
+        "n_blank_zero_cells", "uses_blank_zero_evidence", "n_corrected_cells", "corrected",
+        "is_counted", "counted_report_id", "publication_deadline", "published_on_time"]
     return [
         {"name": "int_cells", "description": "The cells with value_used: a blank is read as 0 "
          "only where the extraction's <table>.blanks_as_zero finding (the identities prove it) "
@@ -372,6 +372,8 @@ def intermediate_models() -> list[dict]:
                   "a measure."),
              _col("numerator", "A measure's numerator; null for other kinds."),
              _col("denominator", "A measure's denominator; null for other kinds."),
+             _col("from_legacy", "True when the value is a pre-2019 local statistics table's "
+                  "year value (core.legacy_statistics, through the legacy_crosswalk seed)."),
          ], {"report_id": ["not_null", _rel("int_reports", "report_id")],
              "quantity": ["not_null", _rel("quantities", "quantity")],
              "kind": ["not_null", _accepted(QUANTITY_KINDS)]})},

@@ -160,6 +160,8 @@ def _build_field_docs() -> dict[str, FieldDoc]:
                             "'|'-separated; reports printing them get this organ_id.")
     d["successor_id"] = FieldDoc("继任机关", "organ_id of the organ this one was renamed or "
                                  "merged into; null when none is recorded.")
+    d["predecessor_ids"] = FieldDoc("前身机关", "organ_ids of the organs renamed or merged "
+                                    "into this one, '|'-separated; null when none.")
     d["change"] = FieldDoc("变更类型", "How the organ became its successor.", enum=CHANGES)
     d["change_year"] = FieldDoc("变更年份", "Year of the change, where recorded.")
     d["source"] = FieldDoc("来源", "shipped: the package's curated registry; user: "
@@ -172,9 +174,11 @@ def _build_field_docs() -> dict[str, FieldDoc]:
     d["names_printed"] = FieldDoc("印刷名称", "Every name the organ's reports print, "
                                   "'|'-separated.")
     # -- corrections (core.corrections; corrected, value_extracted also in cells)
-    d["corrected"] = FieldDoc("人工更正", "True when value is a human correction from "
-                              "<data>/corrections.csv (core.corrections has the reason); "
-                              "value_extracted keeps what extraction read.")
+    d["corrected"] = FieldDoc("人工更正", "In cells: true when value is a human correction "
+                              "from <data>/corrections.csv (core.corrections has the reason; "
+                              "value_extracted keeps what extraction read). In the marts: true "
+                              "when a value of the row rests on a corrected cell (the report, "
+                              "for trends either year's).")
     d["value_extracted"] = FieldDoc("提取值", "For a corrected cell: the value extraction read "
                                     "(null = blank); null otherwise. In core.corrections: the "
                                     "value the corrected cell had.")

@@ -26,6 +26,8 @@ MART_COLUMN_ZH: dict[str, str] = {
     "comparability": "可比性", "prev_year": "上一年度", "prev_era": "上一年度格式版本",
     "prev_value": "上一年度数值", "change": "变化", "relative_change": "相对变化",
     "prev_n_reports": "上一年度报告数", "crosses_era": "跨格式版本", "uses_crosswalk": "使用口径对照",
+    "prev_organ_id": "上一年度机关标识", "crosses_rename": "跨机关更名",
+    "n_corrected_cells": "人工更正单元格数",
     "consistency_id": "一致性键", "prev_report_id": "上一年度报告", "difference": "差额",
     "prev_carried_forward": "上年结转下年度", "quality_id": "质量键", "n_found": "发现文件数",
     "n_counted": "计入报告数", "n_duplicates": "重复报告数", "n_ok": "正常", "n_warning": "警告",
@@ -81,8 +83,10 @@ TABLE_DOCS.update({
     "rankings": f"Rank and percentile on each measure within year, level, organ kind and "
                 f"department type; units with fewer than {schema.MIN_RANK_DENOMINATOR} handled "
                 f"requests (total_handled) listed as too_small. 排名。",
-    "trends": "Year-over-year change per organ and region across the 2019→2021 format change "
-              "(crosswalk for （六）其他处理). 年度变化。",
+    "trends": "Year-over-year change per organ series (organ_key: renamed organs are one "
+              "series, crosses_rename) and region, across the format changes: legacy (pre-2019 "
+              "statistics tables, through the legacy_crosswalk seed) → 2019 → 2021 (crosswalk "
+              "for （六）其他处理). 年度变化。",
     "cross_year_consistency": "carried_over(t) against carried_forward(t-1) per organ and "
                               "column; status differs is a finding. 跨年结转一致性。",
     "data_quality": "Per region and year: reports found, ok/warning/rejected, identity pass "
@@ -114,8 +118,11 @@ CROSSWALK_COLUMN = "other_handling_total"
 # What each mart column means where the schema does not say it (column_description
 # derives the rest: cells, measures, request totals).
 MART_COLUMN_DOCS: dict[str, str] = {
-    "organ_key": "Stable organ identity across years: region_code (or 'unknown') + ':' + the "
-                 "organ name without spaces; null when the organ is unknown.",
+    "organ_key": "Stable organ identity across years and renamings: the organ registry's "
+                 "organ_series_id (core.organs), prefixed 'synthetic:' for synthetic reports; "
+                 "null when the organ is unknown.",
+    "n_corrected_cells": "Cells of the report whose value is a human correction "
+                         "(core.corrections).",
     "n_error_findings": "Findings of severity error.",
     "n_warning_findings": "Findings of severity warning.",
     "n_identity_breaks": "Findings of a schema identity (severity error or warning).",
@@ -187,8 +194,14 @@ MART_COLUMN_DOCS: dict[str, str] = {
     "change": "value - prev_value.",
     "relative_change": "change / prev_value; null when prev_value is 0.",
     "prev_n_reports": "Reports behind the previous year's value.",
-    "crosses_era": "True when the two years are in different format eras.",
-    "uses_crosswalk": f"True when {CROSSWALK_COLUMN} is compared across the era change.",
+    "crosses_era": "True when the two years are in different format eras (legacy, 2019, "
+                   "2021).",
+    "uses_crosswalk": f"True when {CROSSWALK_COLUMN} is compared across the era change, or a "
+                      "legacy year's value (its local statistics table, through the "
+                      "legacy_crosswalk seed) is compared with a 2019+ one.",
+    "prev_organ_id": "organ_id of the previous year's report (organ units); null for regions.",
+    "crosses_rename": "True when the two years' reports name different organs of one series "
+                      "(a renamed or merged organ: core.organs successor_id).",
     "consistency_id": "Key: organ_key|year|col.",
     "check": "The cross-year check (schema.CROSS_YEAR_IDENTITIES).",
     "severity": "Severity of a difference.",
@@ -324,10 +337,10 @@ VALUE_COLUMNS: tuple[str, ...] = tuple(q.name for q in QUANTITIES if q.kind != "
 
 REPORT_META_COLUMNS = ("report_id",) + schema.META_KEYS + (
     "province_code", "prefecture_code", "region_name", "province_name", "prefecture_name",
-    "department_type", "organ_key", "status", "n_findings",
+    "department_type", "organ_id", "organ_key", "status", "n_findings",
     "n_error_findings", "n_warning_findings", "n_identity_breaks", "is_counted",
     "counted_report_id", "duplicate_of", "uses_blank_zero_evidence", "n_blank_zero_cells",
-    "is_synthetic", "source_file")
+    "corrected", "n_corrected_cells", "is_synthetic", "source_file")
 REGION_YEAR_KEYS = ("region_code", "year", "admin_level", "organ_kind", "department_type",
                     "is_synthetic")
 # The columns of each mart as dbt builds them (its models' SQL); a test holds the two equal.
@@ -336,7 +349,7 @@ MART_COLUMNS: dict[str, tuple[str, ...]] = {
     "region_year": ("region_year_id", "region_key") + REGION_YEAR_KEYS + (
         "province_code", "prefecture_code", "region_name", "province_name", "prefecture_name",
         "era", "n_reports", "n_reports_warning",
-        "n_reports_blank_zero", "uses_blank_zero_evidence") + VALUE_COLUMNS + tuple(
+        "n_reports_blank_zero", "uses_blank_zero_evidence", "corrected") + VALUE_COLUMNS + tuple(
         f"{m}{s}" for m in MEASURE_KEYS for s in ("_numerator", "_denominator", "_n_reports"))
         + MEASURE_KEYS + ("rankable",),
     "rankings": ("ranking_id", "unit_type", "unit_key", "report_id", "region_code",
@@ -347,7 +360,8 @@ MART_COLUMNS: dict[str, tuple[str, ...]] = {
     "trends": ("trend_id", "unit_type", "unit_key", "is_synthetic", "quantity", "comparability",
                "year", "prev_year", "era", "prev_era", "value", "prev_value", "change",
                "relative_change", "n_reports", "prev_n_reports", "uses_blank_zero_evidence",
-               "crosses_era", "uses_crosswalk"),
+               "crosses_era", "uses_crosswalk", "organ_id", "prev_organ_id", "crosses_rename",
+               "corrected"),
     "cross_year_consistency": (
         "consistency_id", "check", "severity", "organ_key", "organ", "region_code",
         "is_synthetic", "year", "prev_year", "report_id", "prev_report_id", "col",

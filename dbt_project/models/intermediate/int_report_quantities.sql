@@ -6,6 +6,10 @@
 -- alternatives (the crosswalk) takes the first that is known. amount is a count quantity's
 -- integer; a measure's value is numerator / denominator (a double), null when either is unknown
 -- or the denominator is 0; value is every quantity as a number (trends compare them all).
+-- A pre-2019 report has no cells: its quantities are the year values of its local statistics
+-- table that the legacy_crosswalk seed maps to a quantity (schema.LEGACY_INDICATORS; an
+-- ambiguous value stays null, and so does a quantity two lines of one table would give);
+-- from_legacy marks them.
 with terms as (select * from {{ ref('quantity_terms') }}),
 n_terms as (
     select quantity, part, alternative, count(*) as n_terms
@@ -32,12 +36,22 @@ known as (
         max(amount) filter (where part = 'numerator') as numerator,
         max(amount) filter (where part = 'denominator') as denominator
     from parts group by all
+),
+legacy as (
+    select l.report_id, x.quantity,
+        case when count(*) = 1 then cast(any_value(l.value) as bigint) end as amount
+    from {{ ref('stg_legacy_statistics') }} l
+    join {{ ref('legacy_crosswalk') }} x using (indicator)
+    where l.period = 'year' and l.value_status = 'ok' and nullif(x.quantity, '') is not null
+    group by all
 )
 select r.report_id, q.quantity, q.kind,
     case when q.kind = 'measure' then k.numerator / nullif(k.denominator, 0)
-         else cast(k.amount as double) end as value,
-    case when q.kind <> 'measure' then k.amount end as amount,
-    k.numerator, k.denominator
+         else cast(coalesce(k.amount, lg.amount) as double) end as value,
+    case when q.kind <> 'measure' then coalesce(k.amount, lg.amount) end as amount,
+    k.numerator, k.denominator,
+    (k.amount is null and lg.amount is not null) as from_legacy
 from {{ ref('int_reports') }} r
 cross join {{ ref('quantities') }} q
 left join known k on k.report_id = r.report_id and k.quantity = q.quantity
+left join legacy lg on lg.report_id = r.report_id and lg.quantity = q.quantity

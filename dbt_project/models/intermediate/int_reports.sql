@@ -1,8 +1,10 @@
 -- One row per report file, with what the marts need to count it once and judge it:
---   organ_key: a stable organ identity across years, region_code + the organ name without
---     spaces ('unknown' region when it is null); null when the organ is unknown. Synthetic
---     reports get the prefix 'synthetic:', so that no mart mixes them with published reports
---     (every aggregate is keyed by is_synthetic too) and exports can leave them out whole.
+--   organ_key: a stable organ identity across years and name changes, the organ registry's
+--     organ_series_id (curation.organs: the canonical organ id followed along its successor
+--     links); null when the organ is unknown. Synthetic reports get the prefix 'synthetic:', so
+--     that no mart mixes them with published reports (every aggregate is keyed by is_synthetic
+--     too) and exports can leave them out whole.
+--   n_corrected_cells, corrected: cells whose value is a human correction (core.corrections).
 --   is_counted: the one report of an organ and year the marts use. Not counted: rejected
 --     reports, reports with duplicate_of set (the same report in another form), and the other
 --     reports of the same (organ_key, year) — status ok first, then the most cells, then the
@@ -23,16 +25,16 @@ with f as (
     group by report_id
 ),
 z as (
-    select report_id, count(*) filter (where filled_from_evidence) as n_blank_zero_cells
+    select report_id, count(*) filter (where filled_from_evidence) as n_blank_zero_cells,
+        count(*) filter (where corrected) as n_corrected_cells
     from {{ ref('int_cells') }}
     group by report_id
 ),
 r as (
     select r.*,
-        case when nullif(regexp_replace(coalesce(r.organ, ''), '\s', '', 'g'), '') is not null
+        case when r.organ_series_id is not null
              then case when r.is_synthetic then 'synthetic:' else '' end
-                  || coalesce(r.region_code, 'unknown') || ':'
-                  || regexp_replace(r.organ, '\s', '', 'g') end as organ_key,
+                  || r.organ_series_id end as organ_key,
         (r.status <> 'rejected' and r.duplicate_of is null) as is_candidate
     from {{ ref('stg_reports') }} r
 ),
@@ -59,6 +61,8 @@ select
     coalesce(z.n_blank_zero_cells, 0) as n_blank_zero_cells,
     -- some value_used of the report is a blank the identities proved zero
     coalesce(z.n_blank_zero_cells, 0) > 0 as uses_blank_zero_evidence,
+    coalesce(z.n_corrected_cells, 0) as n_corrected_cells,
+    coalesce(z.n_corrected_cells, 0) > 0 as corrected,
     (r.is_candidate and r.candidate_rank = 1) as is_counted,
     case when r.status = 'rejected' then null
          when r.duplicate_of is not null then r.duplicate_of

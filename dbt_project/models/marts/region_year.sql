@@ -20,7 +20,8 @@ with g as (
         count(*) as n_reports,
         count(*) filter (where status = 'warning') as n_reports_warning,
         count(*) filter (where uses_blank_zero_evidence) as n_reports_blank_zero,
-        bool_or(uses_blank_zero_evidence) as uses_blank_zero_evidence
+        bool_or(uses_blank_zero_evidence) as uses_blank_zero_evidence,
+        bool_or(corrected) as corrected
     from {{ ref('int_reports') }}
     where is_counted and region_code is not null and year is not null
     group by all

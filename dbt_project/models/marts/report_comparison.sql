@@ -23,9 +23,10 @@ select
     r.report_id, r.organ, r.year, r.published, r.index_number, r.era, r.region_code,
     r.admin_level, r.organ_kind, r.province_code, r.prefecture_code, r.region_name,
     r.province_name, r.prefecture_name, r.department_type,
-    r.organ_key, r.status, r.n_findings, r.n_error_findings, r.n_warning_findings,
+    r.organ_id, r.organ_key, r.status, r.n_findings, r.n_error_findings, r.n_warning_findings,
     r.n_identity_breaks, r.is_counted, r.counted_report_id, r.duplicate_of,
-    r.uses_blank_zero_evidence, r.n_blank_zero_cells, r.is_synthetic, r.source_file,
+    r.uses_blank_zero_evidence, r.n_blank_zero_cells, r.corrected, r.n_corrected_cells,
+    r.is_synthetic, r.source_file,
     v.* exclude (report_id),
     {{ gip_rankable('v.total_handled') }} as rankable
 from {{ ref('int_reports') }} r

@@ -9,26 +9,31 @@
 -- department type); its set of reports can change between years (n_reports, prev_n_reports).
 -- uses_blank_zero_evidence: either year's unit (report, region row; for section 二, the cell
 -- itself) has a value that is a blank proved zero. A null value has no trend.
+-- A pre-2019 (legacy) report enters through its local statistics table's crosswalk quantities
+-- (int_report_quantities.from_legacy): crosses_era and uses_crosswalk are true for those rows.
+-- An organ unit is the organ registry's series (organ_key): crosses_rename is true where the two
+-- years' reports name different organs of one series (a renamed organ; organ_id, prev_organ_id).
+-- corrected: a value of either year rests on a human correction (core.corrections).
 {{ config(materialized='table') }}
 with trended as (select * from {{ ref('quantities') }} where comparability is not null),
 units as (
     select 'organ' as unit_type, coalesce(c.organ_key, 'report:' || c.report_id) as unit_key,
-        c.year, c.era, c.is_synthetic, 1 as n_reports, c.uses_blank_zero_evidence,
-        q.quantity, q.value
+        c.organ_id, c.year, c.era, c.is_synthetic, 1 as n_reports, c.uses_blank_zero_evidence,
+        c.corrected, q.quantity, q.value
     from {{ ref('report_comparison') }} c
     join {{ ref('int_report_quantities') }} q using (report_id)
     where c.is_counted and c.year is not null and q.value is not null
     union all
-    select 'region', g.region_key, g.year, g.era, g.is_synthetic, g.n_reports,
-        g.uses_blank_zero_evidence, q.quantity, q.value
+    select 'region', g.region_key, null, g.year, g.era, g.is_synthetic, g.n_reports,
+        g.uses_blank_zero_evidence, g.corrected, q.quantity, q.value
     from {{ ref('region_year') }} g
     join {{ ref('int_region_quantities') }} q using (region_year_id)
     where q.value is not null
 ),
 ad as (
     select 'organ' as unit_type, coalesce(r.organ_key, 'report:' || r.report_id) as unit_key,
-        r.year, r.era, r.is_synthetic, 1 as n_reports,
-        c.filled_from_evidence as uses_blank_zero_evidence,
+        r.organ_id, r.year, r.era, r.is_synthetic, 1 as n_reports,
+        c.filled_from_evidence as uses_blank_zero_evidence, c.corrected,
         'active_disclosure.' || c."row" || '.' || c.col as quantity, c.value_used as value
     from {{ ref('int_cells') }} c
     join {{ ref('int_reports') }} r using (report_id)
@@ -51,7 +56,12 @@ select
     cur.n_reports, prev.n_reports as prev_n_reports,
     (cur.uses_blank_zero_evidence or prev.uses_blank_zero_evidence) as uses_blank_zero_evidence,
     coalesce(cur.era <> prev.era, false) as crosses_era,
-    coalesce(cur.era <> prev.era and cur.kind = 'crosswalk', false) as uses_crosswalk
+    coalesce(cur.era <> prev.era
+             and (cur.kind = 'crosswalk' or 'legacy' in (cur.era, prev.era)), false)
+        as uses_crosswalk,
+    cur.organ_id, prev.organ_id as prev_organ_id,
+    coalesce(cur.organ_id <> prev.organ_id, false) as crosses_rename,
+    coalesce(cur.corrected or prev.corrected, false) as corrected
 from all_values cur
 join all_values prev
   on prev.unit_type = cur.unit_type and prev.unit_key = cur.unit_key
