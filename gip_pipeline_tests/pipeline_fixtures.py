@@ -42,3 +42,13 @@ def make_result(name: str = "a.txt", content: str | None = None, cells=None, fin
 
 def finding(check="requests.balance", severity="error", table="requests", message="m"):
     return Finding(check, severity, table, message)
+
+
+def break_balance(text: str, printed: int = 14) -> str:
+    """The seed with new_received printed as `printed` instead of 13: the balance breaks."""
+    lines = text.split("\n")
+    i = next(k for k, line in enumerate(lines) if "本年新收" in line and "|" in line)
+    changed = lines[i].replace("| 13 |", f"| {printed} |")
+    assert changed != lines[i] and changed.count(f"| {printed} |") == 2
+    lines[i] = changed
+    return "\n".join(lines)

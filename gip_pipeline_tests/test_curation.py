@@ -12,6 +12,7 @@ from gip_pipeline.curation.organs import (Registry, RegistryError, assign_organs
 from gip_pipeline.extraction.parse import parse_bytes, parse_file
 from gip_pipeline.tidy import build_tidy
 from gip_pipeline_tests.conftest import real_file
+from gip_pipeline_tests.pipeline_fixtures import break_balance
 
 PINGTAN_GOV = ("fujian-pingtan-2016.page.txt", "fujian-pingtan-2020.page.txt",
                "fujian-pingtan-2022.page.txt")
@@ -164,3 +165,23 @@ def test_corrections_file_reading(tmp_path):
     p.write_text("report,table,value\nabc,requests,3\n", encoding="utf-8")
     with pytest.raises(CorrectionsError, match="row"):
         read_corrections(p)
+
+
+def test_identities_are_evaluated_again_on_the_corrected_values(pingtan_2020, seed_path):
+    # the seed with new_received misprinted 14 (natural_person and total): corrected back to 13,
+    # every identity holds again
+    broken = parse_bytes(break_balance(seed_path.read_text(encoding="utf-8")).encode(), "b.txt")
+    assert any(f.check == "requests.balance" for f in broken.findings)
+    tidy = build_tidy([broken])
+    fix = [_c(broken.sha256, row="new_received", col=c, value="13", line=i)
+           for i, c in ((2, "natural_person"), (3, "total"))]
+    _, _, found = apply_corrections(tidy.cells, tidy.reports, fix)
+    assert [f["check"] for f in found] == ["correction.applied"] * 2 + ["correction.identities_hold"]
+    # Pingtan 2020: its result rows add up to 27 where 总计 prints 21; correcting 总计 alone
+    # breaks the balance with new_received (21): the recheck says so
+    res, tidy = pingtan_2020
+    _, _, found = apply_corrections(tidy.cells, tidy.reports, [_c(res.sha256)])
+    breaks = [f for f in found if f["check"] == "correction.identity_break"]
+    assert breaks and all(f["severity"] == "warning" for f in breaks)
+    assert any("with the corrections applied" in f["message"] and "27" in f["message"]
+               for f in breaks)

@@ -112,3 +112,11 @@ def test_a_legacy_table_as_cells():
     got = {(v.label, v.period): (v.value, v.decoded_by) for v in legacy_values(doc)}
     assert got == {("主动公开信息数", "year"): (1204, "cell"), ("主动公开信息数", "cumulative"): (9876, "cell"),
                    ("行政复议数", "year"): (2, "cell"), ("行政复议数", "cumulative"): (None, "cell")}
+
+
+def test_an_undated_report_with_an_old_table_is_a_legacy_report():
+    text = real_file("fujian-pingtan-2016.page.txt").read_text(encoding="utf-8")
+    undated = text.replace("2016", "").replace("2017", "")
+    res = parse_bytes(undated.encode(), "undated.txt")
+    assert res.report["year"] is None and res.report["era"] == "legacy"
+    assert len(res.legacy) == 32 and any("undated" in f.message for f in res.findings)

@@ -20,6 +20,7 @@ from gip_pipeline.metadata import schema
 from gip_pipeline.assets import ALL_ASSETS, GipPaths, default_resources
 from gip_pipeline.definitions import defs
 from gip_pipeline.raw import HIDDEN_FILE
+from gip_pipeline_tests.pipeline_fixtures import break_balance
 
 # Whole pipeline runs (Dagster, dbt, subprocesses): `make test`, not `make test-fast`.
 pytestmark = pytest.mark.slow
@@ -29,21 +30,11 @@ REJECTS = {"empty report.pdf": "empty", "junk.pdf": "pdf", "notes.xyz": "extensi
            ".~lock.报告.docx#": "hidden"}
 
 
-def _break_balance(text: str, printed: int = 14) -> str:
-    """The seed with new_received printed as `printed` instead of 13: the balance breaks."""
-    lines = text.split("\n")
-    i = next(k for k, line in enumerate(lines) if "本年新收" in line and "|" in line)
-    changed = lines[i].replace("| 13 |", f"| {printed} |")
-    assert changed != lines[i] and changed.count(f"| {printed} |") == 2
-    lines[i] = changed
-    return "\n".join(lines)
-
-
 def _write_input(raw: Path, seed_path: Path) -> None:
     raw.mkdir(parents=True)
     shutil.copyfile(seed_path, raw / seed_path.name)
     text = seed_path.read_text(encoding="utf-8")
-    (raw / "broken_balance.txt").write_text(_break_balance(text), encoding="utf-8")
+    (raw / "broken_balance.txt").write_text(break_balance(text), encoding="utf-8")
     (raw / "empty report.pdf").write_bytes(b"")
     (raw / "junk.pdf").write_bytes(random.Random(3).randbytes(3000))
     (raw / "notes.xyz").write_bytes(b"a file of no report format")
@@ -508,7 +499,7 @@ def changing_dir(pipeline_run, tmp_path_factory):
     home = _dagster_home(tmp_path_factory.mktemp("dagster") / "home")
     listed, procs, logs = [], [], [c.parent / f"{c.name}-run{k}.log" for k in (1, 2)]
     changes = [lambda: ((raw / "added.txt").write_text(text + "\n附注一\n", encoding="utf-8"),
-                        (raw / "broken_balance.txt").write_text(_break_balance(text, 16),
+                        (raw / "broken_balance.txt").write_text(break_balance(text, 16),
                                                                 encoding="utf-8"),
                         (raw / "notes.xyz").unlink()),
                lambda: ((raw / "added later.txt").write_text(text + "\n附注二\n",

@@ -8,6 +8,7 @@ reason, who, when. The audit table keeps every row with the extracted value besi
 corrected one and a status: applied; unmatched_report (no report has those bytes: the file
 changed or is gone); unmatched_cell (the report has no such cell); invalid (keys or value that
 cannot be a cell); superseded (a later row corrects the same cell). Nothing is dropped silently.
+The table identities are evaluated again on the corrected values (recheck).
 """
 
 from __future__ import annotations
@@ -180,10 +181,57 @@ def apply_corrections(cells: pl.DataFrame | pl.LazyFrame, reports: pl.DataFrame,
             .otherwise(pl.col("value_int")).alias("value_int"),
         ).select(cells.collect_schema().names() if lazy else cells.columns)
         cells = frame if lazy else frame.collect()
-    findings = _findings([a for a in audit if a["correction_status"] == "applied"])
+    applied_rows = [a for a in audit if a["correction_status"] == "applied"]
+    findings = _findings(applied_rows)
+    if applied_rows:
+        findings += recheck(cells, reports, {a["report_id"] for a in applied_rows})
     audit_frame = (pl.DataFrame(audit, schema=CORRECTIONS_SCHEMA) if audit
                    else pl.DataFrame(schema=CORRECTIONS_SCHEMA))
     return cells, audit_frame, findings
+
+
+IDENTITY_BREAK_CHECK = "correction.identity_break"
+IDENTITIES_HOLD_CHECK = "correction.identities_hold"
+
+
+def _identity_breaks(cells: list, era: str | None) -> list:
+    from gip_pipeline.extraction.validate import validate
+
+    checks = {i.check for i in schema.IDENTITIES}
+    return [f for f in validate(cells, era) if f.check in checks and f.severity != "info"]
+
+
+def recheck(cells: pl.DataFrame | pl.LazyFrame, reports: pl.DataFrame, report_ids: set[str]):
+    """The table identities evaluated again on the corrected values of each corrected report:
+    a break they still show (or a correction introduces) is a `correction.identity_break`
+    warning; a report whose printed values broke an identity and whose corrected ones break
+    none gets `correction.identities_hold`. The extraction's own findings stay as they were."""
+    from gip_pipeline.extraction.result import CellValue
+
+    frame = cells.lazy() if isinstance(cells, pl.DataFrame) else cells
+    rows = (frame.filter(pl.col("report_id").is_in(sorted(report_ids)))
+            .select("report_id", "table", "row", "col", "value", "value_extracted", "corrected",
+                    "raw", "page").collect())
+    era = dict(reports.select("report_id", "era").iter_rows())
+    out = []
+    for (rid,), part in rows.group_by("report_id", maintain_order=True):
+        now, then = [], []
+        for r in part.iter_rows(named=True):
+            now.append(CellValue(r["table"], r["row"], r["col"], r["value"], r["raw"], r["page"]))
+            then.append(CellValue(r["table"], r["row"], r["col"],
+                                  r["value_extracted"] if r["corrected"] else r["value"],
+                                  r["raw"], r["page"]))
+        after = _identity_breaks(now, era.get(rid))
+        for f in after:
+            out.append({"report_id": rid, "check": IDENTITY_BREAK_CHECK, "severity": "warning",
+                        "table": f.table, "message": f"with the corrections applied: {f.message}",
+                        "cells": " ".join(f.cells) if f.cells else None})
+        if not after and _identity_breaks(then, era.get(rid)):
+            out.append({"report_id": rid, "check": IDENTITIES_HOLD_CHECK, "severity": "info",
+                        "table": None, "message": "with the corrections applied every table "
+                        "identity that can be assessed holds (the findings above describe the "
+                        "printed values)", "cells": None})
+    return out
 
 
 def _set(row: dict, status: str, message: str | None = None) -> None:

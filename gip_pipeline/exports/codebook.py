@@ -245,7 +245,10 @@ def codebook_markdown() -> str:
           "`correction.applied` finding names the change, and the marts' `corrected` flags "
           "every row resting on one. `corrections` lists every line of the file with its "
           "status; a line that no longer matches a report or a cell is listed there, never "
-          "dropped. The identity findings describe the extracted values.", ""]
+          "dropped. The extraction's identity findings describe the printed values; the "
+          "identities are evaluated again on the corrected ones: `correction.identity_break` "
+          "(a warning) where they still break or a correction breaks them, "
+          "`correction.identities_hold` where the corrections mend every break.", ""]
 
     # -- measures
     L += ["## Comparison measures", "",

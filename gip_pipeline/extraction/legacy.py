@@ -25,7 +25,7 @@ from gip_pipeline.extraction.result import Finding, LegacyValue
 from gip_pipeline.extraction.values import MAX_DIGITS, parse_value
 
 _UNITS = "|".join(schema.LEGACY_UNITS)
-_HEADER_RE = re.compile(r"指标名称计量单位(?:\d{4}年度?|本年度?|本年)(?:数)?历年累计(?:数)?")
+_HEADER_RE = re.compile(r"指标名称计量单位(?:\d{4}年度?|本年度?|年度)(?:数)?历年累计(?:数)?")
 _LINE_RE = re.compile(rf"(?P<label>.+?)(?P<unit>{_UNITS})(?P<digits>\d+)")
 _ITEM_RE = re.compile(r"^(?:其中[:：]?)?(\d{1,2})[、.．]")
 _SUB_RE = re.compile(r"^其中[:：]?")
@@ -216,14 +216,16 @@ def legacy_values(doc: Document) -> list[LegacyValue]:
     return out
 
 
-def legacy_findings(year: int, values: list[LegacyValue]) -> list[Finding]:
+def legacy_findings(year: int | None, values: list[LegacyValue]) -> list[Finding]:
     lines = {v.seq for v in values}
+    which = (f"a {year} report predates the national format" if year is not None else
+             "an undated report prints a local statistics table of the years before the "
+             "national format")
     out = [Finding("era.legacy", "warning", None,
-                   f"a {year} report predates the national format: no cells of the national "
-                   f"tables; {len(lines)} lines of its local statistics table are read into "
-                   "legacy_statistics" if lines else
-                   f"a {year} report predates the national format: no cells of the national "
-                   "tables and no local statistics table was found")]
+                   f"{which}: no cells of the national tables; {len(lines)} lines of its local "
+                   "statistics table are read into legacy_statistics" if lines else
+                   f"{which}: no cells of the national tables and no local statistics table "
+                   "was found")]
     ambiguous = sorted({v.label for v in values if v.decoded_by is None})
     if ambiguous:
         out.append(Finding("legacy.ambiguous", "warning", None,

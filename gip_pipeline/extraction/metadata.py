@@ -439,6 +439,8 @@ def fullest_organ(organ: str, text: str) -> str:
 # before a colon, at the line start or after a space.
 _PAIR_RE = re.compile(r"(?:^|(?<=\s))([\u4e00-\u9fff]{2,6})\s*:\s*")
 HEADER_SCAN_BLOCKS = 40  # header lines stand before the body; a label further on is prose
+# A line that can start with a label (before normalising it, which costs on a long glued line).
+_RAW_LABEL_START_RE = re.compile(r"^\s*[^\s:：]{2,12}\s*[:：]")
 
 
 def header_pairs(line: str) -> list[tuple[str, str]]:
@@ -474,8 +476,9 @@ def _header_fields(doc: Document) -> dict[str, str]:
             break
         if isinstance(b, Paragraph):
             for line in b.text.splitlines():
-                for label, value in header_pairs(line):
-                    put(label, value)
+                if _RAW_LABEL_START_RE.match(line):
+                    for label, value in header_pairs(line):
+                        put(label, value)
     return fields
 
 
@@ -487,10 +490,11 @@ _PERIOD_RE = re.compile(
 _NAME_YEAR_RE = re.compile(r"(?<![\dA-Za-z])((?:19|20)\d{2})(?![\dA-Za-z])")
 
 
-def year_from_body(doc: Document) -> int | None:
-    """The year of a statistics period stated in the body (one calendar year), or None."""
+def year_from_body(doc: Document, flat: str | None = None) -> int | None:
+    """The year of a statistics period stated in the body (one calendar year), or None.
+    `flat`: the document's text without whitespace, where the caller has it."""
     years = set()
-    for m in _PERIOD_RE.finditer(_WS_ALL_RE.sub("", doc.text())):
+    for m in _PERIOD_RE.finditer(flat if flat is not None else _WS_ALL_RE.sub("", doc.text())):
         if m.group(2) is None or m.group(2) == m.group(1):
             years.add(int(m.group(1)))
     return years.pop() if len(years) == 1 else None
@@ -572,7 +576,7 @@ def extract_metadata(doc: Document, name: str = "") -> tuple[dict, list[Finding]
         report["organ"] = fullest_organ(organ, flat)
         sources["organ"] = source
 
-    body_year = year_from_body(doc)
+    body_year = year_from_body(doc, flat)
     name_year = year_from_file_name(name)
     for src, y in (("title", title_year), ("body", body_year), ("file_name", name_year)):
         if y is not None and report["year"] is None:

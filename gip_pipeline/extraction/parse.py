@@ -202,10 +202,13 @@ def _interpret(doc: Document, res: ParseResult) -> ParseResult:
         if not gip:
             return _reject(res, "not a GIP annual report: no report tables and no report title.")
         res.findings.extend(meta_findings)
-        if year is not None and year <= LEGACY_MAX_YEAR:
+        # A pre-2019 year, or no year but a local statistics table of the old kind.
+        old = year is not None and year <= LEGACY_MAX_YEAR
+        legacy = legacy_values(doc) if old or year is None else []
+        if old or legacy:
             report["era"] = "legacy"
             res.status = "warning"
-            res.legacy = legacy_values(doc)
+            res.legacy = legacy
             res.findings.extend(legacy_findings(year, res.legacy))
             return res
         report["era"] = rec.era
