@@ -7,6 +7,8 @@ import sys
 
 # verb -> ("module:function", one line of help); the function takes argv, returns an exit code.
 VERBS = {
+    "collect": ("gip_pipeline.collect.cli:main",
+                "fetch annual reports from government sites into <data>/raw, politely"),
     "run": ("gip_pipeline.runner:main",
             "run the whole pipeline on <data>/raw: warehouse, marts, download (make run)"),
     "sql": ("gip_pipeline.warehouse.shell:main",

@@ -1,16 +1,29 @@
 """The Dagster code location: `dagster dev` / `dagster asset materialize -m gip_pipeline.definitions`."""
 
-from dagster import (AssetSelection, DefaultSensorStatus, Definitions, RunRequest,
-                     SensorEvaluationContext, SkipReason, define_asset_job, sensor)
+from dagster import (AssetSelection, DefaultScheduleStatus, DefaultSensorStatus, Definitions,
+                     RunRequest, ScheduleDefinition, SensorEvaluationContext, SkipReason,
+                     define_asset_job, sensor)
 
-from gip_pipeline.assets import ALL_ASSETS, GipPaths, default_resources
+from gip_pipeline.assets import ALL_ASSETS, GipPaths, default_resources, raw_collected_files
 from gip_pipeline.assets.instance import reap_dead_runs
 from gip_pipeline.raw import listing_digest
 from gip_pipeline.assets.executors import executor_from_env
 
-# Everything: extraction is cached by content, so a run after one new file parses that file only.
-refresh_job = define_asset_job("refresh_all", selection=AssetSelection.all(),
-                               description="Materialise every asset (cached extraction).")
+# Everything but the collector: extraction is cached by content, so a run after one new file
+# parses that file only; the sensor's runs never reach out to the sites.
+refresh_job = define_asset_job(
+    "refresh_all", selection=AssetSelection.all() - AssetSelection.assets(raw_collected_files),
+    description="Materialise every asset but raw_collected_files (cached extraction).")
+collect_job = define_asset_job("collect_and_refresh", selection=AssetSelection.all(),
+                               description="Collect the sites of <data>/sites.txt, then "
+                               "materialise every asset.")
+# Off until a user turns it on in the UI: a schedule that fetches from government sites is
+# their decision (and their sites file).
+collect_schedule = ScheduleDefinition(
+    name="collect_weekly", job=collect_job, cron_schedule="0 3 * * 1",
+    default_status=DefaultScheduleStatus.STOPPED,
+    description="Mondays 03:00: collect the sites of <data>/sites.txt (conditional requests: "
+    "only what changed is downloaded) and refresh everything.")
 
 
 @sensor(job=refresh_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING,
@@ -41,5 +54,6 @@ def input_folder_sensor(context: SensorEvaluationContext, paths: GipPaths):
 
 # In-process by default: the steps share one DuckDB file (one writer at a time); extraction
 # steps start their own worker processes. GIP_EXECUTOR picks another (assets/executors.py).
-defs = Definitions(assets=ALL_ASSETS, jobs=[refresh_job], sensors=[input_folder_sensor],
+defs = Definitions(assets=ALL_ASSETS, jobs=[refresh_job, collect_job],
+                   schedules=[collect_schedule], sensors=[input_folder_sensor],
                    resources=default_resources(), executor=executor_from_env())

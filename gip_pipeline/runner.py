@@ -24,7 +24,8 @@ from typing import IO
 from gip_pipeline.exports import CODEBOOK_FILE, HTML_FILE
 from gip_pipeline.exports.workbook import WORKBOOK_FILE
 from gip_pipeline.metadata import schema
-from gip_pipeline.warehouse.paths import data_dir, executable, exports_dir, raw_dir, warehouse_path
+from gip_pipeline.warehouse.paths import (data_dir, executable, exports_dir, raw_dir, sites_file,
+                                          warehouse_path)
 
 # A shard step logs `progress: shard K: DONE/TOTAL` (assets/core.py) as its files finish.
 PROGRESS_RE = re.compile(r"progress: shard (\d+): (\d+)/(\d+)")
@@ -35,6 +36,7 @@ ERROR_RE = re.compile(r"^\s*(\w+(?:\.\w+)*(?:Error|Exception|Interrupt)): (.+)$"
 
 # What each step does, in a user's words (the step keys of gip_pipeline.definitions).
 STAGES = (
+    ("raw_collected_files", "collecting reports from the sites (sites.txt)"),
     ("raw_report_files", "listing the input files"),
     ("core_parsed_reports.extract_shard", "extracting the tables"),
     ("core_parsed_reports.merge", "extracting the tables"),
@@ -199,6 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     out = sys.stdout
     data = data_dir(args.data_dir)
     raw = raw_dir(data)
+    collecting = sites_file(data).is_file()  # the run collects into raw first
+    if collecting:
+        raw.mkdir(parents=True, exist_ok=True)
+        out.write(f"Collecting the sites of {sites_file(data)} into {raw} first\n")
     if not raw.is_dir():
         sys.stderr.write(f"gip run: the input folder {raw} does not exist: create it and put "
                          "report files in it (or set GIP_DATA_DIR to another data folder).\n")
@@ -207,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # the listing only (names and sizes): the run itself hashes and reads every file once
     entries = InputFolder(raw).entries()
-    if not entries:
+    if not entries and not collecting:
         sys.stderr.write(f"gip run: the input folder {raw} is empty: put report files in it.\n")
         return 2
     formats: dict[str, int] = {}

@@ -9,6 +9,7 @@ from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, Asset
                      Output, asset, graph_asset, multi_asset, op)
 
 from gip_pipeline.metadata import schema
+from gip_pipeline.assets.collect import raw_collected_files
 from gip_pipeline.assets.preview import counts, markdown_table
 from gip_pipeline.assets.resources import PARQUET_IO, GipPaths
 from gip_pipeline.extraction.batch import EXTRACTOR_VERSION
@@ -48,7 +49,8 @@ def shard_dirs_from(value: pl.DataFrame | list[str]) -> list[str]:
     return value if isinstance(value, list) else value["dir"].to_list()
 
 
-@asset(group_name="raw", io_manager_key=PARQUET_IO, description="The files in the input "
+@asset(group_name="raw", io_manager_key=PARQUET_IO, deps=[raw_collected_files],
+       description="The files in the input "
        "folder (a path or fsspec URL): path, sha256, size, format guess, synthetic mark, and "
        "why a file is not read (hidden, a link out of the folder); sorted by path.")
 def raw_report_files(context: AssetExecutionContext, paths: GipPaths) -> Output[pl.DataFrame]:
@@ -229,7 +231,7 @@ def core_tables(context: AssetExecutionContext, paths: GipPaths, raw_report_file
     legacy = frames["legacy_statistics"]
     yield Output(legacy, output_name="core_legacy_statistics", metadata={
         "dagster/row_count": legacy.height, "n_reports": legacy["report_id"].n_unique(),
-        "by_status": counts(legacy, "status"),
+        "by_status": counts(legacy, "value_status"),
         "preview": MetadataValue.md(markdown_table(legacy.select(
             "report_id", "label", "period", "value", "raw", "decoded_by"), max_chars=60))})
     yield Output(files, output_name="core_report_files", metadata={

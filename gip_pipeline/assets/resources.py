@@ -67,6 +67,17 @@ class GipPaths(ConfigurableResource):
     def corrections_file(self) -> Path:
         return paths.corrections_file(self.data_dir)
 
+    def collect_state(self) -> Path:
+        return paths.collect_dir(self.data_dir)
+
+    def collect_manifest(self) -> Path:
+        from gip_pipeline.collect.crawl import MANIFEST
+
+        return self.collect_state() / MANIFEST
+
+    def sites_file(self) -> Path:
+        return paths.sites_file(self.data_dir)
+
     def workers(self) -> int:
         if self.extract_workers is not None:
             return self.extract_workers

@@ -114,6 +114,16 @@ def _build_field_docs() -> dict[str, FieldDoc]:
                          "as_printed (the unit the report prints).", enum=_units())
     d["source_file"] = FieldDoc("源文件", "The source file, relative to the input folder.")
     d["sha256"] = FieldDoc("文件哈希", "sha256 of the source file's bytes.")
+    d["source_url"] = FieldDoc("来源网址", "For a file `gip collect` fetched: the URL that "
+                               "served these bytes (after redirects), from the collect manifest "
+                               "(<data>/collect/manifest.jsonl), matched by sha256. Null for a "
+                               "file not collected.")
+    d["source_page"] = FieldDoc("来源页面", "The page that linked the file: the list page of a "
+                                "report page, the report page of an attachment. Null for a file "
+                                "not collected.")
+    d["fetched_at"] = FieldDoc("抓取时间", "When `gip collect` first fetched these bytes (ISO "
+                               "8601, UTC); the WARC file of that run holds the exchange. Null "
+                               "for a file not collected.", "ISO 8601 UTC")
     d["format"] = FieldDoc("文件格式", "Source file format.", enum=schema.FORMATS)
     d["status"] = FieldDoc(
         "处理状态", "ok: tables found and every assessable identity holds; warning: a finding "

@@ -15,6 +15,7 @@ from typing import Iterable
 import polars as pl
 
 import gip_pipeline
+from gip_pipeline.collect.provenance import PROVENANCE_COLUMNS
 from gip_pipeline.metadata import schema
 from gip_pipeline.extraction.result import CellValue, Finding, ParseResult
 
@@ -61,6 +62,8 @@ def tidy_schema(name: str) -> pl.Schema:
             "duplicate_of": pl.Utf8,
             # The organ registry's ids (curation.organs), set over the whole corpus.
             "organ_id": pl.Utf8, "organ_series_id": pl.Utf8,
+            # Where `gip collect` fetched the file (collect.provenance); null otherwise.
+            **PROVENANCE_COLUMNS,
         })
         return pl.Schema(cols)
     if name == "findings":

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from gip_pipeline.collect.provenance import with_provenance
 from gip_pipeline.curation.corrections import add_findings, apply_corrections, read_corrections
 from gip_pipeline.curation.organs import Registry, assign_organs
 from gip_pipeline.extraction.batch import Batch, extract_files
@@ -82,10 +83,11 @@ class Curation:
     registry entries and the corrections file (gip_pipeline.curation)."""
     organs_file: Path | None = None
     corrections_file: Path | None = None
+    collect_manifest: Path | None = None  # provenance of collected files (gip collect)
 
     @classmethod
     def of(cls, paths: GipPaths) -> "Curation":
-        return cls(paths.organs_file(), paths.corrections_file())
+        return cls(paths.organs_file(), paths.corrections_file(), paths.collect_manifest())
 
 
 def core_frames(raw_files: list[RawFile], results: list[ParseResult],
@@ -102,7 +104,7 @@ def _accounted(raw_files, tidy: dict, curation: Curation = Curation()) -> dict:
     """The tidy tables (TIDY_TABLES) over the whole corpus: duplicates linked, organ ids and
     corrections applied; with the file accounting, the registry and the corrections' audit."""
     cells, findings = tidy["cells"], tidy["findings"]
-    reports = link_duplicates(tidy["reports"])
+    reports = with_provenance(link_duplicates(tidy["reports"]), curation.collect_manifest)
     reports, organs = assign_organs(reports, Registry.load(curation.organs_file))
     cells, audit, applied = apply_corrections(
         cells, reports, read_corrections(curation.corrections_file) if curation.corrections_file

@@ -56,6 +56,17 @@ def corrections_file(data: str | Path | None = None) -> Path:
     return data_dir(data) / "corrections.csv"
 
 
+def collect_dir(data: str | Path | None = None) -> Path:
+    """`gip collect`'s state beside the input folder: the manifest of fetches (the reports'
+    source URLs), the HTML pages read, the WARC archives."""
+    return data_dir(data) / "collect"
+
+
+def sites_file(data: str | Path | None = None) -> Path:
+    """The sites the Dagster collect asset walks (one start URL a line, with rules)."""
+    return data_dir(data) / "sites.txt"
+
+
 def exports_dir(data: str | Path | None = None) -> Path:
     return data_dir(data) / "exports"
 
