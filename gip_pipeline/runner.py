@@ -36,7 +36,7 @@ ERROR_RE = re.compile(r"^\s*(\w+(?:\.\w+)*(?:Error|Exception|Interrupt)): (.+)$"
 
 # What each step does, in a user's words (the step keys of gip_pipeline.definitions).
 STAGES = (
-    ("raw_collected_files", "collecting reports from the sites (sites.txt)"),
+    ("raw_collected_files", "collecting from the sites of sites.txt (none: nothing to do)"),
     ("raw_report_files", "listing the input files"),
     ("core_parsed_reports.extract_shard", "extracting the tables"),
     ("core_parsed_reports.merge", "extracting the tables"),
