@@ -14,7 +14,8 @@ import pytest
 from gip_pipeline.bench import cli as bench_cli
 from gip_pipeline.bench import throughput as tp
 
-FORM_KEYS = {"documents", "pages", "seconds", "docs_per_s", "ms_per_page", "baseline_ms_per_page"}
+FORM_KEYS = {"documents", "pages", "seconds", "docs_per_s", "ms_per_page", "baseline_ms_per_page",
+             "floor_ms_per_page", "vs_baseline", "vs_floor"}
 
 
 def _pdf(pages: int) -> bytes:
@@ -69,6 +70,12 @@ def test_counts_documents_and_pages(corpus):
     # seconds is rounded to 0.1 ms (up to 0.01 ms/page here), ms_per_page to 0.005: both bounds.
     assert pdf["ms_per_page"] == pytest.approx(1000 * pdf["seconds"] / 5, rel=0.01, abs=0.016)
     assert pdf["baseline_ms_per_page"] is not None and pdf["baseline_ms_per_page"] > 0
+    # the pdfium text floor, timed in the same run, and both ratios from the same figures
+    assert 0 < pdf["floor_ms_per_page"] < pdf["ms_per_page"]
+    assert pdf["vs_floor"] == pytest.approx(pdf["ms_per_page"] / pdf["floor_ms_per_page"], rel=0.02)
+    assert pdf["vs_baseline"] == pytest.approx(pdf["ms_per_page"] / pdf["baseline_ms_per_page"],
+                                               rel=0.02)
+    assert forms["html"]["floor_ms_per_page"] is None and forms["html"]["vs_floor"] is None
     assert res["peak_rss_mb"] > 0
 
 

@@ -102,7 +102,11 @@ def test_blank_forced_to_a_non_zero_value_is_not_zero_but_the_rest_are():
     assert {"granted.research_institution", "granted.other_org", "carried_forward.total"} <= set(bz.cells)
     assert "granted.total=3" in bz.message
     assert len(bz.cells) == 4 + 7
-    assert bad(fs) == []
+    # the report is incomplete: a printed row proves its blank total is 3, kept null, flagged
+    hidden = [f for f in bad(fs) if f.check == "requests.blanks_hide_values"]
+    assert len(bad(fs)) == len(hidden) == 1 and hidden[0].severity == "warning"
+    assert "requests.outcomes for total: blank granted.total must hold 3" in hidden[0].message
+    assert hidden[0].cells == ["granted.total"]
 
 
 def test_blanks_not_forced_are_not_listed():
@@ -113,7 +117,17 @@ def test_blanks_not_forced_are_not_listed():
     vals["total_handled"] = ["", "", "0", "0", "0", "0", "5"]
     fs = validate(report_cells(requests=vals), "2021")
     assert _bz(fs) is None
-    assert bad(fs) == []
+    # neither blank is determined, but together they must hold 3 (and 5): not a clean report
+    hidden = [f for f in bad(fs) if f.check == "requests.blanks_hide_values"]
+    assert len(bad(fs)) == len(hidden) == 1
+    assert "blank granted.natural_person, granted.commercial_enterprise must hold 3" in hidden[0].message
+
+
+def test_blanks_that_may_all_be_zero_are_not_flagged():
+    vals = default_requests()
+    vals["granted"] = ["2", "1", "", "0", "0", "0", "3"]  # the blank can only be 0
+    vals["carried_forward"] = ["", "", "", "", "", "", ""]  # a blank row: 0 = 0
+    assert bad(validate(report_cells(requests=vals), "2021")) == []
 
 
 def test_blanks_on_the_larger_side_make_a_broken_identity():

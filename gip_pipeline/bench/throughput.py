@@ -13,7 +13,10 @@ and each page of a long picture). Office 97 files (`doc`, `xls`) and OFD are the
 OFD pages are its page count.
 
 Baseline (issue 7): the naive pdfplumber pass, `extract_text()` and `extract_tables()` on
-every page, timed in the same run on the same PDFs. Non-PDF forms have no agreed naive
+every page, timed in the same run on the same PDFs. Floor (issue 18): pdfium's own text pass,
+`get_textpage()` and `get_text_range()` on every page and nothing else, the least any reader
+of the text layer does, timed in the same run; `floor_ms_per_page`, and the two ratios
+`vs_baseline` (ours / naive pdfplumber) and `vs_floor` (ours / floor). Non-PDF forms have no agreed naive
 reader to compare with, so their baseline is null.
 
 Forms are timed one after another, with a garbage collection before each, so one form's
@@ -64,6 +67,7 @@ class FormTimes:
     pages: int | None = None
     parse_s: list[float] = field(default_factory=list)      # one total per run
     baseline_s: list[float] = field(default_factory=list)   # one total per run (PDF only)
+    floor_s: list[float] = field(default_factory=list)      # one total per run (PDF only)
 
 
 def report_files(root: str | Path) -> list[Path]:
@@ -134,6 +138,22 @@ def naive_pdfplumber(data: bytes) -> None:
             page.extract_tables()
 
 
+def pdfium_text_floor(data: bytes) -> None:
+    """The floor: pdfium's text pass over every page, nothing else."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            textpage = page.get_textpage()
+            textpage.get_text_range()
+            textpage.close()
+            page.close()
+    finally:
+        pdf.close()
+
+
 def peak_rss_mb() -> float:
     # Linux reports ru_maxrss in kilobytes.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -158,6 +178,7 @@ def run_benchmark(root: str | Path, runs: int = 1, baseline: bool = True,
     for _ in range(runs):
         totals = dict.fromkeys(forms, 0.0)
         base = dict.fromkeys(forms, 0.0)
+        floor = dict.fromkeys(forms, 0.0)
         # One form at a time, garbage collected before each: otherwise a collection of
         # pdfplumber's object graphs lands inside whatever form is parsed next and is billed to it.
         for form, group in by_form.items():
@@ -175,10 +196,21 @@ def run_benchmark(root: str | Path, runs: int = 1, baseline: bool = True,
                     except Exception:  # the baseline's failures are not ours to count
                         pass
                     base[form] += time.perf_counter() - t0
+            if form == "pdf":
+                gc.collect()
+                for s in group:
+                    t0 = time.perf_counter()
+                    try:
+                        pdfium_text_floor(s.data)
+                    except Exception:  # a PDF pdfium cannot open has no floor either
+                        pass
+                    floor[form] += time.perf_counter() - t0
         for form, ft in forms.items():
             ft.parse_s.append(totals[form])
             if baseline and form == "pdf":
                 ft.baseline_s.append(base[form])
+            if form == "pdf":
+                ft.floor_s.append(floor[form])
     return summarise(forms)
 
 
@@ -195,6 +227,8 @@ def summarise(forms: dict[str, FormTimes]) -> dict:
         per_page = (1000 * _ratio(secs, ft.pages)) if ft.pages else None
         base = statistics.median(ft.baseline_s) if ft.baseline_s else None
         base_per_page = (1000 * base / ft.pages) if (base is not None and ft.pages) else None
+        floor = statistics.median(ft.floor_s) if ft.floor_s else None
+        floor_per_page = (1000 * floor / ft.pages) if (floor is not None and ft.pages) else None
         docs_per_s = _ratio(ft.documents, secs)
         out[form] = {
             "documents": ft.documents,
@@ -203,6 +237,11 @@ def summarise(forms: dict[str, FormTimes]) -> dict:
             "docs_per_s": None if docs_per_s is None else round(docs_per_s, 2),
             "ms_per_page": None if per_page is None else round(per_page, 2),
             "baseline_ms_per_page": None if base_per_page is None else round(base_per_page, 2),
+            "floor_ms_per_page": None if floor_per_page is None else round(floor_per_page, 2),
+            "vs_baseline": (None if not (per_page and base_per_page)
+                            else round(per_page / base_per_page, 3)),
+            "vs_floor": (None if not (per_page and floor_per_page)
+                         else round(per_page / floor_per_page, 2)),
         }
     return {"forms": out, "peak_rss_mb": round(peak_rss_mb(), 1)}
 
@@ -272,14 +311,16 @@ def _fmt(x) -> str:
 
 
 def render_table(result: dict) -> str:
-    head = ("form", "documents", "pages", "seconds", "docs/s", "ms/page", "baseline ms/page", "speed-up")
+    head = ("form", "documents", "pages", "seconds", "docs/s", "ms/page", "baseline ms/page",
+            "speed-up", "floor ms/page", "vs floor")
     rows = []
     for form, f in result["forms"].items():
         speedup = (f["baseline_ms_per_page"] / f["ms_per_page"]
                    if f["baseline_ms_per_page"] and f["ms_per_page"] else None)
         rows.append((form, f["documents"], f["pages"], f["seconds"], f["docs_per_s"],
                      f["ms_per_page"], f["baseline_ms_per_page"],
-                     None if speedup is None else f"{speedup:.1f}x"))
+                     None if speedup is None else f"{speedup:.1f}x", f.get("floor_ms_per_page"),
+                     None if f.get("vs_floor") is None else f"{f['vs_floor']:.1f}x"))
     cells = [tuple(_fmt(c) for c in r) for r in [head, *rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(head))]
     lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gip_pipeline.metadata import schema
+from gip_pipeline.extraction.validate import BLANKS_HIDE_VALUES_CHECK
 
 # Explanations of the schema's closed vocabularies (keys checked against the schema).
 UNIT_DOCS: dict[str, tuple[str, str]] = {
@@ -110,6 +111,7 @@ def codebook_markdown() -> str:
     # -- missing values first: the rule that matters most when using the numbers
     bz = ", ".join(f"`{t.key}.blanks_as_zero`" for t in schema.TABLES)
     bzc = ", ".join(f"`{t.key}.blanks_as_zero_consistent`" for t in schema.TABLES)
+    bhv = ", ".join(f"`{t.key}.{BLANKS_HIDE_VALUES_CHECK}`" for t in schema.TABLES)
     L += ["## Missing values: a blank is not zero", "",
           "A printed cell is a number, empty, a dash or slash (—, -, /), or a word (无). "
           "Only a number becomes a value. Empty, dash and word cells are kept as **missing "
@@ -124,6 +126,12 @@ def codebook_markdown() -> str:
           "read a blank as zero only on the proof (the first finding), never on the weaker "
           "evidence, and every mart row whose values may rest on such a zero says so "
           "(`uses_blank_zero_evidence` = true).",
+          "",
+          "The other way round: where the printed numbers prove that blank cells cannot all "
+          "be zero (a total of 5 over parts printed as 3 and two blanks), the report carries a "
+          f"`warning` ({bhv}) naming the cells and what they must hold: a value printed blank, "
+          "or one the reader could not see. The cells stay null, and the report's status is "
+          "`warning`, never `ok`.",
           "",
           "A measure or identity with a missing term is *not assessable*: it is null, "
           "never computed from a partial sum and never reported as passed.",

@@ -18,7 +18,7 @@ recorded apart, as weaker evidence (`<table>.blanks_as_zero_consistent`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from gip_pipeline.metadata import schema
@@ -40,6 +40,7 @@ HOLDS, BROKEN, NOT_ASSESSABLE = "holds", "broken", "not_assessable"
 # every identity containing it holds with the blanks read as 0). Downstream tells them apart.
 BLANKS_PROVEN_CHECK = "blanks_as_zero"
 BLANKS_CONSISTENT_CHECK = "blanks_as_zero_consistent"
+BLANKS_HIDE_VALUES_CHECK = "blanks_hide_values"
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,9 @@ class BlankDeduction:
     zero: set[Key]  # blank cells the identities force to 0
     determined: dict[Key, Number]  # blank cells forced to a non-zero value (they stay missing)
     impossible: list[tuple[IdentityInstance, Number, Number]]  # (inst, printed side, the other)
+    # Instances whose blank cells must hold a positive amount (inst, blank terms, the amount):
+    # a value printed blank, or one the reader could not see. Never written into the cells.
+    short: list[tuple[IdentityInstance, tuple[Key, ...], Number]] = field(default_factory=list)
 
 
 def deduce_blanks(instances: list[IdentityInstance], values: Mapping[Key, Number | None],
@@ -218,9 +222,23 @@ def deduce_blanks(instances: list[IdentityInstance], values: Mapping[Key, Number
                       for side in (inst.left_terms, inst.right_terms))
             if abs(ls - rs) > _TOL:
                 impossible[n] = (inst, max(ls, rs), min(ls, rs))
+    short = []
+    for n, inst in enumerate(open_insts):
+        if n in impossible:
+            continue
+        sides = []
+        for terms in (inst.left_terms, inst.right_terms):
+            blank = tuple(k for k in terms if values[k] is None)
+            known = sum(values[k] for k in terms if values[k] is not None)
+            sides.append((blank, known))
+        (lb, lk), (rb, rk) = sides
+        if lb and not rb and rk - lk > _TOL:
+            short.append((inst, lb, rk - lk))
+        elif rb and not lb and lk - rk > _TOL:
+            short.append((inst, rb, lk - rk))
     zero = {k for k, v in det.items() if abs(v) <= _TOL}
     return BlankDeduction(zero, {k: v for k, v in det.items() if k not in zero},
-                          list(impossible.values()))
+                          list(impossible.values()), short)
 
 
 # ---------------------------------------------------------------- validate
@@ -288,6 +306,7 @@ def validate(cells: Iterable[CellValue], era: str | None) -> list[Finding]:
                 f"{'columns' if ident.over == 'columns' else 'rows'}: {'; '.join(not_assessable)}"))
 
     findings.extend(_blank_findings(ded, blanks))
+    findings.extend(_hidden_value_findings(ded))
     findings.extend(_consistent_findings(consistent_blanks(instances, values, blanks, ded), blanks))
     return findings
 
@@ -335,6 +354,28 @@ def _consistent_findings(consistent: set[Key], blanks: set[Key]) -> list[Finding
             f"{len(cells)} of {n_blank} blank cells are consistent with zero (kept null): every "
             f"identity containing them holds with the blanks read as zero, but none forces them "
             f"to be zero: {', '.join(names)}", cells=names))
+    return out
+
+
+def _hidden_value_findings(ded: BlankDeduction) -> list[Finding]:
+    """A warning per table whose printed numbers need its blank cells to hold something: the
+    cells stay null (missing), and the report is not passed as clean."""
+    out = []
+    for t in schema.TABLES:
+        short = [(inst, terms, amount) for inst, terms, amount in ded.short
+                 if inst.identity.table == t.key]
+        if not short:
+            continue
+        parts = [f"{inst.identity.check} for {inst.key}: blank "
+                 f"{', '.join(f'{k[1]}.{k[2]}' for k in terms[:4])}"
+                 f"{' …' if len(terms) > 4 else ''} must hold {_fmt(amount)}"
+                 for inst, terms, amount in short]
+        cells = list(dict.fromkeys(f"{k[1]}.{k[2]}" for _, terms, _ in short for k in terms))
+        out.append(Finding(
+            f"{t.key}.{BLANKS_HIDE_VALUES_CHECK}", "warning", t.key,
+            f"{len(short)} identit{'y needs' if len(short) == 1 else 'ies need'} blank cells "
+            f"to be non-zero (a value printed blank, or one the reader could not see; the cells "
+            f"stay null): {'; '.join(parts[:6])}{' …' if len(parts) > 6 else ''}", cells))
     return out
 
 

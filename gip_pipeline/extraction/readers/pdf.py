@@ -6,8 +6,9 @@ Speed is a design constraint (issue 7), so the whole file is parsed once, by pdf
    gives the paragraphs of every other page;
 2. only on those pages are the ruling lines read from pdfium's path objects and the
    characters with their boxes read from its text page; pdfplumber's table geometry
-   (merge_edges -> intersections -> cells -> tables) turns the lines into cells.
-   pdfplumber's own page parsing (pdfminer, ~60 ms a page) never runs.
+   (merge_edges -> intersections -> cells -> tables), as readers.geometry computes it
+   without quadratic scans, turns the lines into cells; characters reach their cells by a
+   spatial index. pdfplumber's own page parsing (pdfminer, ~60 ms a page) never runs.
 
 Grids are built from the cells' own boundaries, so a merged cell becomes one origin
 cell plus ``spanned`` copies: a vertically merged label printed one character per line
@@ -21,18 +22,13 @@ from __future__ import annotations
 
 import ctypes
 import re
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from pdfplumber.table import (
-    cells_to_tables,
-    edges_to_intersections,
-    intersections_to_cells,
-    merge_edges,
-)
-
 from gip_pipeline.extraction.document import Cell, Document, Paragraph, Table, Unreadable
+from gip_pipeline.extraction.readers import geometry
 from gip_pipeline.metadata.schema import TABLES
 
 FORMAT = "pdf"
@@ -106,21 +102,20 @@ def _open(data: bytes) -> pdfium.PdfDocument:
 
 @dataclass(slots=True)
 class Char:
-    """A glyph and its box in points, top-origin."""
+    """A glyph and its box in points, top-origin (never moved once made)."""
     text: str
     x0: float
     x1: float
     top: float
     bottom: float
     src: object = None  # the OCR reading a character came from (gip_pipeline.extraction.ocr)
+    # The centre, computed once: sorting and indexing read it hundreds of times a page.
+    xc: float = field(init=False, repr=False, compare=False)
+    yc: float = field(init=False, repr=False, compare=False)
 
-    @property
-    def xc(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def yc(self) -> float:
-        return (self.top + self.bottom) / 2
+    def __post_init__(self) -> None:
+        self.xc = (self.x0 + self.x1) / 2
+        self.yc = (self.top + self.bottom) / 2
 
 
 def _wide(ch: str) -> bool:
@@ -128,31 +123,39 @@ def _wide(ch: str) -> bool:
     return ord(ch) >= 0x2E80
 
 
-def _page_chars(textpage: pdfium.PdfTextPage, height: float) -> list[Char]:
+def _page_chars(textpage: pdfium.PdfTextPage, height: float, text: str | None = None) -> list[Char]:
     """Characters with their loose (advance x font height) boxes, top-origin.
 
     The loose box gives every glyph of a line the same height (so ``一`` and ``、``
     group with their line) and no false gap before ``.``; but some fonts carry a
     broken bbox that makes it hundreds of points wide: then the tight glyph box,
     squared up, stands in for it.
+
+    text: the page's get_text_range(), when already read; where it holds one code unit per
+    character index it stands in for a call per character.
     """
     tp = textpage.raw
     rect = pdfium_c.FS_RECTF()
     bl, br, bb, bt = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    n = pdfium_c.FPDFText_CountChars(tp)
+    codes = ([ord(ch) for ch in text] if text is not None and len(text) == n else
+             [pdfium_c.FPDFText_GetUnicode(tp, i) for i in range(n)])
+    is_generated, char_box = pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_GetCharBox
+    loose_box = pdfium_c.FPDFText_GetLooseCharBox
     out = []
-    for i in range(pdfium_c.FPDFText_CountChars(tp)):
-        if pdfium_c.FPDFText_IsGenerated(tp, i) == 1:
-            continue  # spaces and line breaks pdfium inferred: layout comes from geometry
-        code = pdfium_c.FPDFText_GetUnicode(tp, i)
+    for i, code in enumerate(codes):
         if code in (0, 0xFFFE, 0xFFFF) or code in (10, 13) or 0xD800 <= code <= 0xDFFF:
             continue  # (a surrogate half is not a character; damaged text layers hold them)
-        if not pdfium_c.FPDFText_GetCharBox(tp, i, bl, br, bb, bt):
+        # Spaces (and line breaks) pdfium inferred are left out: layout comes from geometry.
+        if code == 32 and is_generated(tp, i) == 1:
+            continue
+        if not char_box(tp, i, bl, br, bb, bt):
             continue
         x0, x1, y0, y1 = bl.value, br.value, bb.value, bt.value
         # The reported font size is no guide (WPS scales a 1pt font by the text matrix):
         # judge the loose box against the glyph itself; a '.' is tiny but its line is not.
         t = max(x1 - x0, y1 - y0)
-        ok = pdfium_c.FPDFText_GetLooseCharBox(tp, i, rect)
+        ok = loose_box(tp, i, rect)
         lw, lh = rect.right - rect.left, rect.top - rect.bottom
         if (ok and 0 < lh <= 4 * t + 16 and lw <= 3 * t + 6
                 and rect.bottom <= (y0 + y1) / 2 <= rect.top):
@@ -216,6 +219,8 @@ def cell_text(chars: list[Char]) -> str:
 
 def ocr_of(chars: list[Char]):
     """The OCR reading behind a cell's characters (None for a text layer)."""
+    if all(c.src is None for c in chars):
+        return None
     srcs = {id(c.src): c.src for c in sorted(chars, key=lambda c: (c.top, c.x0)) if c.src is not None}
     if not srcs:
         return None
@@ -227,8 +232,18 @@ def ocr_of(chars: list[Char]):
 # ---------------------------------------------------------------- ruling lines
 
 
+# Out-parameters for pdfium's calls, made once: a page has hundreds of paths and characters,
+# and allocating ctypes objects per call costs more than the calls. (A reader runs in one
+# thread of its process.)
+_MATRIX = pdfium_c.FS_MATRIX()
+_RGBA = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())
+_FILL, _STROKE = ctypes.c_int(), ctypes.c_int()
+_X, _Y = ctypes.c_float(), ctypes.c_float()
+_LINETO, _MOVETO = pdfium_c.FPDF_SEGMENT_LINETO, pdfium_c.FPDF_SEGMENT_MOVETO
+
+
 def _matrix(obj) -> tuple[float, ...]:
-    m = pdfium_c.FS_MATRIX()
+    m = _MATRIX
     if not pdfium_c.FPDFPageObj_GetMatrix(obj, m):
         return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
     return (m.a, m.b, m.c, m.d, m.e, m.f)
@@ -242,7 +257,7 @@ def _compose(inner: tuple[float, ...], outer: tuple[float, ...]) -> tuple[float,
 
 
 def _visible(obj, stroke: bool) -> bool:
-    r, g, b, a = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+    r, g, b, a = _RGBA
     get = pdfium_c.FPDFPageObj_GetStrokeColor if stroke else pdfium_c.FPDFPageObj_GetFillColor
     if not get(obj, r, g, b, a):
         return True
@@ -256,7 +271,7 @@ def _edge(x0: float, top: float, x1: float, bottom: float, orient: str) -> dict:
 
 
 def _path_edges(obj, mat: tuple[float, ...], height: float, out: list[dict]) -> None:
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    fill, stroke = _FILL, _STROKE
     if not pdfium_c.FPDFPath_GetDrawMode(obj, fill, stroke):
         return
     stroked = bool(stroke.value) and _visible(obj, True)
@@ -265,23 +280,26 @@ def _path_edges(obj, mat: tuple[float, ...], height: float, out: list[dict]) -> 
         return
     a, b, c, d, e, f = mat
     subpaths: list[list[tuple[float, float, int]]] = []
-    x, y = ctypes.c_float(), ctypes.c_float()
+    x, y = _X, _Y
+    get_segment, get_point = pdfium_c.FPDFPath_GetPathSegment, pdfium_c.FPDFPathSegment_GetPoint
+    get_type, get_close = pdfium_c.FPDFPathSegment_GetType, pdfium_c.FPDFPathSegment_GetClose
     for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
-        seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
-        if not pdfium_c.FPDFPathSegment_GetPoint(seg, x, y):
+        seg = get_segment(obj, i)
+        if not get_point(seg, x, y):
             continue
-        kind = pdfium_c.FPDFPathSegment_GetType(seg)
-        px, py = a * x.value + c * y.value + e, b * x.value + d * y.value + f
-        if kind == pdfium_c.FPDF_SEGMENT_MOVETO or not subpaths:
+        kind = get_type(seg)
+        xv, yv = x.value, y.value
+        px, py = a * xv + c * yv + e, b * xv + d * yv + f
+        if kind == _MOVETO or not subpaths:
             subpaths.append([])
         subpaths[-1].append((px, height - py, kind))
-        if pdfium_c.FPDFPathSegment_GetClose(seg) and subpaths[-1]:
+        if get_close(seg) and subpaths[-1]:
             x0, y0, _ = subpaths[-1][0]
-            subpaths[-1].append((x0, y0, pdfium_c.FPDF_SEGMENT_LINETO))
+            subpaths[-1].append((x0, y0, _LINETO))
     for pts in subpaths:
         if stroked:
             for (xa, ya, _), (xb, yb, kind) in zip(pts, pts[1:]):
-                if kind != pdfium_c.FPDF_SEGMENT_LINETO:
+                if kind != _LINETO:
                     continue
                 if abs(ya - yb) < 0.5 and abs(xa - xb) >= MIN_EDGE:
                     out.append(_edge(min(xa, xb), ya, max(xa, xb), ya, "h"))
@@ -346,16 +364,16 @@ def close_open_ends(edges: list[dict]) -> list[dict]:
 
 
 def find_cell_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
-    """Cell bboxes (x0, top, x1, bottom) of each ruled table, via pdfplumber's geometry."""
+    """Cell bboxes (x0, top, x1, bottom) of each ruled table: pdfplumber's table geometry
+    (edges merged, intersections, cells, tables) as readers.geometry computes it."""
     if not edges:
         return []
-    merged = merge_edges(edges, SNAP, SNAP, SNAP, SNAP)
+    merged = geometry.merge_edges(edges, SNAP, SNAP, SNAP, SNAP)
     merged = [e for e in merged if (e["width"] if e["orientation"] == "h" else e["height"]) >= MIN_EDGE]
     extra = close_open_ends(merged)
     if extra:  # merge again so a closing edge snaps onto a partial ruling at its height
-        merged = merge_edges(merged + extra, SNAP, SNAP, SNAP, SNAP)
-    inter = edges_to_intersections(merged, INTERSECT, INTERSECT)
-    return cells_to_tables(intersections_to_cells(inter))
+        merged = geometry.merge_edges(merged + extra, SNAP, SNAP, SNAP, SNAP)
+    return geometry.tables(geometry.cells(geometry.intersections(merged, INTERSECT, INTERSECT)))
 
 
 # ---------------------------------------------------------------- grids
@@ -370,7 +388,13 @@ def _cluster(values: list[float], tol: float = 1.0) -> list[float]:
 
 
 def _index(bounds: list[float], v: float) -> int:
-    return min(range(len(bounds)), key=lambda k: abs(bounds[k] - v))
+    """The position of the bound nearest v in sorted bounds (the lower one on a tie)."""
+    i = bisect_left(bounds, v)
+    if i == 0:
+        return 0
+    if i == len(bounds) or abs(bounds[i - 1] - v) <= abs(bounds[i] - v):
+        return i - 1
+    return i
 
 
 def grid_from_cells(cells: list[tuple[float, float, float, float]], chars: list[Char],
@@ -384,8 +408,20 @@ def grid_from_cells(cells: list[tuple[float, float, float, float]], chars: list[
     nrows, ncols = len(ys) - 1, len(xs) - 1
     grid: list[list[Cell | None]] = [[None] * ncols for _ in range(nrows)]
     used: set[int] = set()
+    # A spatial index, so a cell looks only at its own characters: the characters by height,
+    # and for each band of rows (cells sharing top and bottom) its characters by width.
+    by_y = sorted(range(len(chars)), key=lambda i: chars[i].yc)
+    ycs = [chars[i].yc for i in by_y]
+    xcs = [c.xc for c in chars]
+    bands: dict[tuple[float, float], tuple[list[int], list[float]]] = {}
     for x0, top, x1, bottom in sorted(cells, key=lambda c: (c[1], c[0])):
-        inside = [c for c in chars if x0 <= c.xc < x1 and top <= c.yc < bottom]
+        band = bands.get((top, bottom))
+        if band is None:
+            ids = sorted(by_y[bisect_left(ycs, top):bisect_left(ycs, bottom)], key=xcs.__getitem__)
+            band = bands[(top, bottom)] = (ids, [xcs[i] for i in ids])
+        ids, bxs = band
+        # in page order, as the characters came (x0 <= xc < x1, top <= yc < bottom)
+        inside = [chars[i] for i in sorted(ids[bisect_left(bxs, x0):bisect_left(bxs, x1)])]
         used.update(id(c) for c in inside)
         text = cell_text(inside)
         ocr = ocr_of(inside)
@@ -543,10 +579,10 @@ def drop_page_numbers(chars: list[Char], height: float) -> list[Char]:
     return [c for c in chars if id(c) not in drop] if drop else chars
 
 
-def _table_page_blocks(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage,
+def _table_page_blocks(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, text: str,
                        page_no: int) -> list[Paragraph | Table]:
     height = page.get_height()
-    return geometry_blocks(_page_chars(textpage, height), page_edges(page), height, page_no)
+    return geometry_blocks(_page_chars(textpage, height, text), page_edges(page), height, page_no)
 
 
 def geometry_blocks(chars: list[Char], edges: list[dict], height: float,
@@ -665,7 +701,7 @@ def read(data: bytes, name: str) -> Document:
                 scanned += blocks is not None
                 out.blocks.extend(blocks or ())
             elif is_table_page(text):
-                out.blocks.extend(_table_page_blocks(page, textpage, i))
+                out.blocks.extend(_table_page_blocks(page, textpage, text, i))
             else:
                 out.blocks.extend(Paragraph(t, i) for t in _text_lines(text))
         if not any_text and not scanned:
