@@ -34,9 +34,10 @@ CHECK_RE = re.compile(r"Asset check '([^']+)' on '([^']+)' did not pass")
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ")
 ERROR_RE = re.compile(r"^\s*(\w+(?:\.\w+)*(?:Error|Exception|Interrupt)): (.+)$")
 
+COLLECT_STEP = "raw_collected_files"
 # What each step does, in a user's words (the step keys of gip_pipeline.definitions).
 STAGES = (
-    ("raw_collected_files", "collecting from the sites of sites.txt (none: nothing to do)"),
+    (COLLECT_STEP, "collecting reports from the sites of sites.txt"),
     ("raw_report_files", "listing the input files"),
     ("core_parsed_reports.extract_shard", "extracting the tables"),
     ("core_parsed_reports.merge", "extracting the tables"),
@@ -63,6 +64,7 @@ class RunWatch:
     failed_checks: list[tuple[str, str]] = field(default_factory=list)
     succeeded: bool = False
     _in_failure: bool = False
+    quiet_steps: frozenset[str] = frozenset()  # steps not shown as stages (nothing to say)
 
     def feed(self, line: str) -> str | None:
         """Take one log line; returns 'stage' or 'progress' when the display should change."""
@@ -82,6 +84,8 @@ class RunWatch:
             if kind == "STEP_FAILURE":
                 self.failed_step = self.failed_step or step
                 self._in_failure = True
+                return None
+            if step in self.quiet_steps:
                 return None
             label = stage_of(step)
             if not self.stages or self.stages[-1] != label:
@@ -236,7 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         cmd += ["--config-json", '{"ops": {"exports": {"config": {"include_synthetic": true}}}}']
     env = {**os.environ, "GIP_DATA_DIR": str(data), "DAGSTER_HOME": str(home),
            "PYTHONUNBUFFERED": "1"}
-    watch, display = RunWatch(), Display(out, sum(why is None for _, _, why in entries))
+    # Without a sites file the collect step does nothing: it is not a stage to the user.
+    quiet = frozenset() if collecting else frozenset({COLLECT_STEP})
+    watch, display = RunWatch(quiet_steps=quiet), Display(out, sum(why is None for _, _, why in entries))
     with log.open("w", encoding="utf-8") as lf:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, encoding="utf-8", errors="replace",

@@ -42,6 +42,15 @@ def test_the_event_log_becomes_stages_progress_checks_and_one_sentence():
     assert bar(3, 12, width=4) == "[#---] 3/12 files"
 
 
+def test_the_collect_step_is_a_stage_only_when_there_are_sites():
+    start = LOG[0].replace("raw_report_files", "raw_collected_files")
+    shown, quiet = RunWatch(), RunWatch(quiet_steps=frozenset({"raw_collected_files"}))
+    assert shown.feed(start) == "stage" and shown.stages == [
+        "collecting reports from the sites of sites.txt"]
+    assert quiet.feed(start) is None and quiet.stages == []
+    assert quiet.feed(LOG[0]) == "stage" and quiet.stages == ["listing the input files"]
+
+
 def test_a_missing_or_empty_input_folder_is_one_sentence(tmp_path, capsys):
     assert main(["--data-dir", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err

@@ -11,6 +11,9 @@
                that scale: the parsed tables of the `full` corpus are replicated with new report
                ids (and a numbered organ name, so every copy is a distinct organ-year) up to
                100,000 reports, then bulk-loaded from Arrow (load_tables) and built by dbt.
+  load1m       the same at 1,000,000 reports, the replication done by DuckDB table by table
+               (bench_load_scale): replication and dbt seconds, the slowest dbt nodes, dbt's
+               peak memory.
   throughput   `gip bench throughput` on a sample of the corpus (medians of --runs).
   forms        issue 12: the other published forms (scan, photo, imghtml, ofd, and doc / xls
                where LibreOffice is installed to make them), generated with truth: extraction
@@ -258,6 +261,104 @@ def bench_load100k(n: int, target: int = 100_000, runs: int = 3) -> dict:
             "targets": {"total_s": 120}}
 
 
+def replicate_in_duckdb(src: Path, db: Path, target: int) -> dict[str, int]:
+    """The replication of replicate_tables, done by DuckDB from the `full` run's warehouse
+    into a new file: the same new ids (12 hex of the old id + 4 of the copy number), file
+    hashes, numbered organ names and file names, streamed table by table (at 1,000,000
+    reports the cells alone are ~200 million rows: more than this machine holds as frames).
+    The reference tables are copied as they are. Rows per table."""
+    import duckdb
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(f"ATTACH '{src}' AS src (READ_ONLY)")
+        n0 = con.execute("SELECT count(*) FROM src.core.reports").fetchone()[0]
+        full, rest = divmod(target, n0)
+        con.execute("CREATE TEMP TABLE ids AS SELECT report_id, row_number() OVER () AS rn "
+                    "FROM src.core.reports")
+        con.execute(f"CREATE TEMP TABLE copies AS SELECT range AS k FROM range({full + bool(rest)})")
+        rows = {}
+        for schema_, table in con.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_catalog = 'src' AND table_schema IN ('core', 'reference') "
+                "AND table_type = 'BASE TABLE' ORDER BY 1, 2").fetchall():
+            con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema_}"')
+            cols = [r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'src' "
+                "AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                [schema_, table]).fetchall()]
+            if schema_ != "core" or "report_id" not in cols:
+                con.execute(f'CREATE TABLE "{schema_}"."{table}" AS '
+                            f'SELECT * FROM src."{schema_}"."{table}"')
+            else:
+                def new_id(c: str) -> str:
+                    return f"substr(t.{c}, 1, 12) || printf('%04x', copies.k)"
+                select = []
+                for c in cols:
+                    q = f'"{c}"'
+                    if c in ("report_id", "duplicate_of"):
+                        select.append(f"{new_id(q)} AS {q}")
+                    elif c == "sha256":
+                        select.append(f"{new_id(q)} || substr(t.{q}, 17) AS {q}")
+                    elif c == "organ" and table == "reports":
+                        select.append(f"t.{q} || printf('·%03d', copies.k) AS {q}")
+                    elif c == "source_file":
+                        select.append(f"printf('copy%03d/', copies.k) || t.{q} AS {q}")
+                    else:
+                        select.append(f"t.{q}")
+                con.execute(
+                    f'CREATE TABLE core."{table}" AS SELECT {", ".join(select)} '
+                    f'FROM src.core."{table}" t JOIN ids USING (report_id) CROSS JOIN copies '
+                    f"WHERE copies.k < {full} OR ids.rn <= {rest} ORDER BY copies.k, ids.rn")
+            rows[table] = con.execute(f'SELECT count(*) FROM "{schema_}"."{table}"').fetchone()[0]
+        con.execute("DETACH src")
+        return rows
+    finally:
+        con.close()
+
+
+def bench_load_scale(n: int, target: int = 1_000_000, runs: int = 1) -> dict:
+    """Warehouse + `dbt build` at `target` reports, the core tables replicated in DuckDB
+    (replicate_in_duckdb) from the `full` run's warehouse: seconds of the replication (the
+    load's stand-in), of dbt, per dbt node (the slowest), and the peak memory of dbt."""
+    from gip_pipeline.assets.dbt import dbt_executable
+    from gip_pipeline.bench.runs import TreeMemory
+    from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR
+
+    root = corpus_dir(n)
+    src = _published_warehouse(root / "run")
+    out = []
+    for k in range(runs):
+        db = root / f"load{target // 1000}k" / "gip.duckdb"
+        shutil.rmtree(db.parent, ignore_errors=True)
+        t0 = time.perf_counter()
+        rows = replicate_in_duckdb(src, db, target)
+        t_load = time.perf_counter() - t0
+        env = {**os.environ, "GIP_DUCKDB_PATH": str(db)}
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([dbt_executable(), "build", "--profiles-dir", ".", "--quiet"],
+                                cwd=DBT_PROJECT_DIR, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        with TreeMemory(proc.pid) as mem:
+            log, _ = proc.communicate()
+        t_dbt = time.perf_counter() - t0
+        results = json.loads((DBT_PROJECT_DIR / "target" / "run_results.json").read_text())
+        nodes = sorted(((r["unique_id"], round(r["execution_time"], 2))
+                        for r in results["results"]), key=lambda x: -x[1])
+        out.append({"load_s": round(t_load, 2), "dbt_build_s": round(t_dbt, 2),
+                    "total_s": round(t_load + t_dbt, 2), "dbt_exit_code": proc.returncode,
+                    "dbt_peak_rss_mb": mem.peak_mb, "slowest_nodes": nodes[:12],
+                    "db_mb": round(db.stat().st_size / 2 ** 20, 1),
+                    "dbt_tail": log[-800:] if proc.returncode else ""})
+        shutil.rmtree(db.parent, ignore_errors=True)  # tens of GB: not kept
+    return {"reports": rows.get("reports"), "rows": rows, "runs": out,
+            "load_s_median": statistics.median(r["load_s"] for r in out),
+            "dbt_build_s_median": statistics.median(r["dbt_build_s"] for r in out),
+            "total_s_median": statistics.median(r["total_s"] for r in out),
+            "targets": {"total_s": 300}}
+
+
 def _published_warehouse(data: Path) -> Path:
     for p in (data / "warehouse" / "gip.duckdb", data / "warehouse" / "work" / "gip.duckdb"):
         if p.is_file():
@@ -327,7 +428,8 @@ def bench_forms(n: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m gip_pipeline.bench.pipeline")
     p.add_argument("which", nargs="*", default=["throughput", "full", "incremental", "load100k"],
-                   choices=["corpus", "throughput", "full", "incremental", "load100k", "forms"])
+                   choices=["corpus", "throughput", "full", "incremental", "load100k", "load1m",
+                            "forms"])
     p.add_argument("--n", type=int, default=10_000, help="generated documents (default 10,000)")
     p.add_argument("--runs", type=int, default=3, help="repeats for medians")
     p.add_argument("--full-runs", type=int, default=1,
@@ -338,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     if {"full", "incremental"} & set(a.which):
         use_code_snapshot()
-    if "load100k" in a.which:
+    if {"load100k", "load1m"} & set(a.which):
         from gip_pipeline.warehouse.paths import prepare_manifest
 
         prepare_manifest()
@@ -353,6 +455,8 @@ def main(argv: list[str] | None = None) -> int:
             _write("incremental", bench_incremental(a.n, a.runs))
         elif which == "load100k":
             _write("load100k", bench_load100k(a.n, a.reports, a.runs))
+        elif which == "load1m":
+            _write("load1m", bench_load_scale(a.n, 1_000_000, runs=1))
         elif which == "forms":
             _write("forms", bench_forms(a.forms_n))
     return 0
