@@ -255,6 +255,7 @@ class _Spec:
     negative: bool
 
 
+@lru_cache(maxsize=1 << 16)  # pure, and called on the same few strings thousands of times a file
 def _parse(part: str, spec: _Spec) -> int | float | None:
     if len(part) > MAX_CELL_CHARS + (1 if spec.negative else 0) + (5 if spec.decimal else 0):
         return None
@@ -441,6 +442,7 @@ def _row_groups(table: str, cols: tuple[str, ...]) -> list[tuple[int, tuple[int,
     return out
 
 
+@lru_cache(maxsize=None)
 def _spec(table: str, col: str) -> _Spec:
     c = schema.column_def(table, col)
     return _Spec(c.dtype == "decimal", c.allow_negative)
