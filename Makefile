@@ -88,6 +88,7 @@ demo: manifest
 .PHONY: bench scale-out-demo benchmarks-md
 bench: manifest
 	$(BIN)/python -m gip_pipeline.bench.pipeline throughput full incremental load100k forms --full-runs 2
+	$(BIN)/python -m gip_pipeline.bench.pipeline load1m
 	$(BIN)/python -m gip_pipeline.bench.report
 
 # A dask scheduler + 2 workers on 127.0.0.1 run the pipeline; the warehouse must equal a single-process run's.

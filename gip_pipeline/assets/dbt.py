@@ -58,9 +58,14 @@ def gip_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, paths: G
     profiles = dbt_profiles_dir(paths.warehouse())
     # One writer at a time on the working copy, also against writers outside Dagster; the
     # marts are marked built from the core tables this build read (publish_snapshot checks).
+    # One target folder per warehouse, kept between runs: dbt's partial parse there matches
+    # this profile (the project's own target holds make manifest's, for another profile, so a
+    # fresh folder per run re-parsed the whole project every time), and runs leave no folder.
+    target = paths.warehouse().parent / "dbt_target"
     built = []
     with building_marts(paths.warehouse()):
-        for event in dbt.cli(["build", "--profiles-dir", str(profiles)], context=context).stream():
+        for event in dbt.cli(["build", "--profiles-dir", str(profiles)], context=context,
+                             target_path=target).stream():
             if isinstance(event, (Output, AssetMaterialization)):
                 built.append(context.asset_key_for_output(event.output_name)
                              if isinstance(event, Output) else event.asset_key)

@@ -175,8 +175,8 @@ def staging_models() -> list[dict]:
     return [
         {"name": "stg_cells",
          "description": "One row per extracted cell. Null value = printed blank, dash or word.",
-         "columns": [{"name": "cell_id", "description": "report_id.table.row.col",
-                      "data_tests": ["unique", "not_null"]}] + _columns("cells", {
+         # its key's uniqueness is tested once, on int_cells (a left join keeping every row)
+         "columns": [{"name": "cell_id", "description": "report_id.table.row.col"}] + _columns("cells", {
              "report_id": ["not_null", {"relationships": {"arguments": {
                  "to": "ref('stg_reports')", "field": "report_id"}}}],
              "table": ["not_null", _accepted(t.key for t in schema.TABLES)],
@@ -334,9 +334,14 @@ def _with_tests(columns: list[dict], tests: dict[str, list]) -> list[dict]:
     return [{**c, "data_tests": tests[c["name"]]} if c["name"] in tests else c for c in columns]
 
 
+# The stg_cells columns int_cells carries (its SQL selects the same): a 20-million-cell table
+# costs its width to write, and the marts read these only.
+INT_CELLS_KEPT = ("report_id", "table", "row", "col", "dtype", "value", "corrected")
+
+
 def intermediate_models() -> list[dict]:
-    cells_cols = ["cell_id"] + list(tidy_schema("cells").names()) + [
-        "value_used", "value_used_int", "filled_from_evidence", "blank_zero_evidence"]
+    cells_cols = ["cell_id", *INT_CELLS_KEPT, "value_used", "value_used_int",
+                  "filled_from_evidence", "blank_zero_evidence"]
     cells_cols_doc = [{"name": "cell_id", "description": "report_id.table.row.col",
                        "data_tests": ["unique", "not_null"]}] + _cols(
         cells_cols[1:], {"blank_zero_evidence": [_accepted(["proven", "consistent"])]})
@@ -348,7 +353,9 @@ def intermediate_models() -> list[dict]:
         {"name": "int_cells", "description": "The cells with value_used: a blank is read as 0 "
          "only where the extraction's <table>.blanks_as_zero finding (the identities prove it) "
          "lists the cell; the weaker blanks_as_zero_consistent evidence is recorded "
-         "(blank_zero_evidence) but the blank stays null.",
+         "(blank_zero_evidence) but the blank stays null. Only the columns the marts read: the "
+         "printed text, page and provenance of a cell are in staging.stg_cells (same cell_id). "
+         "Its unique cell_id also tests stg_cells' key (every stg_cells row is here once).",
          "columns": cells_cols_doc},
         {"name": "int_reports", "description": "One row per report file: organ_key, whether "
          "the marts count it (duplicates and rejected reports are not), findings counts, "
