@@ -327,7 +327,8 @@ QUANTITY_KINDS = tuple(dict.fromkeys(q.kind for q in QUANTITIES))
 
 
 def _unique_key(*columns: str) -> dict:
-    return {"unique": {"arguments": {"column_name": " || '|' || ".join(columns)}}}
+    """The generic unique_key test (tests/generic/unique_key.sql) over these columns."""
+    return {"unique_key": {"arguments": {"columns": [f'"{c}"' for c in columns]}}}
 
 
 def _with_tests(columns: list[dict], tests: dict[str, list]) -> list[dict]:
@@ -340,11 +341,9 @@ INT_CELLS_KEPT = ("report_id", "table", "row", "col", "dtype", "value", "correct
 
 
 def intermediate_models() -> list[dict]:
-    cells_cols = ["cell_id", *INT_CELLS_KEPT, "value_used", "value_used_int",
-                  "filled_from_evidence", "blank_zero_evidence"]
-    cells_cols_doc = [{"name": "cell_id", "description": "report_id.table.row.col",
-                       "data_tests": ["unique", "not_null"]}] + _cols(
-        cells_cols[1:], {"blank_zero_evidence": [_accepted(["proven", "consistent"])]})
+    cells_cols = [*INT_CELLS_KEPT, "value_used", "value_used_int", "filled_from_evidence",
+                  "blank_zero_evidence"]
+    cells_cols_doc = _cols(cells_cols, {"blank_zero_evidence": [_accepted(["proven", "consistent"])]})
     rep_cols = list(tidy_schema("reports").names()) + [
         "organ_key", "n_error_findings", "n_warning_findings", "n_identity_breaks",
         "n_blank_zero_cells", "uses_blank_zero_evidence", "n_corrected_cells", "corrected",
@@ -354,8 +353,10 @@ def intermediate_models() -> list[dict]:
          "only where the extraction's <table>.blanks_as_zero finding (the identities prove it) "
          "lists the cell; the weaker blanks_as_zero_consistent evidence is recorded "
          "(blank_zero_evidence) but the blank stays null. Only the columns the marts read: the "
-         "printed text, page and provenance of a cell are in staging.stg_cells (same cell_id). "
-         "Its unique cell_id also tests stg_cells' key (every stg_cells row is here once).",
+         "printed text, page and provenance of a cell are in staging.stg_cells (same key). "
+         "Its key (report_id, table, row, col) is tested here, which tests stg_cells' too "
+         "(every stg_cells row is here once); the one-string cell_id is stg_cells'.",
+         "data_tests": [_unique_key("report_id", "table", "row", "col")],
          "columns": cells_cols_doc},
         {"name": "int_reports", "description": "One row per report file: organ_key, whether "
          "the marts count it (duplicates and rejected reports are not), findings counts, "

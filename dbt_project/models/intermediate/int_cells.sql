@@ -7,7 +7,8 @@
 -- value_used_int: value_used as an integer in a column that counts things (schema dtype int;
 -- the extraction never reads a fraction there), null in an amount column.
 -- Only the columns the marts read (metadata.dbt_yaml.INT_CELLS_KEPT): at 20 million cells the
--- table's width is most of its cost; raw text, page and provenance stay in stg_cells.
+-- table's width is most of its cost (a cell_id string alone more than half of it); raw text,
+-- page, provenance and cell_id stay in stg_cells.
 with kinds as (select * from {{ ref('blank_zero_checks') }}),
 evidence as (
     select f.report_id, f."table", f.cell,
@@ -21,7 +22,7 @@ evidence as (
     group by f.report_id, f."table", f.cell
 )
 select
-    c.cell_id, c.report_id, c."table", c."row", c.col, c.dtype, c.value, c.corrected,
+    c.report_id, c."table", c."row", c.col, c.dtype, c.value, c.corrected,
     coalesce(c.value, case when e.evidence = 'proven' then 0.0 end) as value_used,
     case when c.dtype = 'int' then
         cast(coalesce(c.value, case when e.evidence = 'proven' then 0.0 end) as bigint)

@@ -1,4 +1,4 @@
--- One row per extracted cell; cell_id is the natural key as one column for the tests.
+-- One row per extracted cell; cell_id is its key (report_id.table.row.col) as one column.
 select
     report_id || '.' || "table" || '.' || "row" || '.' || col as cell_id,
     *
