@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+
 from gip_pipeline.extraction.document import Cell, Document, Paragraph, Table, Unreadable
 from gip_pipeline.extraction.readers import geometry
 from gip_pipeline.metadata.schema import TABLES
@@ -146,7 +147,8 @@ def _page_chars(textpage: pdfium.PdfTextPage, height: float, text: str | None = 
     for i, code in enumerate(codes):
         if code in (0, 0xFFFE, 0xFFFF) or code in (10, 13) or 0xD800 <= code <= 0xDFFF:
             continue  # (a surrogate half is not a character; damaged text layers hold them)
-        # Spaces (and line breaks) pdfium inferred are left out: layout comes from geometry.
+        # Spaces pdfium inferred are left out: layout comes from geometry. (pdfium generates
+        # only spaces and line breaks, and line breaks are dropped above: one call, not two.)
         if code == 32 and is_generated(tp, i) == 1:
             continue
         if not char_box(tp, i, bl, br, bb, bt):
