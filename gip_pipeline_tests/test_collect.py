@@ -172,6 +172,9 @@ def test_sites_file(tmp_path):
     assert (a.host, a.delay, a.max_pages, a.name) == ("www.a.gov.cn", 2.0, 50, "www.a.gov.cn")
     assert b.title == "工作年度报告" and b.pages == r"list_\d+\.html" and b.delay == 1.0
     assert c.title == r"20\d\d 年度报告"  # quoted: a rule with a space
+    # the command line's defaults fill the rules a line leaves out, never override them
+    a, b, _ = read_sites(f, {"delay": 0.5, "max_pages": 9})
+    assert (a.delay, a.max_pages, b.delay, b.max_pages) == (2.0, 50, 0.5, 9)
     f.write_text("https://www.a.gov.cn/ speed=3\n", encoding="utf-8")
     with pytest.raises(SitesError, match=r"sites.txt:1: .*unknown rule"):
         read_sites(f)
@@ -186,6 +189,9 @@ def test_decoding_and_pagers():
     assert "年度报告" in decode_html(gbk)
     assert "年度报告" in decode_html("<p>年度报告</p>".encode("gb18030"))  # no charset named
     assert "年度报告" in decode_html("<p>年度报告</p>".encode("gbk"), "text/html; charset=GBK")
+    # a charset that lies (GBK bytes served as UTF-8): the readers' decoder is not fooled
+    lying = "<p>政府信息公开工作年度报告</p>".encode("gbk")
+    assert "政府信息公开工作年度报告" in decode_html(lying, "text/html; charset=utf-8")
     pages = pager_pages('createPageHTML(3, 0, "index", "htm");', "http://h/nb/index.htm")
     assert pages == ["http://h/nb/index.htm", "http://h/nb/index_1.htm", "http://h/nb/index_2.htm"]
 

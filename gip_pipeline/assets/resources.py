@@ -71,7 +71,7 @@ class GipPaths(ConfigurableResource):
         return paths.collect_dir(self.data_dir)
 
     def collect_manifest(self) -> Path:
-        from gip_pipeline.collect.crawl import MANIFEST
+        from gip_pipeline.collect.manifest import MANIFEST
 
         return self.collect_state() / MANIFEST
 

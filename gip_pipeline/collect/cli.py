@@ -21,10 +21,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from gip_pipeline.collect.crawl import collect
+from gip_pipeline.collect.manifest import MANIFEST
 from gip_pipeline.collect.sites import DEFAULT_DELAY_S, MAX_PAGES, SitesError, read_sites, site
 from gip_pipeline.warehouse.paths import raw_dir
 
@@ -49,8 +49,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="retries on 429/5xx and time-outs, with backoff (3)")
     ap.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = ap.parse_args(argv)
+    # The command line's --delay and --max-pages apply where a site sets no rule of its own.
+    defaults = {k: v for k, v in (("delay", args.delay), ("max_pages", args.max_pages))
+                if v is not None}
     try:
-        sites = [site(u) for u in args.urls] + (read_sites(args.sites) if args.sites else [])
+        sites = [site(u, defaults) for u in args.urls] + (
+            read_sites(args.sites, defaults) if args.sites else [])
     except (SitesError, OSError) as e:
         sys.stderr.write(f"gip collect: {e}\n")
         return 2
@@ -58,9 +62,6 @@ def main(argv: list[str] | None = None) -> int:
         ap.print_usage(sys.stderr)
         sys.stderr.write("gip collect: give start URLs or --sites FILE\n")
         return 2
-    ruled = _defaults(args)
-    sites = [replace(s, **{k: v for k, v in ruled.items() if k not in _explicit(s)})
-             for s in sites]
     out = Path(args.out) if args.out else raw_dir()
     state = Path(args.state) if args.state else out.resolve().parent / "collect"
     res = collect(sites, out, state, timeout_s=args.timeout, retries=args.retries)
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(f"{out / rel}\n")
     summary = res.summary()
     if args.json:
-        sys.stdout.write(json.dumps({**summary, "manifest": str(state / "manifest.jsonl"),
+        sys.stdout.write(json.dumps({**summary, "manifest": str(state / MANIFEST),
                                      "failures": [{"url": f.url, "outcome": f.outcome,
                                                    "error": f.error} for f in res.failures],
                                      "stopped": {s.site: s.stopped for s in res.sites
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{summary['n_report_pages']} report pages, {summary['n_attachments']} attachments, "
             f"{summary['n_new_files']} new files, {summary['n_not_modified']} not modified, "
             f"{summary['n_failed']} failed, {summary['n_robots_disallowed']} disallowed by "
-            f"robots.txt; manifest {state / 'manifest.jsonl'}\n")
+            f"robots.txt; manifest {state / MANIFEST}\n")
         for f in res.failures:
             sys.stderr.write(f"  {f.outcome}\t{f.url}\t{f.error or ''}\n")
         for s in res.sites:
@@ -88,16 +89,3 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stderr.write(f"  {s.site}: stopped, {s.stopped}\n")
     return 1 if any(f.outcome != "robots_disallowed" for f in res.failures) else 0
 
-
-def _defaults(args) -> dict:
-    """The command line's defaults for every site (a site's own rules win)."""
-    out = {}
-    if args.delay is not None:
-        out["delay"] = args.delay
-    if args.max_pages is not None:
-        out["max_pages"] = args.max_pages
-    return out
-
-
-def _explicit(s) -> set[str]:
-    return set(s.extra.get("rules", ()))  # the rules its sites-file line sets

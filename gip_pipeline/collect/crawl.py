@@ -15,11 +15,10 @@ A killed run loses at most the fetch in progress.
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import re
 import time
-import hashlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,45 +26,25 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from gip_pipeline.atomic import atomic_write
 from gip_pipeline.collect.http import Fetched, PoliteClient
+from gip_pipeline.collect.manifest import MANIFEST, Record, append_record, read_records
 from gip_pipeline.collect.sites import Site
+from gip_pipeline.extraction.batch import MAX_FILE_BYTES
+from gip_pipeline.raw import EXTENSION_FORMATS
 
-MANIFEST = "manifest.jsonl"
 PAGES = "pages"  # the HTML pages read (list and report pages), by content, to re-read on a 304
 WARC_DIR = "warc"
-DOCUMENT_EXT = (".pdf", ".doc", ".docx", ".wps", ".ofd", ".xls", ".xlsx", ".et", ".txt")
-PICTURE_EXT = (".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".bmp", ".webp")
-HTML_EXT = (".htm", ".html", ".shtml", ".jhtml")
+# What the pipeline reads (raw.EXTENSION_FORMATS): documents are fetched from a report page's
+# links, pictures only where the page holds no table and links no document.
+PICTURE_EXT = tuple(x for x, f in EXTENSION_FORMATS.items() if f == "image")
+DOCUMENT_EXT = tuple(x for x, f in EXTENSION_FORMATS.items() if f not in ("image", "html", "md"))
+PAGE_EXT = (".htm", ".html", ".shtml", ".jhtml", ".xhtml")  # web pages, kept as .html
 _CONTENT_EXT = {"application/pdf": ".pdf", "text/html": ".html", "application/msword": ".doc",
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
                 "application/vnd.ms-excel": ".xls", "application/ofd": ".ofd",
                 "image/jpeg": ".jpg", "image/png": ".png", "text/plain": ".txt"}
-_META_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w-]+)", re.I)
 _PAGER_RE = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*"
                        r"['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]")
 _INDEX_RE = re.compile(r"/index(?:_\d+)?\.s?html?$")
-
-
-@dataclass
-class Record:
-    """One line of the manifest: one fetch (or a URL not fetched, with why)."""
-    url: str
-    site: str
-    kind: str  # list | report_page | attachment
-    outcome: str  # collect.http.Fetched.outcome
-    fetched_at: str
-    final_url: str | None = None
-    status: int | None = None
-    content_type: str | None = None
-    sha256: str | None = None
-    bytes: int | None = None
-    path: str | None = None  # relative to the output folder, when the content is a report file
-    found_on: str | None = None  # the list page (or the report page of an attachment)
-    title: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    warc_file: str | None = None
-    warc_offset: int | None = None
-    error: str | None = None
 
 
 @dataclass
@@ -98,60 +77,52 @@ class CollectResult:
 
 
 class Manifest:
-    """The append-only log of fetches; the latest successful fetch of each URL."""
+    """The manifest (collect.manifest) and the latest successful fetch of each URL in it."""
 
     def __init__(self, state: Path) -> None:
         self.path = state / MANIFEST
         self.latest: dict[str, Record] = {}
-        self.by_sha: dict[str, Record] = {}
-        if self.path.is_file():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
-                try:
-                    self._note(Record(**json.loads(line)))
-                except (ValueError, TypeError):  # a line torn by a kill: the fetch is redone
-                    continue
+        for r in read_records(self.path):
+            self._note(r)
 
     def _note(self, r: Record) -> None:
         if r.outcome in ("ok", "not_modified") and r.sha256:
             self.latest[r.url] = r
-            self.by_sha.setdefault(r.sha256, r)
 
     def append(self, r: Record) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        append_record(self.path, r)
         self._note(r)
 
 
 def decode_html(body: bytes, content_type_header: str = "") -> str:
-    """The page's text: the charset its header or meta tag names, else UTF-8, else GB18030
-    (which reads GBK and GB2312 too)."""
-    names = []
-    m = re.search(r"charset\s*=\s*([\w-]+)", content_type_header or "", re.I)
-    if m:
-        names.append(m.group(1))
-    m = _META_CHARSET_RE.search(body[:4096])
-    if m:
-        names.append(m.group(1).decode("ascii", "replace"))
-    for name in [*names, "utf-8"]:
-        name = {"gb2312": "gb18030", "gbk": "gb18030"}.get(name.lower(), name)
-        try:
-            return body.decode(name)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return body.decode("gb18030", "replace")
+    """The page's text by the readers' own decoding (extraction.readers.encoding): the charset
+    the header or the meta tag declares is evidence, not the verdict (GBK pages often claim
+    UTF-8, and the other way round)."""
+    from gip_pipeline.extraction.readers.encoding import decode_bytes
+    from gip_pipeline.extraction.readers.html import declared_charset
+
+    m = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type_header or "", re.I)
+    return decode_bytes(body, m.group(1) if m else declared_charset(body))
 
 
-def links(html: str, base: str) -> list[tuple[str, str]]:
-    """(absolute URL without fragment, link text or title) of every <a href> of a page."""
+@dataclass
+class PageLinks:
+    """What one parse of a page gives: its links (URL, text), its pictures, whether it holds
+    a table."""
+    links: list[tuple[str, str]]
+    pictures: list[str]
+    has_table: bool
+
+
+def page_links(html: str, base: str) -> PageLinks:
+    """Absolute URLs (fragment dropped) of every <a href> with its text or title, of every
+    <img src>, and whether the page holds a <table>; an unparsable page holds nothing."""
     import lxml.html
 
     try:
         root = lxml.html.fromstring(html)
     except Exception:  # an empty or unparsable page has no links
-        return []
+        return PageLinks([], [], False)
     out = []
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
@@ -159,17 +130,8 @@ def links(html: str, base: str) -> list[tuple[str, str]]:
             continue
         text = re.sub(r"\s+", "", a.get("title") or a.text_content() or "")
         out.append((urldefrag(urljoin(base, href))[0], text))
-    return out
-
-
-def pictures(html: str, base: str) -> list[str]:
-    import lxml.html
-
-    try:
-        root = lxml.html.fromstring(html)
-    except Exception:
-        return []
-    return [urldefrag(urljoin(base, i.get("src")))[0] for i in root.iter("img") if i.get("src")]
+    pics = [urldefrag(urljoin(base, i.get("src")))[0] for i in root.iter("img") if i.get("src")]
+    return PageLinks(out, pics, next(root.iter("table"), None) is not None)
 
 
 def pager_pages(html: str, base: str) -> list[str]:
@@ -187,13 +149,17 @@ def _same_folder(a: str, b: str) -> bool:
     return urlsplit(a).path.rsplit("/", 1)[0] == urlsplit(b).path.rsplit("/", 1)[0]
 
 
+def _suffix(url: str) -> str:
+    return os.path.splitext(urlsplit(url).path)[1].lower()
+
+
 def _ext(url: str, content_type: str, kind: str) -> str:
-    suffix = os.path.splitext(urlsplit(url).path)[1].lower()
-    if kind == "report_page" and (suffix in HTML_EXT or not suffix):
+    suffix = _suffix(url)
+    if suffix in PAGE_EXT or (kind == "report_page" and not suffix):
         return ".html"
-    if suffix in DOCUMENT_EXT + PICTURE_EXT + HTML_EXT:
-        return ".html" if suffix in HTML_EXT else suffix
-    return _CONTENT_EXT.get(content_type, ".bin")
+    if suffix in DOCUMENT_EXT + PICTURE_EXT:
+        return suffix
+    return _CONTENT_EXT.get(content_type.split(";")[0].strip().lower(), ".bin")
 
 
 class Collector:
@@ -234,7 +200,7 @@ class Collector:
         got: Fetched = self.client.get(url, site.delay, prev.etag if prev else None,
                                        prev.last_modified if prev else None)
         rec = Record(url, site.name, kind, got.outcome, got.fetched_at, got.final_url,
-                     got.status, got.content_type or None, found_on=found_on, title=title,
+                     got.status, got.headers.get("content-type"), found_on=found_on, title=title,
                      etag=got.headers.get("etag"), last_modified=got.headers.get("last-modified"),
                      warc_file=got.warc_file, warc_offset=got.warc_offset, error=got.error)
         body = None
@@ -288,7 +254,7 @@ class Collector:
             sr.n_list_pages += 1
             base = rec.final_url or url
             html = decode_html(body, rec.content_type or "")
-            found = links(html, base)
+            found = page_links(html, base).links
             candidates = [u for u, _ in found] + pager_pages(html, base)
             for u in candidates:
                 if urlsplit(u).netloc.lower() != host or u in seen_lists:
@@ -322,16 +288,12 @@ class Collector:
         if rec.outcome == "ok":
             self._page(body)
         base = rec.final_url or url
-        html = decode_html(body, rec.content_type or "")
-        docs = [u for u, _ in links(html, base)
-                if os.path.splitext(urlsplit(u).path)[1].lower() in DOCUMENT_EXT]
-        has_table = re.search(r"<table", html, re.I) is not None
-        attach = docs
-        if not docs and not has_table:  # a report printed as pictures
-            attach = [u for u in pictures(html, base)
-                      if os.path.splitext(urlsplit(u).path)[1].lower() in PICTURE_EXT]
+        page = page_links(decode_html(body, rec.content_type or ""), base)
+        attach = [u for u, _ in page.links if _suffix(u) in DOCUMENT_EXT]
+        if not attach and not page.has_table:  # a report printed as pictures
+            attach = [u for u in page.pictures if _suffix(u) in PICTURE_EXT]
         # The page is a report itself when it holds the tables, or links nothing that would.
-        if rec.outcome == "ok" and (has_table or not attach):
+        if rec.outcome == "ok" and (page.has_table or not attach):
             self._keep(rec, body, site, sr)
         self._log(rec)
         for u in dict.fromkeys(attach):
@@ -355,10 +317,12 @@ class Collector:
 
 
 def collect(sites: list[Site], out: str | Path, state: str | Path, *, timeout_s: float = 30.0,
-            retries: int = 3, backoff_s: float = 1.0, max_file_bytes: int = 50 * 2 ** 20, transport=None) -> CollectResult:
+            retries: int = 3, backoff_s: float = 1.0, max_file_bytes: int = MAX_FILE_BYTES,
+            transport=None) -> CollectResult:
     """Collect every site into `out` (the raw folder), keeping the state in `state`."""
     state = Path(state)
-    warc = state / WARC_DIR / f"collect-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{os.getpid()}.warc.gz"
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    warc = state / WARC_DIR / f"collect-{stamp}-{os.getpid()}.warc.gz"
     client = PoliteClient(warc, timeout_s=timeout_s, retries=retries, backoff_s=backoff_s,
                           max_bytes=max_file_bytes, transport=transport)
     c = Collector(Path(out), state, client)

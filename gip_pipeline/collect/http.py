@@ -20,6 +20,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 import gip_pipeline
+from gip_pipeline.extraction.batch import MAX_FILE_BYTES
 
 USER_AGENT = (f"gip_pipeline/{gip_pipeline.__version__} (collector of government information "
               "publicity annual reports for open research; one request at a time)")
@@ -44,10 +45,6 @@ class Fetched:
     warc_offset: int | None = None
     attempts: int = 0
 
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
-
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
@@ -61,7 +58,7 @@ class PoliteClient:
     """One client for a collect run: call `get` for each URL, `close` at the end."""
 
     def __init__(self, warc_path: Path | None, timeout_s: float = 30.0, retries: int = 3,
-                 backoff_s: float = 1.0, max_bytes: int = 50 * 2 ** 20,
+                 backoff_s: float = 1.0, max_bytes: int = MAX_FILE_BYTES,
                  transport: httpx.BaseTransport | None = None) -> None:
         self.retries, self.backoff_s, self.max_bytes = retries, backoff_s, max_bytes
         self.client = httpx.Client(

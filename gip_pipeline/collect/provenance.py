@@ -7,10 +7,11 @@ at two URLs name the first one fetched.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import polars as pl
+
+from gip_pipeline.collect.manifest import read_records
 
 PROVENANCE_COLUMNS = {"source_url": pl.Utf8, "source_page": pl.Utf8, "fetched_at": pl.Utf8}
 
@@ -20,18 +21,12 @@ def provenance(manifest: Path | None) -> pl.DataFrame:
     linking it: the list page of a report page, the report page of an attachment) and
     fetched_at (the first fetch, ISO 8601 UTC) of every stored file of the manifest."""
     first: dict[str, dict] = {}
-    if manifest is not None and Path(manifest).is_file():
-        for line in Path(manifest).read_text(encoding="utf-8").splitlines():
-            try:
-                r = json.loads(line)
-            except ValueError:  # a line torn by a killed collect
-                continue
-            sha = r.get("sha256")
-            if not sha or not r.get("path") or r.get("outcome") != "ok":
-                continue
-            if sha not in first or r["fetched_at"] < first[sha]["fetched_at"]:
-                first[sha] = {"sha256": sha, "source_url": r.get("final_url") or r["url"],
-                              "source_page": r.get("found_on"), "fetched_at": r["fetched_at"]}
+    for r in read_records(manifest):
+        if r.outcome != "ok" or not r.sha256 or not r.path:
+            continue
+        if r.sha256 not in first or r.fetched_at < first[r.sha256]["fetched_at"]:
+            first[r.sha256] = {"sha256": r.sha256, "source_url": r.final_url or r.url,
+                               "source_page": r.found_on, "fetched_at": r.fetched_at}
     return pl.DataFrame(list(first.values()), schema={"sha256": pl.Utf8, **PROVENANCE_COLUMNS})
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,7 +42,6 @@ class Site:
     delay: float = DEFAULT_DELAY_S
     max_pages: int = MAX_PAGES
     max_mb: float = MAX_MB
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def host(self) -> str:
@@ -54,8 +53,10 @@ class Site:
         return self.host.replace(":", "_")
 
 
-def site(url: str, **rules) -> Site:
-    """A Site from a start URL and rules as written (strings), checked."""
+def site(url: str, defaults: dict | None = None, **rules) -> Site:
+    """A Site from a start URL and rules as written (strings), checked; `defaults` (e.g. the
+    command line's --delay) apply where the site sets no rule of its own."""
+    rules = {**(defaults or {}), **rules}
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SitesError(f"{url!r} is not an http(s) URL")
@@ -63,7 +64,7 @@ def site(url: str, **rules) -> Site:
     if unknown:
         raise SitesError(f"{url}: unknown rule(s) {', '.join(sorted(unknown))}; the rules are "
                          f"{', '.join(RULES)}")
-    s = Site(url, extra={"rules": tuple(rules)})
+    s = Site(url)
     try:
         for k in ("title", "pages", "follow"):
             if k in rules:
@@ -82,7 +83,7 @@ def site(url: str, **rules) -> Site:
     return s
 
 
-def read_sites(path: str | Path) -> list[Site]:
+def read_sites(path: str | Path, defaults: dict | None = None) -> list[Site]:
     out = []
     for i, line in enumerate(Path(path).read_text(encoding="utf-8-sig").splitlines(), start=1):
         line = re.sub(r"(?:^|\s)#.*$", "", line).strip()  # a URL's own # has no space before
@@ -94,7 +95,7 @@ def read_sites(path: str | Path) -> list[Site]:
             bad = [w for w in words[1:] if "=" not in w]
             if bad:
                 raise SitesError(f"{bad[0]!r} is not key=value")
-            out.append(site(words[0], **rules))
+            out.append(site(words[0], defaults, **rules))
         except (SitesError, ValueError) as e:
             raise SitesError(f"{path}:{i}: {e}") from None
     return out
