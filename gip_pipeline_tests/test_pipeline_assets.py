@@ -1,5 +1,8 @@
 """The plain functions behind the Dagster assets, without running Dagster."""
 
+import re
+from functools import cached_property
+
 import pytest
 
 import gip_pipeline.extraction.parse as parse_mod
@@ -117,3 +120,21 @@ def test_a_live_run_is_never_reaped():
     with DagsterInstance.ephemeral() as instance:
         assert materialize([probe], instance=instance).success
     assert seen == {"reaped": [], "status": DagsterRunStatus.STARTED}
+
+
+def test_dbt_resource_skips_start_up_work_but_reports_the_real_version():
+    import subprocess
+
+    from dagster_dbt import DbtCliResource
+
+    from gip_pipeline.assets.dbt import GipDbtCliResource, dbt_executable, dbt_resource
+
+    # The overrides name dagster-dbt internals: after an upgrade that renames them they would
+    # silently stop overriding anything.
+    assert isinstance(DbtCliResource.__dict__.get("_cli_version"), cached_property)
+    assert callable(DbtCliResource.__dict__.get("_initialize_dbt_core_adapter"))
+    res = dbt_resource()
+    assert isinstance(res, GipDbtCliResource)
+    assert res._initialize_dbt_core_adapter(["build"]) is None
+    printed = subprocess.run([dbt_executable(), "--version"], capture_output=True, text=True).stdout
+    assert re.search(r"installed:\s*(\S+)", printed).group(1) == str(res._cli_version)
