@@ -315,9 +315,57 @@ def test_measures_are_long_until_the_marts_pivot_them(built):
     assert long.height == tidy.reports.height * len(QUANTITIES)
     assert long.select("report_id", "quantity").is_duplicated().sum() == 0
     rc = q(db, "select * from marts.report_comparison")
-    wide = long.filter(pl.col("kind") == "measure").select("report_id", "quantity", "value")
-    for rid, m, value in wide.iter_rows():
-        assert rc.filter(pl.col("report_id") == rid)[m].item() == value
+    # every pivoted column is its quantity's long value (the pivot takes them by place)
+    for rid, name, kind, amount, value, num, den in long.select(
+            "report_id", "quantity", "kind", "amount", "value", "numerator", "denominator").iter_rows():
+        row = rc.filter(pl.col("report_id") == rid)
+        if kind == "measure":
+            assert row[name].item() == value, (rid, name)
+            assert (row[f"{name}_numerator"].item(), row[f"{name}_denominator"].item()) == (num, den)
+        else:
+            assert row[name].item() == amount, (rid, name)
+
+
+def _compiled(target: Path, pattern: str) -> str:
+    """The SQL dbt compiled for the one model or test of the `built` project at `pattern` (a
+    glob under the compiled project)."""
+    [path] = (target / "compiled" / "gip").glob(pattern)
+    return path.read_text(encoding="utf-8")
+
+
+def test_the_cell_key_test_reports_each_duplicate_cell(built, tmp_path):
+    """unique_key groups by a hash of the key first: a planted duplicate is still found, with
+    its key and count, and nothing is reported without one."""
+    db, _, _, root = built
+    sql = _compiled(root / "target", "models/intermediate/int_cells.yml/unique_key_int_cells_*.sql")
+    copy_ = tmp_path / "gip.duckdb"
+    copy_.write_bytes(db.read_bytes())
+    con = duckdb.connect(str(copy_))
+    try:
+        assert con.sql(sql).fetchall() == []
+        con.execute("insert into core.cells select * from core.cells using sample 1 rows")
+        found = con.sql(sql).fetchall()
+        assert len(found) == 1 and found[0][-1] == 2
+    finally:
+        con.close()
+
+
+def test_a_report_missing_a_quantity_stops_the_pivot(built, tmp_path):
+    """The wide marts take each quantity by its place in the seed's order: a report without
+    exactly one row per quantity would shift them, so the build stops instead."""
+    db, _, _, root = built
+    sql = _compiled(root / "target", "models/marts/report_comparison.sql")
+    copy_ = tmp_path / "gip.duckdb"
+    copy_.write_bytes(db.read_bytes())
+    con = duckdb.connect(str(copy_))
+    try:
+        assert len(con.sql(sql).fetchall()) == q(db, "select count(*) from core.reports").item()
+        con.execute("delete from intermediate.int_report_quantities where quantity = 'granted' "
+                    "and report_id = (select min(report_id) from core.reports)")
+        with pytest.raises(duckdb.InvalidInputException, match="one row per quantity"):
+            con.sql(sql).fetchall()
+    finally:
+        con.close()
 
 
 def test_report_comparison_measures(built):

@@ -341,9 +341,11 @@ INT_CELLS_KEPT = ("report_id", "table", "row", "col", "dtype", "value", "correct
 
 
 def intermediate_models() -> list[dict]:
-    cells_cols = [*INT_CELLS_KEPT, "value_used", "value_used_int", "filled_from_evidence",
-                  "blank_zero_evidence"]
-    cells_cols_doc = _cols(cells_cols, {"blank_zero_evidence": [_accepted(["proven", "consistent"])]})
+    # the columns carried from stg_cells keep its descriptions (a mart's `value` or `col` means
+    # something else), the derived ones have their own
+    cells_cols_doc = [_col(n, FIELD_DOCS[n].description()) for n in INT_CELLS_KEPT] + _cols(
+        ["value_used", "value_used_int", "filled_from_evidence", "blank_zero_evidence"],
+        {"blank_zero_evidence": [_accepted(["proven", "consistent"])]})
     rep_cols = list(tidy_schema("reports").names()) + [
         "organ_key", "n_error_findings", "n_warning_findings", "n_identity_breaks",
         "n_blank_zero_cells", "uses_blank_zero_evidence", "n_corrected_cells", "corrected",
@@ -355,7 +357,8 @@ def intermediate_models() -> list[dict]:
          "(blank_zero_evidence) but the blank stays null. Only the columns the marts read: the "
          "printed text, page and provenance of a cell are in staging.stg_cells (same key). "
          "Its key (report_id, table, row, col) is tested here, which tests stg_cells' too "
-         "(every stg_cells row is here once); the one-string cell_id is stg_cells'.",
+         "(every stg_cells row is here once); the one-string cell_id is stg_cells'. A view "
+         "over stg_cells.",
          "data_tests": [_unique_key("report_id", "table", "row", "col")],
          "columns": cells_cols_doc},
         {"name": "int_reports", "description": "One row per report file: organ_key, whether "

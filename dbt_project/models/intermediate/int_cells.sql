@@ -8,7 +8,10 @@
 -- the extraction never reads a fraction there), null in an amount column.
 -- Only the columns the marts read (metadata.dbt_yaml.INT_CELLS_KEPT): at 20 million cells the
 -- table's width is most of its cost (a cell_id string alone more than half of it); raw text,
--- page, provenance and cell_id stay in stg_cells.
+-- page, provenance and cell_id stay in stg_cells. A view: its rows are stg_cells' with a small
+-- join, which costs each reader a second per 20 million cells; written as a table it cost a
+-- minute at a million reports, on the path to every mart.
+{{ config(materialized='view') }}
 with kinds as (select * from {{ ref('blank_zero_checks') }}),
 evidence as (
     select f.report_id, f."table", f.cell,

@@ -10,32 +10,35 @@
 -- table that the legacy_crosswalk seed maps to a quantity (schema.LEGACY_INDICATORS; an
 -- ambiguous value stays null, and so does a quantity two lines of one table would give);
 -- from_legacy marks them.
-with terms as (select * from {{ ref('quantity_terms') }}),
-n_terms as (
-    select quantity, part, alternative, count(*) as n_terms
-    from terms group by all
+-- The sums are grouped by report and an integer term group (one quantity, part and alternative),
+-- not by those three strings: at a million reports, a hundred million sums.
+with terms as (
+    select t.*, dense_rank() over (order by t.quantity, t.part, t.alternative) as term_group
+    from {{ ref('quantity_terms') }} t
+),
+term_groups as (
+    select term_group, any_value(quantity) as quantity, any_value(part) as part,
+        any_value(alternative) as alternative, count(*) as n_terms
+    from terms group by term_group
 ),
 sums as (
-    select c.report_id, t.quantity, t.part, t.alternative,
+    select c.report_id, t.term_group,
         cast(sum(t.sign * c.value_used_int) as bigint) as amount,
         count(c.value_used_int) as n_known
     from {{ ref('int_cells') }} c
     join terms t on t."table" = c."table" and t."row" = c."row" and t.col = c.col
-    group by all
+    group by c.report_id, t.term_group
 ),
-parts as (
-    select s.report_id, s.quantity, s.part, arg_min(s.amount, s.alternative) as amount
-    from sums s
-    join n_terms n using (quantity, part, alternative)
-    where s.n_known = n.n_terms
-    group by all
-),
+-- per part, the first alternative whose cells are all known
 known as (
-    select report_id, quantity,
-        max(amount) filter (where part = 'value') as amount,
-        max(amount) filter (where part = 'numerator') as numerator,
-        max(amount) filter (where part = 'denominator') as denominator
-    from parts group by all
+    select s.report_id, g.quantity,
+        arg_min(s.amount, g.alternative) filter (where g.part = 'value') as amount,
+        arg_min(s.amount, g.alternative) filter (where g.part = 'numerator') as numerator,
+        arg_min(s.amount, g.alternative) filter (where g.part = 'denominator') as denominator
+    from sums s
+    join term_groups g using (term_group)
+    where s.n_known = g.n_terms
+    group by s.report_id, g.quantity
 ),
 legacy as (
     select l.report_id, x.quantity,

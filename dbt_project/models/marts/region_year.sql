@@ -29,18 +29,18 @@ with g as (
 v as (
     select region_year_id,
     {%- for q in quantities if q.kind != 'measure' %}
-        {{ gip_pivot('amount', q.name, q.name) }},
+        {{ gip_pivot('amount', q, q.name) }},
     {%- endfor %}
     {%- for q in quantities if q.kind == 'measure' %}
-        {{ gip_pivot('numerator', q.name, q.name ~ '_numerator') }},
-        {{ gip_pivot('denominator', q.name, q.name ~ '_denominator') }},
-        {{ gip_pivot('n_pooled', q.name, q.name ~ '_n_reports') }},
+        {{ gip_pivot('numerator', q, q.name ~ '_numerator') }},
+        {{ gip_pivot('denominator', q, q.name ~ '_denominator') }},
+        {{ gip_pivot('n_pooled', q, q.name ~ '_n_reports') }},
     {%- endfor %}
     {%- for q in quantities if q.kind == 'measure' %}
-        {{ gip_pivot('value', q.name, q.name) }}{{ ',' if not loop.last }}
+        {{ gip_pivot('value', q, q.name) }}{{ ',' if not loop.last }}
     {%- endfor %}
-    from {{ ref('int_region_quantities') }}
-    group by region_year_id
+    from ({{ gip_quantity_lists(ref('int_region_quantities'), 'region_year_id',
+                                ['amount', 'value', 'numerator', 'denominator', 'n_pooled'], quantities) }})
 )
 select g.*, v.* exclude (region_year_id), {{ gip_rankable('v.total_handled') }} as rankable
 from g

@@ -11,13 +11,13 @@ with v as (
     select report_id,
     {%- for q in quantities %}
         {%- if q.kind == 'measure' %}
-        {{ gip_pivot('numerator', q.name, q.name ~ '_numerator') }},
-        {{ gip_pivot('denominator', q.name, q.name ~ '_denominator') }},
+        {{ gip_pivot('numerator', q, q.name ~ '_numerator') }},
+        {{ gip_pivot('denominator', q, q.name ~ '_denominator') }},
         {%- endif %}
-        {{ gip_pivot('value' if q.kind == 'measure' else 'amount', q.name, q.name) }}{{ ',' if not loop.last }}
+        {{ gip_pivot('value' if q.kind == 'measure' else 'amount', q, q.name) }}{{ ',' if not loop.last }}
     {%- endfor %}
-    from {{ ref('int_report_quantities') }}
-    group by report_id
+    from ({{ gip_quantity_lists(ref('int_report_quantities'), 'report_id',
+                                ['amount', 'value', 'numerator', 'denominator'], quantities) }})
 )
 select
     r.report_id, r.organ, r.year, r.published, r.index_number, r.era, r.region_code,
