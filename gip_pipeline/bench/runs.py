@@ -18,33 +18,48 @@ from gip_pipeline.warehouse.paths import REPO, executable
 # Measuring a process tree
 
 class TreeMemory:
-    """Peak summed RSS of a process and all its descendants, sampled every `every` seconds."""
+    """Peak memory of a process and all its descendants, sampled every `every` seconds: the
+    summed RSS, and the summed PSS (proportional set size, Linux), which counts a page shared
+    by n processes as 1/n in each. The extraction workers fork from one server that has loaded
+    the readers, and every process maps the same libraries, so summed RSS counts those pages
+    once per process; PSS is the tree's own memory. `peak_by_process` names the processes at
+    the PSS peak (command, RSS and PSS in MB)."""
 
     def __init__(self, pid: int, every: float = 0.2):
         import psutil
 
-        self.proc, self.every, self.peak = psutil.Process(pid), every, 0
+        self.proc, self.every, self.peak, self.peak_pss = psutil.Process(pid), every, 0, 0
+        self.peak_by_process: list[tuple[str, float, float]] = []
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
 
-    def _sample(self) -> int:
+    def _sample(self) -> tuple[int, int, list[tuple[str, float, float]]]:
         import psutil
 
-        total = 0
+        rss = pss = 0
+        each = []
         try:
             procs = [self.proc, *self.proc.children(recursive=True)]
         except psutil.Error:
-            return 0
+            return 0, 0, []
         for p in procs:
             try:
-                total += p.memory_info().rss
+                info = p.memory_full_info()
+                label = " ".join(a.rsplit("/", 1)[-1] for a in p.cmdline()[:4])[:90]
             except psutil.Error:
-                pass
-        return total
+                continue
+            p_pss = getattr(info, "pss", info.rss)
+            rss += info.rss
+            pss += p_pss
+            each.append((label, round(info.rss / 2 ** 20, 1), round(p_pss / 2 ** 20, 1)))
+        return rss, pss, each
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._sample())
+            rss, pss, each = self._sample()
+            self.peak = max(self.peak, rss)
+            if pss > self.peak_pss:
+                self.peak_pss, self.peak_by_process = pss, sorted(each, key=lambda x: -x[2])
             self._stop.wait(self.every)
 
     def __enter__(self):
@@ -58,6 +73,10 @@ class TreeMemory:
     @property
     def peak_mb(self) -> float:
         return round(self.peak / 2 ** 20, 1)
+
+    @property
+    def peak_pss_mb(self) -> float:
+        return round(self.peak_pss / 2 ** 20, 1)
 
 
 # Set by use_code_snapshot(): the runs import a frozen copy of the code, so edits made to the
@@ -94,8 +113,9 @@ def dagster_run(data_dir: Path, dagster_home: Path, log: Path, env_extra: dict |
         with TreeMemory(p.pid) as mem:
             rc = p.wait()
     secs = time.perf_counter() - t0
-    out = {"seconds": round(secs, 2), "peak_tree_rss_mb": mem.peak_mb, "exit_code": rc,
-           "log": str(log)}
+    out = {"seconds": round(secs, 2), "peak_tree_rss_mb": mem.peak_mb,
+           "peak_tree_pss_mb": mem.peak_pss_mb, "peak_by_process": mem.peak_by_process,
+           "exit_code": rc, "log": str(log)}
     out.update(step_times(dagster_home))
     return out
 
