@@ -11,7 +11,7 @@ from gip_pipeline.assets.resources import ParquetFrames
 from gip_pipeline.raw import RawFile
 from gip_pipeline.tidy import TIDY_TABLES, build_tidy
 from gip_pipeline.tidy.identities import evaluate, evaluate_all, identity_checks
-from gip_pipeline.tidy.shards import SHARD_TABLES, build_shard, read_shards
+from gip_pipeline.tidy.shards import SHARD_TABLES, ReportOrdered, build_shard, read_shards
 from gip_pipeline_tests.pipeline_fixtures import finding, make_result, requests_cells, sha
 
 
@@ -74,6 +74,30 @@ def test_shards_equal_build_tidy_over_all_files(tmp_path):
     builds = _build(files, tmp_path, ex)
     _equal(_read([b.dir for b in builds]), _via_build_tidy(files))
     assert sorted(ex.asked) == sorted(f.path for f in files if f.path != "z_copy_of_r1.txt")
+
+
+@pytest.mark.parametrize("ranges", ["one per report", 3, 1])
+def test_report_ordered_write_equals_the_sorted_table(tmp_path, ranges):
+    """Written range by range (one report per range, a few, or one range), the cells file is
+    the sorted table itself: same rows, order, types; cells without a report id first."""
+    files = _corpus(9)
+    builds = _build(files, tmp_path, Extractor(), n=3)
+    dirs = [b.dir for b in builds]
+    cells = read_shards(dirs, "cells", lazy=True)
+    stray = cells.head(2).collect().with_columns(pl.lit(None, pl.Utf8).alias("report_id"))
+    stray_dir = tmp_path / "stray"
+    stray_dir.mkdir()
+    stray.write_parquet(stray_dir / "cells.parquet")
+    cells = read_shards([*dirs, stray_dir], "cells", lazy=True)
+    reports = read_shards(dirs, "reports")["report_id"]
+    n_cells, n_ids = cells.select(pl.len()).collect().item(), reports.n_unique()
+    per_range = 1 if ranges == "one per report" else -(-n_cells // ranges)
+    out = ReportOrdered.over(cells, reports, n_cells, per_range)
+    assert len(out.bounds) == (n_ids if ranges == "one per report" else ranges) - 1
+    out.write_parquet(tmp_path / "cells.parquet")
+    got, want = pl.read_parquet(tmp_path / "cells.parquet"), cells.collect()
+    assert got.equals(want) and got.schema == want.schema
+    assert got["report_id"].head(2).is_null().all() and got.height > 20
 
 
 def test_one_new_file_tidies_one_report_and_equals_a_cold_build(tmp_path):

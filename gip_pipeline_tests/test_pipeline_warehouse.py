@@ -86,3 +86,31 @@ def test_parquet_files_load_like_frames(tmp_path):
         got = read_table(tmp_path / "b.duckdb", f"core.{name}")
         assert got.equals(read_table(tmp_path / "a.duckdb", f"core.{name}")), name
         assert got.schema == frame.schema, name
+
+
+def test_dbt_profile_caps_duckdb_memory_only_on_a_small_warehouse(tmp_path, monkeypatch):
+    import yaml
+
+    from gip_pipeline.warehouse import paths
+
+    monkeypatch.delenv("GIP_DBT_MEMORY_LIMIT", raising=False)
+
+    def settings(db):
+        text = (paths.dbt_profiles_dir(db) / "profiles.yml").read_text(encoding="utf-8")
+        out = yaml.safe_load(text)["gip"]["outputs"]["dev"]
+        assert out["path"] == str(db.resolve()) and out["threads"] == paths.DBT_THREADS
+        return out.get("settings")
+
+    small = tmp_path / "small" / "gip.duckdb"
+    small.parent.mkdir()
+    small.write_bytes(b"x" * 1000)
+    assert settings(small) == {"memory_limit": paths.SMALL_WAREHOUSE_MEMORY_LIMIT}
+    large = tmp_path / "large" / "gip.duckdb"
+    large.parent.mkdir()
+    with open(large, "wb") as f:
+        f.truncate(paths.SMALL_WAREHOUSE_BYTES)  # sparse: the size, not the disk
+    assert settings(large) is None
+    monkeypatch.setenv("GIP_DBT_MEMORY_LIMIT", "8GB")
+    assert settings(large) == {"memory_limit": "8GB"}
+    monkeypatch.setenv("GIP_DBT_MEMORY_LIMIT", "")
+    assert settings(small) is None

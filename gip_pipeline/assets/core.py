@@ -17,7 +17,7 @@ from gip_pipeline.raw import RawFile, discover
 from gip_pipeline.tidy.build import (EXTRACT_SHARDS, Curation, build_shard_tables,
                                      core_frames_from_shards, shard_files)
 from gip_pipeline.tidy.identities import identity_checks, summarise
-from gip_pipeline.tidy.shards import read_shards
+from gip_pipeline.tidy.shards import ReportOrdered, read_shards
 
 
 def check_name(identity_check: str) -> str:
@@ -202,7 +202,9 @@ def core_tables(context: AssetExecutionContext, paths: GipPaths, raw_report_file
     if duplicates:
         context.log.warning(f"identical files loaded once: {duplicates}")
     n_cells, n_null = cells.select(pl.len(), pl.col("value").null_count()).collect().row(0)
-    yield Output(cells, output_name="core_cells", metadata={
+    # written one report_id range at a time: the whole table sorted at once was the run's peak
+    yield Output(ReportOrdered.over(cells, reports["report_id"], n_cells),
+                 output_name="core_cells", metadata={
         "dagster/row_count": n_cells,
         "n_null_values": n_null,
         "by_table": {str(t): int(n) for t, n in

@@ -201,3 +201,55 @@ def read_shards(dirs: Sequence[str | Path], table: str, lazy: bool = False):
         return empty.lazy() if lazy else empty
     frame = pl.scan_parquet(paths).sort("report_id", maintain_order=True)
     return frame if lazy else frame.collect()
+
+
+# Cells per range when a report-ordered table is written (ReportOrdered). Measured on 2 million
+# cells: 250,000 a range held 380 MB at the peak, 100,000 140 MB, 50,000 70 MB (and was slower).
+CELLS_PER_RANGE = 100_000
+
+
+@dataclass(frozen=True)
+class ReportOrdered:
+    """A lazy table in report_id order (read_shards) written to Parquet one report_id range
+    at a time: polars sorts the whole table in memory even when streaming (10,000 reports:
+    2 million cells, 930 MB to sort for a 60 MB file), while a range is filtered down to the
+    shards' sorted row groups and sorted alone (0.8 s for those 2 million cells, as long as
+    the whole sort). The file holds the same rows in the same order. `bounds` are report ids (sorted): the ranges are null ids (sorted first), then
+    [-inf, b0), [b0, b1), ..., [b_last, inf)."""
+
+    frame: pl.LazyFrame
+    bounds: tuple[str, ...]
+
+    @classmethod
+    def over(cls, frame: pl.LazyFrame, report_ids: pl.Series, n_rows: int,
+             rows_per_range: int = CELLS_PER_RANGE) -> "ReportOrdered":
+        ids = report_ids.drop_nulls().unique().sort()
+        n = min(max(1, -(-n_rows // rows_per_range)), max(1, ids.len()))
+        return cls(frame, tuple(ids[i * ids.len() // n] for i in range(1, n)))
+
+    def ranges(self):
+        c = pl.col("report_id")
+        yield c.is_null()
+        edges = [None, *self.bounds, None]
+        for lo, hi in zip(edges, edges[1:]):
+            cond = c.is_not_null()
+            if lo is not None:
+                cond = cond & (c >= lo)
+            if hi is not None:
+                cond = cond & (c < hi)
+            yield cond
+
+    def write_parquet(self, path, compression: str = "zstd") -> None:
+        import pyarrow.parquet as pq
+
+        writer = None
+        try:
+            for cond in self.ranges():
+                part = self.frame.filter(cond).collect(engine="streaming").to_arrow()
+                if writer is None:
+                    writer = pq.ParquetWriter(path, part.schema, compression=compression)
+                if part.num_rows:
+                    writer.write_table(part)
+        finally:
+            if writer is not None:
+                writer.close()

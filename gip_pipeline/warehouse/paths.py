@@ -91,6 +91,28 @@ def prepare_manifest(project_dir: Path | None = None) -> None:
                    cwd=project_dir or DBT_PROJECT_DIR, check=True)
 
 
+# DuckDB's buffer pool keeps the blocks dbt reads until memory_limit (80% of RAM by default).
+# On a small warehouse that is most of dbt's memory and buys nothing: 10,000 reports (a 180 MB
+# file) built as fast with 512 MB, and the dbt process held 720 MB instead of 1,170 MB. On a
+# larger one a limit makes joins spill: 100,000 reports took 28 s with 1 or 2 GB, 22 s without.
+SMALL_WAREHOUSE_BYTES = 256 * 2 ** 20
+SMALL_WAREHOUSE_MEMORY_LIMIT = "512MB"
+
+
+def dbt_memory_limit(warehouse: Path) -> str | None:
+    """DuckDB's memory_limit for dbt on `warehouse`: $GIP_DBT_MEMORY_LIMIT when set (empty:
+    DuckDB's default), else SMALL_WAREHOUSE_MEMORY_LIMIT below SMALL_WAREHOUSE_BYTES, else
+    None (DuckDB's default)."""
+    env = os.environ.get("GIP_DBT_MEMORY_LIMIT")
+    if env is not None:
+        return env or None
+    try:
+        size = warehouse.stat().st_size
+    except OSError:
+        size = 0
+    return SMALL_WAREHOUSE_MEMORY_LIMIT if size < SMALL_WAREHOUSE_BYTES else None
+
+
 def dbt_profiles_dir(warehouse: Path) -> Path:
     """A dbt profiles dir beside `warehouse` whose one target writes that file: the dbt step
     passes it with --profiles-dir, so no step changes the environment. Written only when its
@@ -103,6 +125,9 @@ def dbt_profiles_dir(warehouse: Path) -> Path:
     text = ("# written by gip_pipeline.warehouse.paths.dbt_profiles_dir for this warehouse\n"
             "gip:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
             f"      path: {json.dumps(str(warehouse.resolve()))}\n      threads: {DBT_THREADS}\n")
+    limit = dbt_memory_limit(warehouse)
+    if limit:
+        text += f"      settings:\n        memory_limit: {json.dumps(limit)}\n"
     p = folder / "profiles.yml"
     if not p.is_file() or p.read_text(encoding="utf-8") != text:
         folder.mkdir(parents=True, exist_ok=True)
