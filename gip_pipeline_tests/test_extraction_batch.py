@@ -204,3 +204,22 @@ def test_a_file_changed_or_deleted_after_the_listing_is_rejected_for_this_run_on
     again = extract_files([changed, gone, kept], cache_dir=cache, workers=workers)
     assert (again.n_cached, again.n_extracted) == (1, 2)
     assert [r.status for r in again.results] == [by["kept.txt"].status] * 3
+
+
+def test_workers_write_the_same_cache_entries_as_the_parent(tmp_path, seed_path):
+    """The workers write their results' cache entries themselves (in parallel, not in the
+    parent between files): byte for byte what the in-process path writes, and read back."""
+    seed = seed_path.read_bytes()
+    jobs = [_job(tmp_path, "seed.txt", seed), _job(tmp_path, "junk.txt", b"nothing here"),
+            _job(tmp_path, "sub/seed2.txt", seed + b"\n")]
+    extract_files(jobs, cache_dir=tmp_path / "c0", workers=0)
+    pooled = extract_files(jobs, cache_dir=tmp_path / "c2", workers=2)
+    assert pooled.n_extracted == 3
+
+    def entries(root):
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*.json")}
+    assert entries(tmp_path / "c2") == entries(tmp_path / "c0") and len(entries(tmp_path / "c0")) == 3
+    assert not list((tmp_path / "c2").rglob(".tmp-*"))
+    again = extract_files(jobs, cache_dir=tmp_path / "c2", workers=2)
+    assert (again.n_cached, again.n_extracted) == (3, 0)
+    assert [r.to_dict() for r in again.results] == [r.to_dict() for r in pooled.results]

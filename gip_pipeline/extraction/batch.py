@@ -109,13 +109,15 @@ def _cache_get(path: Path) -> ParseResult | None:
         return None  # absent or unreadable: extract again
 
 
-def _cache_put(path: Path, result: ParseResult) -> None:
-    """Temp name, then rename: a killed run never leaves a half-written entry to read back."""
+def _cache_put(path: Path, result: ParseResult | dict) -> None:
+    """Temp name, then rename: a killed run never leaves a half-written entry to read back.
+    A dict is a result's to_dict() already made (the worker's payload)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(result.to_json())
+            f.write(json.dumps(result, ensure_ascii=False) if isinstance(result, dict)
+                    else result.to_json())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -237,26 +239,35 @@ def _worker_main(conn, memory_limit: int | None, timeout: float, parser: str) ->
             return  # the parent is gone
         if chunk is None:
             return
-        for idx, name, local_path, data in chunk:
+        for idx, name, sha, cache_path, local_path, data in chunk:
             conn.send(("start", idx, timeout))
+            cached = False
             try:
                 if data is None:
                     try:
                         with open(local_path, "rb") as f:
                             data = f.read()
                     except OSError as e:  # deleted or made unreadable since the listing
-                        conn.send(("done", idx, _unreadable(name, e).to_dict()))
+                        conn.send(("done", idx, _unreadable(name, e).to_dict(), False))
                         continue
                 limit = file_timeout(data, name, timeout)
                 if limit != timeout:  # pages to OCR: the parent's deadline moves with ours
                     conn.send(("limit", idx, limit))
                 res = extract_one(name, data, limit, parser, local_path)
                 payload = res.to_dict()
+                # The cache entry is written here, in parallel, not by the parent between
+                # files (its JSON was a tenth of the parent's work): only what the parent
+                # would cache, a result of the listed bytes that is not transient.
+                if (cache_path and res.sha256 in ("", sha)
+                        and TRANSIENT_CHECK not in {f.check for f in res.findings}):
+                    payload["sha256"], payload["file"] = sha, name
+                    _cache_put(Path(cache_path), payload)
+                    cached = True
             except Exception as e:  # noqa: BLE001 - reported per file
                 payload = _rejected(name, "", f"the file could not be read ({type(e).__name__}: "
                                     f"{e}).", CRASH_CHECK).to_dict()
             data = None
-            conn.send(("done", idx, payload))
+            conn.send(("done", idx, payload, cached))
 
 
 # ---------------------------------------------------------------- parent side
@@ -309,7 +320,7 @@ def extract_files(jobs: Sequence[Job], *, cache_dir: str | Path, workers: int | 
     if progress is not None:
         progress(n_done, len(jobs))
 
-    def finish(i: int, res: ParseResult) -> None:
+    def finish(i: int, res: ParseResult, cached: bool = False) -> None:
         nonlocal n_done
         job = jobs[i]
         if res.sha256 and res.sha256 != job.sha256:
@@ -321,7 +332,7 @@ def extract_files(jobs: Sequence[Job], *, cache_dir: str | Path, workers: int | 
         checks = {f.check for f in res.findings}
         batch.n_timeouts += TIMEOUT_CHECK in checks
         batch.n_crashes += CRASH_CHECK in checks
-        if TRANSIENT_CHECK not in checks:
+        if TRANSIENT_CHECK not in checks and not cached:
             _cache_put(_cache_file(cache, job, version), res)
         n_done += 1
         if progress is not None:
@@ -339,7 +350,8 @@ def extract_files(jobs: Sequence[Job], *, cache_dir: str | Path, workers: int | 
                                   job.local_path))
     elif todo:
         _run_pool(jobs, todo, finish, batch, workers or os.cpu_count() or 1, timeout,
-                  memory_limit, chunk_size, hard_grace, parser)
+                  memory_limit, chunk_size, hard_grace, parser,
+                  lambda job: str(_cache_file(cache, job, version)))
     batch.results = [r for r in results if r is not None]
     assert len(batch.results) == len(jobs)
     batch.rejected = [(r.file, r.reason or "") for r in batch.results if r.status == "rejected"]
@@ -347,7 +359,7 @@ def extract_files(jobs: Sequence[Job], *, cache_dir: str | Path, workers: int | 
 
 
 def _run_pool(jobs, todo, finish, batch, n_workers, timeout, memory_limit, chunk_size,
-              hard_grace, parser) -> None:
+              hard_grace, parser, cache_path=lambda job: None) -> None:
     ctx = _context()
     # Small batches: split so that both cores get work.
     size = max(1, min(chunk_size, -(-len(todo) // n_workers)))
@@ -368,7 +380,8 @@ def _run_pool(jobs, todo, finish, batch, n_workers, timeout, memory_limit, chunk
         payload = []
         for i in chunk:
             j = jobs[i]
-            payload.append((i, j.name, j.local_path, None if j.local_path else j.read()))
+            payload.append((i, j.name, j.sha256, cache_path(j), j.local_path,
+                            None if j.local_path else j.read()))
         w.chunk, w.current = list(chunk), None
         w.conn.send(payload)
 
@@ -378,7 +391,7 @@ def _run_pool(jobs, todo, finish, batch, n_workers, timeout, memory_limit, chunk
         elif msg[0] == "limit":
             w.limit = msg[2]
         elif msg[0] == "done":
-            finish(msg[1], ParseResult.from_dict(msg[2]))
+            finish(msg[1], ParseResult.from_dict(msg[2]), msg[3])
             w.chunk.remove(msg[1])
             w.current = None
 
