@@ -15,7 +15,7 @@ from gip_pipeline.bench import cli as bench_cli
 from gip_pipeline.bench import throughput as tp
 
 FORM_KEYS = {"documents", "pages", "seconds", "docs_per_s", "ms_per_page", "baseline_ms_per_page",
-             "floor_ms_per_page", "vs_baseline", "vs_floor"}
+             "floor_ms_per_page", "vs_baseline", "vs_floor", "reader_ms_per_page"}
 
 
 def _pdf(pages: int) -> bytes:
@@ -76,6 +76,9 @@ def test_counts_documents_and_pages(corpus):
     assert pdf["vs_baseline"] == pytest.approx(pdf["ms_per_page"] / pdf["baseline_ms_per_page"],
                                                rel=0.02)
     assert forms["html"]["floor_ms_per_page"] is None and forms["html"]["vs_floor"] is None
+    # the PDF reader alone, timed on the same pages (PDF only)
+    assert pdf["reader_ms_per_page"] is not None and pdf["reader_ms_per_page"] > 0
+    assert forms["html"]["reader_ms_per_page"] is None
     assert res["peak_rss_mb"] > 0
 
 

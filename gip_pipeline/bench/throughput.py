@@ -16,7 +16,9 @@ Baseline (issue 7): the naive pdfplumber pass, `extract_text()` and `extract_tab
 every page, timed in the same run on the same PDFs. Floor (issue 18): pdfium's own text pass,
 `get_textpage()` and `get_text_range()` on every page and nothing else, the least any reader
 of the text layer does, timed in the same run; `floor_ms_per_page`, and the two ratios
-`vs_baseline` (ours / naive pdfplumber) and `vs_floor` (ours / floor). Non-PDF forms have no agreed naive
+`vs_baseline` (ours / naive pdfplumber) and `vs_floor` (ours / floor). `reader_ms_per_page`:
+the PDF reader alone (bytes to Document, readers.pdf.read), so the rest of ms_per_page is
+what every form pays after its reader (recognition, metadata, validation). Non-PDF forms have no agreed naive
 reader to compare with, so their baseline is null.
 
 Forms are timed one after another, with a garbage collection before each, so one form's
@@ -46,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gip_pipeline.extraction.parse import ocr_pages, parse_bytes, sniff_format
+from gip_pipeline.extraction.readers.pdf import read as read_pdf
 
 REPORT_SUFFIXES = frozenset({".pdf", ".html", ".htm", ".xhtml", ".docx", ".md", ".markdown",
                              ".txt", ".text", ".doc", ".wps", ".xls", ".et", ".ofd", ".jpg", ".jpeg",
@@ -68,6 +71,7 @@ class FormTimes:
     parse_s: list[float] = field(default_factory=list)      # one total per run
     baseline_s: list[float] = field(default_factory=list)   # one total per run (PDF only)
     floor_s: list[float] = field(default_factory=list)      # one total per run (PDF only)
+    reader_s: list[float] = field(default_factory=list)     # one total per run (PDF only)
 
 
 def report_files(root: str | Path) -> list[Path]:
@@ -179,6 +183,7 @@ def run_benchmark(root: str | Path, runs: int = 1, baseline: bool = True,
         totals = dict.fromkeys(forms, 0.0)
         base = dict.fromkeys(forms, 0.0)
         floor = dict.fromkeys(forms, 0.0)
+        reader = dict.fromkeys(forms, 0.0)
         # One form at a time, garbage collected before each: otherwise a collection of
         # pdfplumber's object graphs lands inside whatever form is parsed next and is billed to it.
         for form, group in by_form.items():
@@ -205,12 +210,23 @@ def run_benchmark(root: str | Path, runs: int = 1, baseline: bool = True,
                     except Exception:  # a PDF pdfium cannot open has no floor either
                         pass
                     floor[form] += time.perf_counter() - t0
+                # The reader alone (bytes to Document): the rest of the extraction's time is
+                # recognition, metadata and validation, which every form pays.
+                gc.collect()
+                for s in group:
+                    t0 = time.perf_counter()
+                    try:
+                        read_pdf(s.data, str(s.path))
+                    except Exception:  # parse_bytes rejects it; nothing to time
+                        pass
+                    reader[form] += time.perf_counter() - t0
         for form, ft in forms.items():
             ft.parse_s.append(totals[form])
             if baseline and form == "pdf":
                 ft.baseline_s.append(base[form])
             if form == "pdf":
                 ft.floor_s.append(floor[form])
+                ft.reader_s.append(reader[form])
     return summarise(forms)
 
 
@@ -229,6 +245,8 @@ def summarise(forms: dict[str, FormTimes]) -> dict:
         base_per_page = (1000 * base / ft.pages) if (base is not None and ft.pages) else None
         floor = statistics.median(ft.floor_s) if ft.floor_s else None
         floor_per_page = (1000 * floor / ft.pages) if (floor is not None and ft.pages) else None
+        reader = statistics.median(ft.reader_s) if ft.reader_s else None
+        reader_per_page = (1000 * reader / ft.pages) if (reader is not None and ft.pages) else None
         docs_per_s = _ratio(ft.documents, secs)
         out[form] = {
             "documents": ft.documents,
@@ -242,6 +260,7 @@ def summarise(forms: dict[str, FormTimes]) -> dict:
                             else round(per_page / base_per_page, 3)),
             "vs_floor": (None if not (per_page and floor_per_page)
                          else round(per_page / floor_per_page, 2)),
+            "reader_ms_per_page": None if reader_per_page is None else round(reader_per_page, 2),
         }
     return {"forms": out, "peak_rss_mb": round(peak_rss_mb(), 1)}
 
