@@ -81,3 +81,17 @@ def test_stage_totals():
              "gip_dbt_models": 4.0, "out_cells": 0.25}
     assert stage_totals(steps) == {"discovery": 1.0, "extraction": 5.0, "tidy": 1.5, "load": 0.5,
                                       "dbt": 4.0, "exports": 0.25}
+
+
+def test_the_dask_executor_can_reach_a_cluster():
+    """The dask executor's client imports and talks to a scheduler: a distributed release that
+    does not match the installed dask (pip's backtracking once chose 2021.4.1 beside dask
+    2026) fails at `import distributed`, on the first GIP_EXECUTOR=dask run."""
+    import dask
+    import distributed
+
+    assert distributed.__version__ == dask.__version__
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        assert client.submit(sum, [1, 2, 3]).result(timeout=60) == 6
