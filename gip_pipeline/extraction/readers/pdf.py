@@ -242,6 +242,7 @@ _RGBA = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())
 _FILL, _STROKE = ctypes.c_int(), ctypes.c_int()
 _X, _Y = ctypes.c_float(), ctypes.c_float()
 _LINETO, _MOVETO = pdfium_c.FPDF_SEGMENT_LINETO, pdfium_c.FPDF_SEGMENT_MOVETO
+_PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
 
 
 def _matrix(obj) -> tuple[float, ...]:
@@ -326,12 +327,16 @@ def page_edges(page: pdfium.PdfPage) -> list[dict]:
         for i in range(count):
             obj = get(i)
             kind = pdfium_c.FPDFPageObj_GetType(obj)
+            # Text and image objects (half a table page's objects) draw no rulings: their
+            # matrices are never read.
+            if kind != _PATH and (kind != _FORM or depth >= 8):
+                continue
             mat = _matrix(obj)
             if parent_mat is not None:
                 mat = _compose(mat, parent_mat)
-            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            if kind == _PATH:
                 _path_edges(obj, mat, height, out)
-            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 8:
+            else:
                 walk(pdfium_c.FPDFFormObj_CountObjects(obj),
                      lambda j, o=obj: pdfium_c.FPDFFormObj_GetObject(o, j), mat, depth + 1)
 
