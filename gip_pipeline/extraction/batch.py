@@ -261,8 +261,11 @@ def _worker_main(conn, memory_limit: int | None, timeout: float, parser: str) ->
                 if (cache_path and res.sha256 in ("", sha)
                         and TRANSIENT_CHECK not in {f.check for f in res.findings}):
                     payload["sha256"], payload["file"] = sha, name
-                    _cache_put(Path(cache_path), payload)
-                    cached = True
+                    try:
+                        _cache_put(Path(cache_path), payload)
+                        cached = True
+                    except OSError:  # the parent writes it again, and a full disk fails there
+                        pass
             except Exception as e:  # noqa: BLE001 - reported per file
                 payload = _rejected(name, "", f"the file could not be read ({type(e).__name__}: "
                                     f"{e}).", CRASH_CHECK).to_dict()
