@@ -206,15 +206,20 @@ def test_a_file_changed_or_deleted_after_the_listing_is_rejected_for_this_run_on
     assert [r.status for r in again.results] == [by["kept.txt"].status] * 3
 
 
-def test_workers_write_the_same_cache_entries_as_the_parent(tmp_path, seed_path):
+def test_workers_write_the_same_cache_entries_as_the_parent(tmp_path, seed_path, monkeypatch):
     """The workers write their results' cache entries themselves (in parallel, not in the
     parent between files): byte for byte what the in-process path writes, and read back."""
     seed = seed_path.read_bytes()
     jobs = [_job(tmp_path, "seed.txt", seed), _job(tmp_path, "junk.txt", b"nothing here"),
             _job(tmp_path, "sub/seed2.txt", seed + b"\n")]
     extract_files(jobs, cache_dir=tmp_path / "c0", workers=0)
+    # The workers fork from a server with its own copy of this module: only the parent's
+    # writes are seen here, and there must be none.
+    parent_writes = []
+    monkeypatch.setattr(B, "_cache_put", lambda path, result: parent_writes.append(path))
     pooled = extract_files(jobs, cache_dir=tmp_path / "c2", workers=2)
-    assert pooled.n_extracted == 3
+    monkeypatch.undo()
+    assert pooled.n_extracted == 3 and parent_writes == []
 
     def entries(root):
         return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*.json")}

@@ -158,6 +158,21 @@ def pdfium_text_floor(data: bytes) -> None:
         pdf.close()
 
 
+def _time_each(group: list[Sample], run) -> float:
+    """Seconds `run(sample)` takes over the group, after a garbage collection; a sample
+    whose run raises counts the time until it did."""
+    gc.collect()
+    total = 0.0
+    for s in group:
+        t0 = time.perf_counter()
+        try:
+            run(s)
+        except Exception:  # noqa: BLE001 - see the caller
+            pass
+        total += time.perf_counter() - t0
+    return total
+
+
 def peak_rss_mb() -> float:
     # Linux reports ru_maxrss in kilobytes.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -192,34 +207,15 @@ def run_benchmark(root: str | Path, runs: int = 1, baseline: bool = True,
                 t0 = time.perf_counter()
                 parse_bytes(s.data, str(s.path))
                 totals[form] += time.perf_counter() - t0
+            # Each PDF pass on the same pages, its failures not ours to count (a PDF the
+            # baseline or pdfium cannot open, one the reader rejects).
             if baseline and form == "pdf":
-                gc.collect()
-                for s in group:
-                    t0 = time.perf_counter()
-                    try:
-                        naive_pdfplumber(s.data)
-                    except Exception:  # the baseline's failures are not ours to count
-                        pass
-                    base[form] += time.perf_counter() - t0
+                base[form] += _time_each(group, lambda s: naive_pdfplumber(s.data))
             if form == "pdf":
-                gc.collect()
-                for s in group:
-                    t0 = time.perf_counter()
-                    try:
-                        pdfium_text_floor(s.data)
-                    except Exception:  # a PDF pdfium cannot open has no floor either
-                        pass
-                    floor[form] += time.perf_counter() - t0
+                floor[form] += _time_each(group, lambda s: pdfium_text_floor(s.data))
                 # The reader alone (bytes to Document): the rest of the extraction's time is
                 # recognition, metadata and validation, which every form pays.
-                gc.collect()
-                for s in group:
-                    t0 = time.perf_counter()
-                    try:
-                        read_pdf(s.data, str(s.path))
-                    except Exception:  # parse_bytes rejects it; nothing to time
-                        pass
-                    reader[form] += time.perf_counter() - t0
+                reader[form] += _time_each(group, lambda s: read_pdf(s.data, str(s.path)))
         for form, ft in forms.items():
             ft.parse_s.append(totals[form])
             if baseline and form == "pdf":

@@ -109,15 +109,21 @@ def _cache_get(path: Path) -> ParseResult | None:
         return None  # absent or unreadable: extract again
 
 
-def _cache_put(path: Path, result: ParseResult | dict) -> None:
-    """Temp name, then rename: a killed run never leaves a half-written entry to read back.
-    A dict is a result's to_dict() already made (the worker's payload)."""
+def _cacheable(result: ParseResult, sha256: str) -> bool:
+    """A result of the listed bytes that is not transient (a file changed or unreadable
+    during the run is read again by the next run, never served from the cache)."""
+    return (result.sha256 in ("", sha256)
+            and TRANSIENT_CHECK not in {f.check for f in result.findings})
+
+
+def _cache_put(path: Path, result: dict) -> None:
+    """A result's to_dict(), under a temp name, then renamed: a killed run never leaves a
+    half-written entry to read back."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(result, ensure_ascii=False) if isinstance(result, dict)
-                    else result.to_json())
+            f.write(json.dumps(result, ensure_ascii=False))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -258,8 +264,7 @@ def _worker_main(conn, memory_limit: int | None, timeout: float, parser: str) ->
                 # The cache entry is written here, in parallel, not by the parent between
                 # files (its JSON was a tenth of the parent's work): only what the parent
                 # would cache, a result of the listed bytes that is not transient.
-                if (cache_path and res.sha256 in ("", sha)
-                        and TRANSIENT_CHECK not in {f.check for f in res.findings}):
+                if cache_path and _cacheable(res, sha):
                     payload["sha256"], payload["file"] = sha, name
                     try:
                         _cache_put(Path(cache_path), payload)
@@ -335,8 +340,8 @@ def extract_files(jobs: Sequence[Job], *, cache_dir: str | Path, workers: int | 
         checks = {f.check for f in res.findings}
         batch.n_timeouts += TIMEOUT_CHECK in checks
         batch.n_crashes += CRASH_CHECK in checks
-        if TRANSIENT_CHECK not in checks and not cached:
-            _cache_put(_cache_file(cache, job, version), res)
+        if not cached and _cacheable(res, job.sha256):
+            _cache_put(_cache_file(cache, job, version), res.to_dict())
         n_done += 1
         if progress is not None:
             progress(n_done, len(jobs))
