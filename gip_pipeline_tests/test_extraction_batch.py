@@ -228,3 +228,46 @@ def test_workers_write_the_same_cache_entries_as_the_parent(tmp_path, seed_path,
     again = extract_files(jobs, cache_dir=tmp_path / "c2", workers=2)
     assert (again.n_cached, again.n_extracted) == (3, 0)
     assert [r.to_dict() for r in again.results] == [r.to_dict() for r in pooled.results]
+
+
+_MAIN_SCRIPT = '''
+import hashlib, os, sys
+if __name__ != "__main__":  # run again as __mp_main__: a worker preparing itself
+    with open(os.environ["MAIN_RUNS"], "a") as f:
+        f.write(f"{os.getpid()}\\n")
+if __name__ == "__main__":
+    from pathlib import Path
+    from gip_pipeline.extraction.batch import Job, extract_files
+    jobs = [Job(p.name, hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_size, str(p))
+            for p in sorted(Path(sys.argv[1]).iterdir())]
+    b = extract_files(jobs, cache_dir=sys.argv[2], workers=2, chunk_size=1)
+    print(b.n_extracted, b.n_workers_started, *sorted({r.status for r in b.results}))
+'''
+
+
+@pytest.mark.parametrize("how", ["path", "module"])
+def test_workers_do_not_run_the_parents_main_again(tmp_path, seed_path, how):
+    """Under Dagster the parent's __main__ is the dagster CLI: each worker ran it again (0.5 s
+    of imports; seconds for a heavier main). The workers fork from a server that never runs it
+    either (the script as a file or as `python -m`)."""
+    import os
+    import subprocess
+    import sys
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for k in range(4):
+        (src / f"r{k}.txt").write_bytes(seed_path.read_bytes() + b"\n" * k)
+    pkg = tmp_path / "mainpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "run.py").write_text(_MAIN_SCRIPT)
+    runs = tmp_path / "main_runs.txt"
+    cmd = ([str(pkg / "run.py")] if how == "path" else ["-m", "mainpkg.run"])
+    env = {**os.environ, "MAIN_RUNS": str(runs),
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    out = subprocess.run([sys.executable, *cmd, str(src), str(tmp_path / "cache")], env=env,
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["4", "2", "ok"]
+    assert not runs.exists(), runs.read_text()

@@ -4,4 +4,5 @@ frequent characters) are built once there, so no worker pays ~0.5-1 s for them p
 
 from gip_pipeline.extraction import batch
 
+batch.adopt_parent_main()
 batch.warm_up()
