@@ -39,3 +39,20 @@ def test_national_projection_from_the_measured_inputs():
     assert "scans" not in text.split("| documents |")[1]  # no OCR figure: no scan scenario
     assert "Projection, not a measurement" in text
     assert report.national_section({})[-2] == "not run"
+
+
+def test_the_incremental_goal_is_shown_beside_the_stacks_floor():
+    b = _bench()
+    run = {"seconds": 20.0, "status": "SUCCESS", "steps": {"exports": 1.0, "gip_dbt_models": 9.0},
+           "stages": {}}
+    b["incremental"] = {"base_documents": 1000, "runs": [run], "status": ["SUCCESS"],
+                        "seconds_median": 20.0, "stack_floors": {
+                            "dagster_one_asset_s": 4.0, "dbt_one_view_s": 3.5,
+                            "dbt_build_alone_s": 8.0}}
+    row = {r[0]: r for r in report.targets18_rows(b)}[
+        "one new file into the 10,000-report warehouse, to updated marts"]
+    assert row[2:] == ("19.0 s (the stack's floor: a one-asset Dagster run 4.0 s + one dbt view "
+                       "3.5 s; dbt build alone 8.0 s)", "**missed**")
+    assert "pays the first two (7.5 s) before reading a file" in report.render(b)
+    del b["incremental"]["stack_floors"]  # an older run's JSON: the figure alone
+    assert {r[0]: r for r in report.targets18_rows(b)}[row[0]][2] == "19.0 s"

@@ -7,7 +7,8 @@
                summed PSS (shared pages split between the processes sharing them) and summed RSS.
   incremental  one new file added to that N-report warehouse, to updated marts: the same Dagster
                run again (the cache holds every other file); time until the dbt step is done and
-               until the run is done.
+               until the run is done. Beside it, the stack's own floor (stack_floors): a
+               one-asset Dagster run, dbt on one view, and `dbt build` alone on that warehouse.
   load100k     warehouse load + `dbt build` at 100,000 reports. The tidy tables are not parsed at
                that scale: the parsed tables of the `full` corpus are replicated with new report
                ids (and a numbered organ name, so every copy is a distinct organ-year) up to
@@ -39,8 +40,9 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from gip_pipeline.bench import runs as _runs
 from gip_pipeline.bench.runs import dagster_run, stage_totals, use_code_snapshot
-from gip_pipeline.warehouse.paths import REPO
+from gip_pipeline.warehouse.paths import REPO, executable
 
 BENCH_DIR = REPO / "data" / "bench"
 # 20% PDF: forms are drawn uniformly from this list (the generator accepts repeats).
@@ -174,7 +176,62 @@ def bench_incremental(n: int, runs: int = 3) -> dict:
     return {"base_documents": sum(1 for p in raw.rglob("*") if p.is_file()), "runs": out,
             "seconds_to_marts_median": statistics.median(x["seconds_to_marts"] for x in out),
             "seconds_median": statistics.median(x["seconds"] for x in out),
-            "status": [x["status"] for x in out], "targets": {"seconds_to_marts": 30}}
+            "status": [x["status"] for x in out], "targets": {"seconds_to_marts": 30},
+            "stack_floors": stack_floors(root, data, runs)}
+
+
+_ONE_ASSET = """from dagster import Definitions, asset
+
+
+@asset
+def one():
+    return 1
+
+
+defs = Definitions(assets=[one])
+"""
+
+
+def stack_floors(root: Path, data: Path, runs: int = 3) -> dict:
+    """What the stack costs before any of our work, beside the incremental runs (medians):
+    `dagster asset materialize` of a one-asset code location (process start, Dagster's import,
+    the run's own bookkeeping); `dbt run` of one view on a copy of the warehouse (dbt's start,
+    partial parse, connection); and `dbt build` of the whole project alone on that copy (every
+    model and test, without Dagster). A first dbt call on the copy parses in full (its profile's
+    path is new) and is not counted."""
+    from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR, dbt_profiles_dir
+
+    work = root / "floors"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "dagster_home").mkdir(parents=True)
+    (work / "one_asset.py").write_text(_ONE_ASSET, encoding="utf-8")
+    env = {**os.environ, "DAGSTER_HOME": str(work / "dagster_home")}
+
+    def timed(cmd: list[str], cwd: Path, env: dict) -> float:
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd[:3])} failed: {(p.stdout + p.stderr)[-2000:]}")
+        return time.perf_counter() - t0
+
+    dagster = [timed([executable("dagster"), "asset", "materialize", "--select", "*", "-f",
+                      str(work / "one_asset.py")], work, env) for _ in range(runs)]
+    db = work / "warehouse" / "gip.duckdb"
+    db.parent.mkdir()
+    shutil.copy(_working_warehouse(data), db)
+    project = (_runs.CODE_DIR / "dbt_project") if _runs.CODE_DIR else DBT_PROJECT_DIR
+    dbt_env = {**os.environ, **_runs.CODE_ENV}
+    opts = ["--profiles-dir", str(dbt_profiles_dir(db)), "--target-path", str(work / "dbt_target")]
+    one_view = [timed([executable("dbt"), "run", "--select", "stg_reports", *opts], project,
+                      dbt_env) for _ in range(runs + 1)][1:]
+    build = [timed([executable("dbt"), "build", *opts], project, dbt_env) for _ in range(runs)]
+    shutil.rmtree(work / "warehouse", ignore_errors=True)
+    return {"dagster_one_asset_s": round(statistics.median(dagster), 2),
+            "dbt_one_view_s": round(statistics.median(one_view), 2),
+            "dbt_build_alone_s": round(statistics.median(build), 2),
+            "runs": {"dagster_one_asset_s": [round(x, 2) for x in dagster],
+                     "dbt_one_view_s": [round(x, 2) for x in one_view],
+                     "dbt_build_alone_s": [round(x, 2) for x in build]}}
 
 
 def seconds_to_marts(r: dict) -> float:
@@ -361,6 +418,13 @@ def bench_load_scale(n: int, target: int = 1_000_000, runs: int = 1) -> dict:
             "dbt_build_s_median": statistics.median(r["dbt_build_s"] for r in out),
             "total_s_median": statistics.median(r["total_s"] for r in out),
             "targets": {"total_s": 300}}
+
+
+def _working_warehouse(data: Path) -> Path:
+    p = data / "warehouse" / "work" / "gip.duckdb"
+    if not p.is_file():
+        raise SystemExit(f"no working warehouse under {data}: run the `full` benchmark first")
+    return p
 
 
 def _published_warehouse(data: Path) -> Path:
