@@ -296,8 +296,9 @@ class _Worker:
 # pipeline's assets), and a run starts a pair per shard. Python 3.11's forkserver means to
 # import __main__ once itself, but looks it up under a key the preparation data does not have.
 # Nothing a worker receives is defined in __main__ (the target is _worker_main, the parser a
-# "module:function" string), so the server takes the parent's main's name without running it
-# (adopt_parent_main) and each child finds it already there.
+# "module:function" string naming an importable module, never __main__), so the server takes
+# the parent's main's name without running it (adopt_parent_main) and each child finds it
+# already there.
 PARENT_MAIN_ENV = "GIP_FORKSERVER_PARENT_MAIN"
 
 
@@ -308,8 +309,10 @@ def _context():
     # Workers fork from a server that has imported the readers and built the one-time tables.
     ctx.set_forkserver_preload(["gip_pipeline.extraction.batch_warm"])
     prep = spawn.get_preparation_data("gip-extraction")
-    os.environ[PARENT_MAIN_ENV] = json.dumps(
-        {k: prep[k] for k in ("init_main_from_name", "init_main_from_path") if k in prep})
+    main = json.dumps({k: prep[k] for k in ("init_main_from_name", "init_main_from_path")
+                       if k in prep})
+    if os.environ.get(PARENT_MAIN_ENV) != main:  # once a process: setenv races other threads
+        os.environ[PARENT_MAIN_ENV] = main
     return ctx
 
 
