@@ -151,8 +151,12 @@ def test_pages_read_by_ocr_extend_the_time_limit(tmp_path, synthetic_pdf):
     scan = forms.scan_pdf(synthetic_pdf, dpi=150)
     pages = ocr_pages(scan, "scan.pdf")
     assert pages >= 2 and ocr_pages(synthetic_pdf, "x.pdf") == 0
-    assert B.file_timeout(scan, "scan.pdf", 3) == 3 + B.OCR_PAGE_S * pages
-    assert B.file_timeout(synthetic_pdf, "x.pdf", 3) == 3
+    # The limit grows by a page's allowance as the OCR starts each page, never for text.
+    limits, text_limits = [], []
+    assert B.extract_one("scan.pdf", scan, 3, on_limit=limits.append).status != "rejected"
+    assert limits == [3 + B.OCR_PAGE_S * k for k in range(1, pages + 1)]
+    B.extract_one("x.pdf", synthetic_pdf, 3, on_limit=text_limits.append)
+    assert text_limits == []
     # 3 s would not read even one page; the OCR allowance does, and the parent's hard
     # deadline (3 s + grace) follows the worker's.
     batch = extract_files([_job(tmp_path, "scan.pdf", scan)], cache_dir=tmp_path / "cache", workers=1,

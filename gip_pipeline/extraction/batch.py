@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import gip_pipeline
+from gip_pipeline.extraction import deadline
 from gip_pipeline.extraction.result import ParseResult
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # the largest real reports are a few MB
@@ -171,26 +172,32 @@ def _parser(ref: str):
     return getattr(importlib.import_module(module), func)
 
 
-def file_timeout(data: bytes, name: str, timeout: float = FILE_TIMEOUT_S) -> float:
-    """The time limit of one file: `timeout`, plus OCR_PAGE_S a page read by OCR."""
-    from gip_pipeline.extraction.parse import ocr_pages
-
-    pages = ocr_pages(data, name)
-    return timeout if not pages else max(timeout, min(timeout + OCR_PAGE_S * pages, OCR_TIMEOUT_MAX_S))
-
-
 def extract_one(name: str, data: bytes, timeout: float = FILE_TIMEOUT_S,
-                parser: str = PARSER, origin: str | None = None) -> ParseResult:
+                parser: str = PARSER, origin: str | None = None,
+                on_limit: Callable[[float], None] | None = None) -> ParseResult:
     """parse_bytes (or `parser`, "module:function") under a soft deadline (SIGALRM; main
-    thread of a process only)."""
+    thread of a process only): `timeout`, plus OCR_PAGE_S for each page the OCR starts on (up
+    to OCR_TIMEOUT_MAX_S for the file); on_limit(new limit) is told each time it grows."""
     parse_bytes = _parser(parser)
     sha = hashlib.sha256(data).hexdigest()
+    limit = [timeout]
+
+    def more_time() -> None:
+        new = min(limit[0] + OCR_PAGE_S, max(timeout, OCR_TIMEOUT_MAX_S))
+        if new > limit[0]:
+            remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+            signal.setitimer(signal.ITIMER_REAL, remaining + new - limit[0])
+            limit[0] = new
+            if on_limit is not None:
+                on_limit(new)
+
     old = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        return parse_bytes(data, name, origin) if origin else parse_bytes(data, name)
+        with deadline.on_ocr_page(more_time):
+            return parse_bytes(data, name, origin) if origin else parse_bytes(data, name)
     except _Timeout:
-        return _rejected(name, sha, TIMEOUT_REASON.format(s=timeout), TIMEOUT_CHECK)
+        return _rejected(name, sha, TIMEOUT_REASON.format(s=limit[0]), TIMEOUT_CHECK)
     except MemoryError:
         return _rejected(name, sha, MEMORY_REASON, CRASH_CHECK)
     except RecursionError:
@@ -256,10 +263,9 @@ def _worker_main(conn, memory_limit: int | None, timeout: float, parser: str) ->
                     except OSError as e:  # deleted or made unreadable since the listing
                         conn.send(("done", idx, _unreadable(name, e).to_dict(), False))
                         continue
-                limit = file_timeout(data, name, timeout)
-                if limit != timeout:  # pages to OCR: the parent's deadline moves with ours
-                    conn.send(("limit", idx, limit))
-                res = extract_one(name, data, limit, parser, local_path)
+                # pages read by OCR move the parent's deadline with ours
+                res = extract_one(name, data, timeout, parser, local_path,
+                                  lambda new, i=idx: conn.send(("limit", i, new)))
                 payload = res.to_dict()
                 # The cache entry is written here, in parallel, not by the parent between
                 # files (its JSON was a tenth of the parent's work): only what the parent
@@ -389,8 +395,7 @@ def extract_files(jobs: Sequence[Job], *, cache_dir: str | Path, workers: int | 
             except OSError as e:
                 finish(i, _unreadable(job.name, e))
                 continue
-            finish(i, extract_one(job.name, data, file_timeout(data, job.name, timeout), parser,
-                                  job.local_path))
+            finish(i, extract_one(job.name, data, timeout, parser, job.local_path))
     elif todo:
         _run_pool(jobs, todo, finish, batch, workers or os.cpu_count() or 1, timeout,
                   memory_limit, chunk_size, hard_grace, parser,

@@ -446,8 +446,10 @@ def page_blocks(image: np.ndarray, dpi: float, page_no: int | None, rec: Recogni
     tables (see prose_for); None reads every line."""
     import cv2
 
+    from gip_pipeline.extraction import deadline
     from gip_pipeline.extraction.readers.pdf import find_cell_tables
 
+    deadline.ocr_page_started()  # the file's time limit grows by a page's allowance
     rec = rec or recognizer()
     grey = to_grey(image)
     if grey.size > MAX_PIXELS:

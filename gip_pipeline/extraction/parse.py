@@ -97,8 +97,9 @@ OCR_PAGE_MAX_RATIO = 1.414  # a picture taller than an A4 page by this holds sev
 
 def ocr_pages(data: bytes, name: str = "") -> int:
     """About how many pages reading this file takes OCR for (0 for text): a PDF's pages
-    without a text layer, a picture's pages, an HTML page's pictures. Cheap; the worker's
-    time limit grows by it."""
+    without a text layer, a picture's pages, an HTML page's pictures (what the benchmarks
+    call a scan; the worker's time limit grows as the OCR starts each page instead,
+    extraction.deadline)."""
     try:
         fmt = sniff_format(data, name)
         if fmt == "pdf":
