@@ -199,7 +199,12 @@ def stack_floors(root: Path, data: Path, runs: int = 3) -> dict:
     partial parse, connection); and `dbt build` of the whole project alone on that copy (every
     model and test, without Dagster). A first dbt call on the copy parses in full (its profile's
     path is new) and is not counted."""
-    from gip_pipeline.warehouse.paths import DBT_PROJECT_DIR, dbt_profiles_dir
+    from gip_pipeline.warehouse.paths import (DBT_PROJECT_DIR, dbt_profiles_dir,
+                                              working_warehouse_path)
+
+    source = working_warehouse_path(data)
+    if not source.is_file():
+        raise SystemExit(f"no working warehouse under {data}: run the `full` benchmark first")
 
     work = root / "floors"
     shutil.rmtree(work, ignore_errors=True)
@@ -218,7 +223,7 @@ def stack_floors(root: Path, data: Path, runs: int = 3) -> dict:
                       str(work / "one_asset.py")], work, env) for _ in range(runs)]
     db = work / "warehouse" / "gip.duckdb"
     db.parent.mkdir()
-    shutil.copy(_working_warehouse(data), db)
+    shutil.copy(source, db)
     project = (_runs.CODE_DIR / "dbt_project") if _runs.CODE_DIR else DBT_PROJECT_DIR
     dbt_env = {**os.environ, **_runs.CODE_ENV}
     opts = ["--profiles-dir", str(dbt_profiles_dir(db)), "--target-path", str(work / "dbt_target")]
@@ -418,13 +423,6 @@ def bench_load_scale(n: int, target: int = 1_000_000, runs: int = 1) -> dict:
             "dbt_build_s_median": statistics.median(r["dbt_build_s"] for r in out),
             "total_s_median": statistics.median(r["total_s"] for r in out),
             "targets": {"total_s": 300}}
-
-
-def _working_warehouse(data: Path) -> Path:
-    p = data / "warehouse" / "work" / "gip.duckdb"
-    if not p.is_file():
-        raise SystemExit(f"no working warehouse under {data}: run the `full` benchmark first")
-    return p
 
 
 def _published_warehouse(data: Path) -> Path:

@@ -118,7 +118,7 @@ def load_samples(files: list[Path]) -> list[Sample]:
         try:  # an unreadable file still counts as a document, with no pages
             if form == "pdf":
                 pages = pdf_pages(data)
-                # every page without a text layer: a scan (ocr_pages, as the worker limit counts)
+                # every page without a text layer: a scan (ocr_pages: the reader's own test)
                 form = "scan" if pages and ocr_pages(data, p.name) == pages else form
             elif form == "image":
                 pages = picture_pages(data)
