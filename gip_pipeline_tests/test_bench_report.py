@@ -56,3 +56,43 @@ def test_the_incremental_goal_is_shown_beside_the_stacks_floor():
     assert "pays the first two (7.5 s) before reading a file" in report.render(b)
     del b["incremental"]["stack_floors"]  # an older run's JSON: the figure alone
     assert {r[0]: r for r in report.targets18_rows(b)}[row[0]][2] == "19.0 s"
+
+
+def test_the_least_a_run_can_take_adds_this_locations_run_to_dbt_on_a_small_warehouse():
+    b = _bench()
+    run = {"seconds": 20.0, "status": "SUCCESS", "steps": {"exports": 1.0}, "stages": {}}
+    b["incremental"] = {"base_documents": 1000, "runs": [run], "status": ["SUCCESS"],
+                        "seconds_median": 20.0, "stack_floors": {
+                            "dagster_one_asset_s": 4.0, "dagster_our_location_s": 4.5,
+                            "dbt_one_view_s": 3.5, "dbt_build_alone_s": 8.0,
+                            "dbt_build_small_s": 6.25, "dbt_run_small_s": 3.75,
+                            "small_reports": 20}}
+    row = {r[0]: r for r in report.targets18_rows(b)}[
+        "one new file into the 10,000-report warehouse, to updated marts"]
+    assert row[2] == ("19.0 s (a run that builds and tests the marts takes at least 10.8 s with "
+                      "no data: this code location's run 4.5 s + dbt build of 20 reports 6.25 s)")
+    text = report.render(b)
+    assert "takes at least 10.8 s before it reads a file" in text
+    assert "without dbt's tests at least 8.2 s" in text
+
+
+def test_a_warehouse_cut_to_a_few_reports_keeps_those_reports_rows_only(tmp_path):
+    import duckdb
+
+    from gip_pipeline.bench.pipeline import cut_to_reports
+
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema core")
+    con.execute("create table core.reports as select 'r' || i as report_id from range(5) t(i)")
+    con.execute("create table core.cells as select 'r' || (i % 5) as report_id, i as value "
+                "from range(50) t(i)")
+    con.execute("create table core.regions as select i as code from range(7) t(i)")
+    con.close()
+    cut_to_reports(db, 2)
+    con = duckdb.connect(str(db))
+    assert con.sql("select report_id from core.reports order by 1").fetchall() == [("r0",), ("r1",)]
+    assert con.sql("select distinct report_id from core.cells order by 1").fetchall() == [
+        ("r0",), ("r1",)]
+    assert con.sql("select count(*) from core.cells").fetchall() == [(20,)]
+    assert con.sql("select count(*) from core.regions").fetchall() == [(7,)]  # no report_id

@@ -8,7 +8,9 @@
   incremental  one new file added to that N-report warehouse, to updated marts: the same Dagster
                run again (the cache holds every other file); time until the dbt step is done and
                until the run is done. Beside it, the stack's own floor (stack_floors): a
-               one-asset Dagster run, dbt on one view, and `dbt build` alone on that warehouse.
+               one-asset Dagster run and one of this code location, dbt on one view, `dbt
+               build` alone on that warehouse, and `dbt build` / `dbt run` on a copy cut to
+               a few reports.
   load100k     warehouse load + `dbt build` at 100,000 reports. The tidy tables are not parsed at
                that scale: the parsed tables of the `full` corpus are replicated with new report
                ids (and a numbered organ name, so every copy is a distinct organ-year) up to
@@ -195,10 +197,14 @@ defs = Definitions(assets=[one])
 def stack_floors(root: Path, data: Path, runs: int = 3) -> dict:
     """What the stack costs before any of our work, beside the incremental runs (medians):
     `dagster asset materialize` of a one-asset code location (process start, Dagster's import,
-    the run's own bookkeeping); `dbt run` of one view on a copy of the warehouse (dbt's start,
-    partial parse, connection); and `dbt build` of the whole project alone on that copy (every
-    model and test, without Dagster). A first dbt call on the copy parses in full (its profile's
-    path is new) and is not counted."""
+    the run's own bookkeeping), and of this project's code location with its one step that has
+    nothing to do (raw_collected_files, no sites file: the location's import and asset graph);
+    `dbt run` of one view on a copy of the warehouse (dbt's start, partial parse, connection);
+    `dbt build` of the whole project alone on that copy (every model and test, without
+    Dagster); and `dbt build` and `dbt run` (models only) on the copy cut to SMALL_REPORTS
+    reports: what dbt's nodes cost with next to no data, the least a run that builds and tests
+    the marts can take. A first dbt call on a copy parses in full (its profile's path is new)
+    and is not counted."""
     from gip_pipeline.warehouse.paths import (DBT_PROJECT_DIR, dbt_profiles_dir,
                                               working_warehouse_path)
 
@@ -221,6 +227,11 @@ def stack_floors(root: Path, data: Path, runs: int = 3) -> dict:
 
     dagster = [timed([executable("dagster"), "asset", "materialize", "--select", "*", "-f",
                       str(work / "one_asset.py")], work, env) for _ in range(runs)]
+    (work / "empty" / "raw").mkdir(parents=True)
+    ours_env = {**env, **_runs.CODE_ENV, "GIP_DATA_DIR": str(work / "empty")}
+    ours = [timed([executable("dagster"), "asset", "materialize", "--select",
+                   "raw_collected_files", "-m", "gip_pipeline.definitions"],
+                  _runs.CODE_DIR or REPO, ours_env) for _ in range(runs)]
     db = work / "warehouse" / "gip.duckdb"
     db.parent.mkdir()
     shutil.copy(source, db)
@@ -230,13 +241,49 @@ def stack_floors(root: Path, data: Path, runs: int = 3) -> dict:
     one_view = [timed([executable("dbt"), "run", "--select", "stg_reports", *opts], project,
                       dbt_env) for _ in range(runs + 1)][1:]
     build = [timed([executable("dbt"), "build", *opts], project, dbt_env) for _ in range(runs)]
+    small = work / "small" / "gip.duckdb"
+    small.parent.mkdir()
+    shutil.copy(db, small)
     shutil.rmtree(work / "warehouse", ignore_errors=True)
-    return {"dagster_one_asset_s": round(statistics.median(dagster), 2),
-            "dbt_one_view_s": round(statistics.median(one_view), 2),
-            "dbt_build_alone_s": round(statistics.median(build), 2),
-            "runs": {"dagster_one_asset_s": [round(x, 2) for x in dagster],
-                     "dbt_one_view_s": [round(x, 2) for x in one_view],
-                     "dbt_build_alone_s": [round(x, 2) for x in build]}}
+    cut_to_reports(small, SMALL_REPORTS)
+    opts = ["--profiles-dir", str(dbt_profiles_dir(small)), "--target-path",
+            str(work / "dbt_target_small")]
+    build_small = [timed([executable("dbt"), "build", *opts], project, dbt_env)
+                   for _ in range(runs + 1)][1:]
+    run_small = [timed([executable("dbt"), "run", *opts], project, dbt_env) for _ in range(runs)]
+    shutil.rmtree(work / "small", ignore_errors=True)
+    measured = {"dagster_one_asset_s": dagster, "dagster_our_location_s": ours,
+                "dbt_one_view_s": one_view, "dbt_build_alone_s": build,
+                "dbt_build_small_s": build_small, "dbt_run_small_s": run_small}
+    return {**{k: round(statistics.median(v), 2) for k, v in measured.items()},
+            "small_reports": SMALL_REPORTS,
+            "runs": {k: [round(x, 2) for x in v] for k, v in measured.items()}}
+
+
+# The warehouse dbt's floor is measured on: enough reports that every model has rows.
+SMALL_REPORTS = 20
+
+
+def cut_to_reports(db: Path, n: int) -> None:
+    """Keep the first n reports (by id) of a warehouse copy: every loaded table with a
+    report_id column loses the other reports' rows."""
+    import duckdb
+
+    from gip_pipeline.warehouse.load import RAW_SCHEMA
+
+    con = duckdb.connect(str(db))
+    try:
+        tables = [t for (t,) in con.execute(
+            "select table_name from information_schema.columns where table_schema = ? "
+            "and column_name = 'report_id'", [RAW_SCHEMA]).fetchall()]
+        con.execute(f"create temp table keep as select report_id from {RAW_SCHEMA}.reports "
+                    f"order by report_id limit {int(n)}")
+        for t in tables:
+            con.execute(f'delete from {RAW_SCHEMA}."{t}" where report_id not in '
+                        "(select report_id from keep)")
+        con.execute("checkpoint")
+    finally:
+        con.close()
 
 
 def seconds_to_marts(r: dict) -> float:
