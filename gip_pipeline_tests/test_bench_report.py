@@ -96,3 +96,21 @@ def test_a_warehouse_cut_to_a_few_reports_keeps_those_reports_rows_only(tmp_path
         ("r0",), ("r1",)]
     assert con.sql("select count(*) from core.cells").fetchall() == [(20,)]
     assert con.sql("select count(*) from core.regions").fetchall() == [(7,)]  # no report_id
+
+
+def test_what_the_missed_goals_need_is_computed_from_the_measured_figures():
+    b = _bench()
+    b["throughput"]["forms"]["pdf"]["reader_ms_per_page"] = 7.5
+    b["full"]["runs"][0]["stages"]["dbt"] = 12.0
+    b["incremental"] = {"runs": [], "stack_floors": {
+        "dagster_our_location_s": 4.5, "dbt_build_small_s": 6.25, "dbt_run_small_s": 3.75,
+        "small_reports": 20}}
+    text = "\n".join(report.misses_section(b))
+    assert "takes at least 10.8 s with no data" in text
+    assert "without dbt's tests, at least 8.2 s, leaving 1.8 s" in text
+    # 8 ms a document x 1,000 / 2 cores = 4 s; + dbt 12 s + the location's run 4.5 s
+    assert "is 4.0 s on 2 cores" in text and "at least 20.5 s" in text
+    # 10 ms/page, the reader 7.5: the rest 2.5 ms = 1.2x the 2 ms text pass; 6 - 2.5 = 3.5 left
+    assert "alone take 2.5 ms/page (1.2× the text pass)" in text
+    assert "leaves the reader 3.5 ms/page for what now takes 7.5" in text
+    assert report.misses_section({}) == []
