@@ -70,10 +70,11 @@ def test_the_least_a_run_can_take_adds_this_locations_run_to_dbt_on_a_small_ware
     row = {r[0]: r for r in report.targets18_rows(b)}[
         "one new file into the 10,000-report warehouse, to updated marts"]
     assert row[2] == ("19.0 s (a run that builds and tests the marts takes at least 10.8 s with "
-                      "no data: this code location's run 4.5 s + dbt build of 20 reports 6.25 s)")
+                      "next to no data: this code location's run 4.5 s + dbt build of 20 reports "
+                      "6.25 s)")
     text = report.render(b)
-    assert "takes at least 10.8 s before it reads a file" in text
-    assert "without dbt's tests at least 8.2 s" in text
+    assert "`dbt build` 6.25 s (every seed, model and test with next to no data)" in text
+    assert "takes at least 10.8 s with next to no data" in text  # the misses section
 
 
 def test_a_warehouse_cut_to_a_few_reports_keeps_those_reports_rows_only(tmp_path):
@@ -106,7 +107,7 @@ def test_what_the_missed_goals_need_is_computed_from_the_measured_figures():
         "dagster_our_location_s": 4.5, "dbt_build_small_s": 6.25, "dbt_run_small_s": 3.75,
         "small_reports": 20}}
     text = "\n".join(report.misses_section(b))
-    assert "takes at least 10.8 s with no data" in text
+    assert "takes at least 10.8 s with next to no data" in text
     assert "without dbt's tests, at least 8.2 s, leaving 1.8 s" in text
     # 8 ms a document x 1,000 / 2 cores = 4 s; + dbt 12 s + the location's run 4.5 s
     assert "is 4.0 s on 2 cores" in text and "at least 20.5 s" in text
