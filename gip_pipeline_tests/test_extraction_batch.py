@@ -145,12 +145,12 @@ def synthetic_pdf(tmp_path_factory):
 
 @pytest.mark.slow
 def test_pages_read_by_ocr_extend_the_time_limit(tmp_path, synthetic_pdf):
-    from gip_pipeline.extraction.parse import ocr_pages
+    from gip_pipeline.bench.throughput import pdf_pages
     from gip_pipeline.synth import forms
 
     scan = forms.scan_pdf(synthetic_pdf, dpi=150)
-    pages = ocr_pages(scan, "scan.pdf")
-    assert pages >= 2 and ocr_pages(synthetic_pdf, "x.pdf") == 0
+    pages, without_text = pdf_pages(scan)
+    assert pages >= 2 and without_text == pages and pdf_pages(synthetic_pdf)[1] == 0
     # The limit grows by a page's allowance as the OCR starts each page, never for text.
     limits, text_limits = [], []
     assert B.extract_one("scan.pdf", scan, 3, on_limit=limits.append).status != "rejected"

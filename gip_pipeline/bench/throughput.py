@@ -47,7 +47,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gip_pipeline.extraction.parse import ocr_pages, parse_bytes, sniff_format
+from gip_pipeline.extraction.parse import parse_bytes, sniff_format
 from gip_pipeline.extraction.readers.pdf import read as read_pdf
 
 REPORT_SUFFIXES = frozenset({".pdf", ".html", ".htm", ".xhtml", ".docx", ".md", ".markdown",
@@ -86,12 +86,14 @@ def report_files(root: str | Path) -> list[Path]:
     return sorted(out)
 
 
-def pdf_pages(data: bytes) -> int:
+def pdf_pages(data: bytes) -> tuple[int, int]:
+    """A PDF's pages, and how many of them have no text layer (the PDF reader reads those by
+    OCR: a PDF whose every page is one is what the benchmarks call a scan)."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(data)
     try:
-        return len(pdf)
+        return len(pdf), sum(1 for page in pdf if not page.get_textpage().get_text_range().strip())
     finally:
         pdf.close()
 
@@ -117,9 +119,8 @@ def load_samples(files: list[Path]) -> list[Sample]:
         pages = None
         try:  # an unreadable file still counts as a document, with no pages
             if form == "pdf":
-                pages = pdf_pages(data)
-                # every page without a text layer: a scan (ocr_pages: the reader's own test)
-                form = "scan" if pages and ocr_pages(data, p.name) == pages else form
+                pages, without_text = pdf_pages(data)
+                form = "scan" if pages and without_text == pages else form
             elif form == "image":
                 pages = picture_pages(data)
             elif form == "ofd":

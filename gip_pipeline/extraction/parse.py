@@ -92,40 +92,6 @@ def sniff_format(data: bytes, name: str = "") -> str:
     return _EXT.get(Path(name).suffix.lower(), "txt")
 
 
-OCR_PAGE_MAX_RATIO = 1.414  # a picture taller than an A4 page by this holds several
-
-
-def ocr_pages(data: bytes, name: str = "") -> int:
-    """About how many pages reading this file takes OCR for (0 for text): a PDF's pages
-    without a text layer, a picture's pages, an HTML page's pictures (what the benchmarks
-    call a scan; the worker's time limit grows as the OCR starts each page instead,
-    extraction.deadline)."""
-    try:
-        fmt = sniff_format(data, name)
-        if fmt == "pdf":
-            import pypdfium2 as pdfium
-
-            doc = pdfium.PdfDocument(data)
-            try:
-                return sum(1 for i in range(len(doc)) if not doc[i].get_textpage().get_text_range().strip())
-            finally:
-                doc.close()
-        if fmt == "image":
-            from PIL import Image
-
-            with Image.open(io.BytesIO(data)) as img:
-                w, h = img.size
-                frames = getattr(img, "n_frames", 1)
-            return frames * max(1, round(h / (OCR_PAGE_MAX_RATIO * max(w, 1))))
-        if fmt == "html":
-            from gip_pipeline.extraction.readers.html import MAX_PICTURES
-
-            return min(len(re.findall(rb"<img[\s/>]", data, re.I)), MAX_PICTURES)
-    except Exception:  # an estimate only; the reader reports what is wrong with the file
-        return 0
-    return 0
-
-
 def _reader(fmt: str):
     module, func = READERS[fmt].split(":")
     try:
