@@ -115,3 +115,11 @@ def test_what_the_missed_goals_need_is_computed_from_the_measured_figures():
     assert "alone take 2.5 ms/page (1.2× the text pass)" in text
     assert "leaves the reader 3.5 ms/page for what now takes 7.5" in text
     assert report.misses_section({}) == []
+
+
+def test_the_pdf_need_is_shown_from_the_throughput_run_alone():
+    b = _bench()
+    b["throughput"]["forms"]["pdf"]["reader_ms_per_page"] = 7.5
+    del b["full"]
+    (line,) = [x for x in report.misses_section(b) if x.startswith("- ")]
+    assert line.startswith("- PDF within 3× pdfium's text pass (6.00 ms/page)")
